@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config/types.js';
+import { ChatBridge } from './core/chat-bridge.js';
+import { createDifyClient } from './dify/client.js';
+import { SlackAnswerWriter } from './slack/answer-writer.js';
+import { createSlackApp } from './slack/create-app.js';
+import { registerAppMention } from './slack/events/app-mention.js';
+import { registerMessage } from './slack/events/message.js';
+import { healthzRoute } from './slack/routes/healthz.js';
+import { openStore } from './store/open-store.js';
+import { VERSION } from './version.js';
+
+export interface RunningBridge {
+  /** The HTTP port actually bound (useful with PORT=0). */
+  port: number;
+  chat: ChatBridge;
+  /** Stops taking requests, lets accepted answers finish, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Wires config → store, Dify client, core and Slack surfaces, and starts serving. */
+export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
+  const store = openStore(config.store.url);
+  const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
+  const app = createSlackApp(config, logger, [healthzRoute(store, VERSION)]);
+
+  if (config.stream.mode === 'native') {
+    logger.warn('STREAM_MODE=native is not available in this version; answers stream by editing messages');
+  }
+  const chat = new ChatBridge({
+    config,
+    store,
+    dify,
+    logger,
+    streamMode: config.stream.mode,
+    timing: { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs },
+    createSink: (target) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId })),
+  });
+  registerAppMention(app, chat);
+  registerMessage(app, chat);
+
+  let port = config.server.port;
+  try {
+    if (config.slack.appToken) {
+      await app.start();
+    } else {
+      const server = (await app.start({ port: config.server.port, host: config.server.host })) as Server;
+      port = (server.address() as AddressInfo).port;
+    }
+  } catch (err) {
+    await Promise.allSettled([store.close(), dify.close()]);
+    throw err;
+  }
+
+  return {
+    port,
+    chat,
+    async stop() {
+      await app.stop();
+      await chat.idle();
+      await Promise.allSettled([store.close(), dify.close()]);
+    },
+  };
+}

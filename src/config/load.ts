@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Env } from './env.js';
+import type { Config, DifyAppConfig } from './types.js';
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const DEFAULT_DIFY_URL = 'https://api.dify.ai/v1';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+      message: `is not a valid URL (expected ${what}, starting with http:// or https://)`,
+    });
+
+const intIn = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: `must be a whole number (expected ${what})` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `is out of range (expected ${what}, ${min} to ${max})` });
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ message: 'is not set (expected the bot token from OAuth & Permissions, starting with xoxb-)' })
+    .trim()
+    .regex(/^xoxb-\S+$/, { message: 'does not look like a bot token (expected a value starting with xoxb-)' }),
+  SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^xapp-\S+$/, { message: 'does not look like an app-level token (expected a value starting with xapp-)' })
+    .optional(),
+  SLACK_API_URL: httpUrl('the Slack Web API base, e.g. https://slack.com/api/').optional(),
+  DIFY_API_URL: httpUrl('the Dify Service API base, e.g. https://api.dify.ai/v1').optional(),
+  DIFY_API_KEY: z.string().trim().min(1).optional(),
+  BRIDGE_CONFIG: z.string().trim().min(1).optional(),
+  PORT: intIn(0, 65535, 'a TCP port').optional(),
+  HOST: z.string().trim().min(1).optional(),
+  STORE_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^sqlite:.+$/.test(v) || v === 'memory:', {
+      message: 'is not a supported store (expected sqlite:PATH or memory:)',
+    })
+    .optional(),
+  STREAM_MODE: z
+    .enum(['auto', 'native', 'edit', 'off'], { message: 'is not a stream mode (expected auto, native, edit or off)' })
+    .optional(),
+  STREAM_INTERVAL_MS: intIn(100, 60_000, 'milliseconds between two edits of one message').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level (expected one of ${LOG_LEVELS.join(', ')})` }).optional(),
+  EXTENSION_API_KEY: z.string().trim().min(5, { message: 'is too short (Dify requires at least 5 characters)' }).optional(),
+  EXTENSION_PATH: z.string().trim().regex(/^\/\S*$/, { message: 'must be a path starting with /' }).optional(),
+});
+
+const appSchema = z.strictObject({
+  type: z.enum(['chat', 'workflow', 'completion'], { message: 'is not an app type (expected chat, workflow or completion)' }),
+  apiKey: z.string({ message: 'is missing (expected the app API key, or "${ENV_VAR}")' }).min(1, {
+    message: 'is empty (expected the app API key, or "${ENV_VAR}")',
+  }),
+  apiUrl: httpUrl('the Dify Service API base ending in /v1').optional(),
+  description: z.string().optional(),
+});
+
+const fileSchema = z.strictObject({
+  apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'app names use letters, digits, - and _' }), appSchema, {
+    message: 'is missing (expected an object of apps: {"name": {"type": "chat", "apiKey": "..."}})',
+  }),
+  chat: z
+    .strictObject({
+      default: z.string().optional(),
+      channels: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+});
+
+/** `${VAR}` in any string of the file is replaced from the environment, so secrets stay out of it. */
+function expandVariables(value: unknown, env: Env, path: string, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') {
+        problems.push(`BRIDGE_CONFIG ${path}: \${${name}} is not set in the environment (expected ${name} to hold the value)`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandVariables(v, env, `${path}[${i}]`, problems));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, path ? `${path}.${k}` : k, problems)]),
+    );
+  }
+  return value;
+}
+
+function describeIssues(prefix: string, error: z.ZodError, describePath: (p: PropertyKey[]) => string): string[] {
+  return error.issues.map((issue) => {
+    const where = describePath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return `${prefix}${where ? where + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+    }
+    return `${prefix}${where}: ${issue.message}`;
+  });
+}
+
+function normalizeBase(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): ConfigResult {
+  const problems: string[] = [];
+  // Empty values in .env mean "not set", like most dotenv users expect.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsedEnv = envSchema.safeParse(cleaned);
+  if (!parsedEnv.success) problems.push(...describeIssues('', parsedEnv.error, (p) => p.map(String).join('.')));
+  const e = parsedEnv.success ? parsedEnv.data : undefined;
+
+  if (e && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+
+  const defaultUrl = normalizeBase(e?.DIFY_API_URL ?? DEFAULT_DIFY_URL);
+  const apps: Record<string, DifyAppConfig> = {};
+  let chatDefault: string | undefined;
+  let channels: Record<string, string> = {};
+
+  if (e?.BRIDGE_CONFIG) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFile(e.BRIDGE_CONFIG));
+    } catch (err) {
+      const reason = err instanceof SyntaxError ? `is not valid JSON (${err.message})` : 'cannot be read (expected a readable JSON file)';
+      problems.push(`BRIDGE_CONFIG ${e.BRIDGE_CONFIG}: ${reason}`);
+    }
+    if (raw !== undefined) {
+      const expanded = expandVariables(raw, env, '', problems);
+      const parsed = fileSchema.safeParse(expanded);
+      if (!parsed.success) {
+        problems.push(...describeIssues('BRIDGE_CONFIG ', parsed.error, (p) => p.map(String).join('.') || '(top level)'));
+      } else {
+        for (const [name, app] of Object.entries(parsed.data.apps)) {
+          apps[name] = {
+            type: app.type,
+            apiKey: app.apiKey,
+            apiUrl: app.apiUrl ? normalizeBase(app.apiUrl) : defaultUrl,
+            ...(app.description ? { description: app.description } : {}),
+          };
+        }
+        chatDefault = parsed.data.chat?.default;
+        channels = parsed.data.chat?.channels ?? {};
+      }
+    }
+  }
+
+  if (e?.DIFY_API_KEY && !apps['default']) {
+    apps['default'] = { type: 'chat', apiKey: e.DIFY_API_KEY, apiUrl: defaultUrl };
+  }
+
+  const requireChatApp = (where: string, name: string) => {
+    const app = apps[name];
+    if (!app) problems.push(`BRIDGE_CONFIG ${where}: "${name}" is not an app in "apps" (expected one of ${Object.keys(apps).join(', ') || 'none'})`);
+    else if (app.type !== 'chat') problems.push(`BRIDGE_CONFIG ${where}: "${name}" is a ${app.type} app (expected a chat app)`);
+  };
+  if (parsedEnv.success && problems.length === 0) {
+    const chatApps = Object.entries(apps).filter(([, a]) => a.type === 'chat').map(([n]) => n);
+    if (Object.keys(apps).length === 0) {
+      problems.push('DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)');
+    }
+    if (chatDefault) requireChatApp('chat.default', chatDefault);
+    else chatDefault = apps['default']?.type === 'chat' ? 'default' : chatApps.length === 1 ? chatApps[0] : undefined;
+    for (const [channel, name] of Object.entries(channels)) requireChatApp(`chat.channels.${channel}`, name);
+  }
+
+  if (problems.length > 0 || !e) return { ok: false, problems };
+
+  return {
+    ok: true,
+    config: {
+      slack: {
+        botToken: e.SLACK_BOT_TOKEN,
+        ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+        ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+        ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
+      },
+      dify: { apps, timeouts: { connectMs: 10_000, idleMs: 60_000, blockingMs: 300_000 } },
+      chat: { ...(chatDefault ? { default: chatDefault } : {}), channels },
+      server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
+      store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },
+      stream: { mode: e.STREAM_MODE ?? 'auto', intervalMs: e.STREAM_INTERVAL_MS ?? 1000, placeholderDelayMs: 1000 },
+      logLevel: e.LOG_LEVEL ?? 'info',
+      extension: {
+        ...(e.EXTENSION_API_KEY ? { apiKey: e.EXTENSION_API_KEY } : {}),
+        path: e.EXTENSION_PATH ?? '/api/dify/receive',
+      },
+    },
+  };
+}

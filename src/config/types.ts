@@ -1,0 +1,41 @@
+export type AppType = 'chat' | 'workflow' | 'completion';
+export type StreamMode = 'auto' | 'native' | 'edit' | 'off';
+
+export interface DifyAppConfig {
+  type: AppType;
+  apiKey: string;
+  /** Base URL ending in /v1. */
+  apiUrl: string;
+  description?: string;
+}
+
+export interface DifyTimeouts {
+  /** Time to establish the connection and receive response headers. */
+  connectMs: number;
+  /** Longest silence allowed between two bytes of a stream (Dify pings every ~10 s). */
+  idleMs: number;
+  /** Whole-request limit for blocking calls. */
+  blockingMs: number;
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+  };
+  dify: {
+    apps: Record<string, DifyAppConfig>;
+    timeouts: DifyTimeouts;
+  };
+  chat: {
+    default?: string;
+    channels: Record<string, string>;
+  };
+  server: { port: number; host: string };
+  store: { url: string };
+  stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };
+  logLevel: string;
+  extension: { apiKey?: string; path: string };
+}

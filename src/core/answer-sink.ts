@@ -1,0 +1,27 @@
+/**
+ * Where an answer is shown. The core decides what to show and when; a sink (Slack's
+ * message writer) decides how: which messages to post, edit or split.
+ */
+export interface AnswerSink {
+  /** Shows the whole answer so far as Markdown, replacing what was shown before. */
+  show(markdown: string, final: boolean): Promise<void>;
+}
+
+/** The sink is rate limited: try again after `retryAfterMs`. */
+export class SinkRateLimited extends Error {
+  override readonly name = 'SinkRateLimited';
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited for ${retryAfterMs} ms`);
+  }
+}
+
+/** The sink cannot show anything more for this answer (no access to the channel, say). */
+export class SinkUnavailable extends Error {
+  override readonly name = 'SinkUnavailable';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,82 @@
+import type { DifyEvent } from '../dify/events.js';
+
+/** What a chat answer looks like so far, folded from Dify's stream events. */
+export interface AnswerState {
+  text: string;
+  /** A short line while a tool or workflow node runs ("Using current_time…"). */
+  status?: string;
+  sources: string[];
+  files: string[];
+  conversationId?: string;
+  messageId?: string;
+  taskId?: string;
+  /** message_end arrived: the answer text is complete. */
+  complete: boolean;
+  /** Agent deltas arrived: a later plain `message` is the New-Agent closing full answer. */
+  sawAgentDelta: boolean;
+}
+
+export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], complete: false, sawAgentDelta: false });
+
+/** Workflow nodes worth naming while they run (Chatflows); start/end/answer nodes are instant. */
+const NOTABLE_NODES = new Set(['llm', 'tool', 'agent', 'knowledge-retrieval', 'http-request', 'code', 'question-classifier', 'parameter-extractor', 'iteration', 'loop']);
+
+function toolNames(tool: string): string {
+  return tool
+    .split(';')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join(', ');
+}
+
+export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState {
+  if (event.event === 'unknown') return state;
+  const next: AnswerState = { ...state };
+  if (event.conversation_id) next.conversationId = event.conversation_id;
+  if (event.message_id) next.messageId = event.message_id;
+  if (event.task_id) next.taskId ??= event.task_id;
+
+  switch (event.event) {
+    case 'message':
+      if (state.sawAgentDelta) next.text = event.answer;
+      else next.text = state.text + event.answer;
+      if (event.answer) delete next.status;
+      break;
+    case 'agent_message':
+      next.text = state.text + event.answer;
+      next.sawAgentDelta = true;
+      if (event.answer) delete next.status;
+      break;
+    case 'message_replace':
+      next.text = event.answer;
+      break;
+    case 'agent_thought': {
+      const tool = toolNames(event.tool ?? '');
+      if (tool && !event.observation) next.status = `Using ${tool}…`;
+      else delete next.status;
+      break;
+    }
+    case 'node_started':
+      if (NOTABLE_NODES.has(event.data.node_type)) next.status = `Running ${event.data.title || event.data.node_type}…`;
+      break;
+    case 'node_finished':
+      delete next.status;
+      break;
+    case 'message_file':
+      next.files = [...state.files, event.url];
+      break;
+    case 'message_end': {
+      next.complete = true;
+      delete next.status;
+      const names = (event.metadata?.retriever_resources ?? [])
+        .map((r) => r.document_name || r.dataset_name || '')
+        .filter((n): n is string => n.length > 0);
+      next.sources = [...new Set(names)];
+      if (event.id) next.messageId = event.id;
+      break;
+    }
+    default:
+      break;
+  }
+  return next;
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Store } from '../store/store.js';
+import type { AnswerSink } from './answer-sink.js';
+import { describeError, runChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
+
+/** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
+export interface IncomingMessage {
+  teamId: string;
+  channelId: string;
+  /** 'im' for DMs; 'channel', 'group' and 'mpim' need a mention to start a thread. */
+  channelType: 'channel' | 'group' | 'im' | 'mpim';
+  ts: string;
+  threadTs?: string;
+  userId: string;
+  /** The text with the bot's own mention removed. */
+  text: string;
+  /** Delivered as app_mention (the bot was addressed explicitly). */
+  mentioned: boolean;
+}
+
+/** Where to show an answer: a channel, and the thread to reply in (none: a DM's main timeline). */
+export interface ReplyTarget {
+  channelId: string;
+  threadTs?: string;
+}
+
+export interface ChatBridgeDeps extends ChatTurnDeps {
+  config: Pick<Config, 'chat' | 'dify'>;
+  store: Store;
+  createSink(target: ReplyTarget): AnswerSink;
+}
+
+/** A claim lasts this long without renewal (the holder died if it runs out). */
+const CLAIM_LEASE_MS = 45_000;
+/** Slack retries for about 5 minutes; a handled message stays claimed well past that. */
+const CLAIM_HOLD_MS = 15 * 60_000;
+
+/**
+ * The bridge core for chat apps: decides whether a message is for the bot, claims it exactly
+ * once across deliveries and replicas, and answers the messages of one thread in order.
+ */
+export class ChatBridge {
+  private readonly queue = new KeyedQueue();
+  private readonly owner = `${process.pid}-${randomUUID()}`;
+
+  constructor(private readonly deps: ChatBridgeDeps) {}
+
+  /** Resolves once the message is accepted or skipped; the answer runs in the background. */
+  async handle(msg: IncomingMessage): Promise<void> {
+    const log = this.deps.logger.child({ team: msg.teamId, channel: msg.channelId, ts: msg.ts });
+    const placement = await this.placement(msg);
+    if (!placement) return;
+    const claimKey = messageClaimKey(msg.teamId, msg.channelId, msg.ts);
+    if (!(await this.deps.store.claim(claimKey, this.owner, CLAIM_LEASE_MS))) {
+      log.debug('message already claimed (a retry or a duplicate delivery)');
+      return;
+    }
+    const renew = setInterval(() => {
+      void this.deps.store.renewClaim(claimKey, this.owner, CLAIM_LEASE_MS).catch(() => undefined);
+    }, CLAIM_LEASE_MS / 3);
+    renew.unref();
+    const threadKey = encodeThreadKey(placement.ref);
+    void this.queue
+      .run(threadKey, async () => {
+        const started = Date.now();
+        const sink = this.deps.createSink(placement.target);
+        const thread = await this.deps.store.getThread(threadKey);
+        // A thread stays with the app it started with, while that app is still configured.
+        const keep = thread && this.isChatApp(thread.appId);
+        const appId = keep ? thread.appId : this.appFor(msg.channelId);
+        if (!appId) {
+          await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
+          return;
+        }
+        if (!msg.text.trim()) {
+          await sink.show('Hi! Write your question after the mention and I will ask Dify.', true);
+          return;
+        }
+        if (!keep) await this.deps.store.setThread(threadKey, { appId });
+        const turn = { ref: placement.ref, appId, query: msg.text, inputs: {}, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
+        const result = await runChatTurn(this.deps, turn, sink);
+        log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');
+      })
+      .catch((err: unknown) => log.error({ err: describeError(err) }, 'chat message failed'))
+      .finally(async () => {
+        clearInterval(renew);
+        await this.deps.store.finishClaim(claimKey, this.owner, CLAIM_HOLD_MS).catch(() => undefined);
+      });
+  }
+
+  /** Resolves when every accepted message has been answered. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  get activeThreads(): number {
+    return this.queue.activeKeys;
+  }
+
+  /**
+   * Which thread a message belongs to and where its answer goes, or undefined when the
+   * message is not for the bot: a channel message without a mention, outside threads the bot is in.
+   */
+  private async placement(msg: IncomingMessage): Promise<{ ref: ThreadRef; target: ReplyTarget } | undefined> {
+    const base = { teamId: msg.teamId, channelId: msg.channelId };
+    if (msg.channelType === 'im') {
+      // A DM's main timeline is one conversation; a thread inside the DM is its own.
+      const ref = { ...base, threadTs: msg.threadTs ?? '' };
+      return { ref, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
+    }
+    const threadTs = msg.threadTs ?? msg.ts;
+    const ref = { ...base, threadTs };
+    if (!msg.mentioned) {
+      if (!msg.threadTs) return undefined;
+      if (!(await this.deps.store.getThread(encodeThreadKey(ref)))) return undefined;
+    }
+    return { ref, target: { channelId: msg.channelId, threadTs } };
+  }
+
+  private appFor(channelId: string): string | undefined {
+    const { chat } = this.deps.config;
+    const name = Object.hasOwn(chat.channels, channelId) ? chat.channels[channelId] : chat.default;
+    return name && this.isChatApp(name) ? name : undefined;
+  }
+
+  private isChatApp(name: string): boolean {
+    return Object.hasOwn(this.deps.config.dify.apps, name) && this.deps.config.dify.apps[name]!.type === 'chat';
+  }
+}

@@ -1,0 +1,193 @@
+import { FormData } from 'undici';
+import { z } from 'zod';
+import type { AppType, DifyAppConfig, DifyTimeouts } from '../config/types.js';
+import { DifyError } from './errors.js';
+import { DifyHttp } from './http.js';
+import { DifyEventStream } from './stream.js';
+
+export type ResponseMode = 'streaming' | 'blocking';
+export type Inputs = Record<string, unknown>;
+
+export interface DifyFile {
+  type: 'image' | 'document' | 'audio' | 'video' | 'custom';
+  transfer_method: 'remote_url' | 'local_file';
+  url?: string;
+  upload_file_id?: string;
+}
+
+interface BaseInvoke<M extends ResponseMode> {
+  inputs: Inputs;
+  responseMode: M;
+  /** Dify's end-user id; conversations are visible only to the user that created them. */
+  user: string;
+  files?: DifyFile[];
+  signal?: AbortSignal;
+}
+export interface ChatInvoke<M extends ResponseMode = ResponseMode> extends BaseInvoke<M> {
+  query: string;
+  conversationId?: string;
+}
+export type WorkflowInvoke<M extends ResponseMode = ResponseMode> = BaseInvoke<M>;
+export interface CompletionInvoke<M extends ResponseMode = ResponseMode> extends BaseInvoke<M> {
+  query?: string;
+}
+
+const usage = z.looseObject({ total_tokens: z.number().nullish() }).nullish();
+
+export const chatBlockingSchema = z.looseObject({
+  task_id: z.string().nullish(),
+  message_id: z.string(),
+  conversation_id: z.string().nullish(),
+  mode: z.string().nullish(),
+  answer: z.string(),
+  metadata: z
+    .looseObject({ usage, retriever_resources: z.array(z.looseObject({ document_name: z.string().nullish() })).nullish() })
+    .nullish(),
+});
+export type ChatBlockingResponse = z.infer<typeof chatBlockingSchema>;
+export type CompletionBlockingResponse = ChatBlockingResponse;
+
+export const workflowBlockingSchema = z.looseObject({
+  task_id: z.string().nullish(),
+  workflow_run_id: z.string(),
+  data: z.looseObject({
+    id: z.string(),
+    status: z.string(),
+    outputs: z.record(z.string(), z.unknown()).nullish(),
+    error: z.string().nullish(),
+    elapsed_time: z.number().nullish(),
+    total_tokens: z.number().nullish(),
+  }),
+});
+export type WorkflowBlockingResponse = z.infer<typeof workflowBlockingSchema>;
+
+const formControl = z.record(z.string(), z.looseObject({ variable: z.string(), label: z.string().nullish(), required: z.boolean().nullish() }));
+export const parametersSchema = z.looseObject({
+  opening_statement: z.string().nullish(),
+  suggested_questions: z.array(z.string()).nullish(),
+  suggested_questions_after_answer: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+  user_input_form: z.array(formControl).nullish(),
+  file_upload: z.record(z.string(), z.unknown()).nullish(),
+});
+export type AppParameters = z.infer<typeof parametersSchema>;
+
+export const infoSchema = z.looseObject({
+  name: z.string().nullish(),
+  description: z.string().nullish(),
+  mode: z.string().nullish(),
+});
+export type AppInfo = z.infer<typeof infoSchema>;
+
+const resultSchema = z.looseObject({ result: z.string().optional() });
+const uploadSchema = z.looseObject({ id: z.string() });
+
+interface Invoker<P extends { responseMode: ResponseMode }, B> {
+  invoke(appId: string, params: P & { responseMode: 'streaming' }): Promise<DifyEventStream>;
+  invoke(appId: string, params: P & { responseMode: 'blocking' }): Promise<B>;
+}
+
+export interface DifyClient {
+  /** The three invocation interfaces of Dify's "reverse invocation: App", over the Service API. */
+  app: {
+    chat: Invoker<ChatInvoke, ChatBlockingResponse>;
+    workflow: Invoker<WorkflowInvoke, WorkflowBlockingResponse>;
+    completion: Invoker<CompletionInvoke, CompletionBlockingResponse>;
+  };
+  /** Asks Dify to stop a streaming task (best effort: Dify's stop is known to be unreliable). */
+  stop(appId: string, taskId: string, user: string): Promise<void>;
+  parameters(appId: string): Promise<AppParameters>;
+  info(appId: string): Promise<AppInfo>;
+  uploadFile(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<{ id: string }>;
+  feedback(appId: string, messageId: string, body: { rating: 'like' | 'dislike' | null; user: string; content?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+const STOP_PATH: Record<AppType, (taskId: string) => string> = {
+  chat: (t) => `/chat-messages/${encodeURIComponent(t)}/stop`,
+  completion: (t) => `/completion-messages/${encodeURIComponent(t)}/stop`,
+  workflow: (t) => `/workflows/tasks/${encodeURIComponent(t)}/stop`,
+};
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  throw new DifyError('protocol', 'invalid_response', `Dify's ${what} answer is not in the expected shape (${first?.path.join('.')}: ${first?.message})`);
+}
+
+export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: DifyTimeouts): DifyClient {
+  const http = new DifyHttp(timeouts);
+
+  const appFor = (appId: string, type?: AppType): DifyAppConfig => {
+    const app = Object.hasOwn(apps, appId) ? apps[appId] : undefined;
+    if (!app) throw new DifyError('config', 'unknown_app', `"${appId}" is not a configured Dify app`);
+    if (type && app.type !== type) throw new DifyError('config', 'wrong_app_type', `"${appId}" is a ${app.type} app, not a ${type} app`);
+    return app;
+  };
+
+  async function generate<B>(
+    appId: string,
+    type: AppType,
+    path: string,
+    body: Record<string, unknown>,
+    params: BaseInvoke<ResponseMode>,
+    blockingSchema: z.ZodType<B>,
+  ): Promise<DifyEventStream | B> {
+    const app = appFor(appId, type);
+    const payload = { ...body, inputs: params.inputs, user: params.user, response_mode: params.responseMode, ...(params.files?.length ? { files: params.files } : {}) };
+    if (params.responseMode === 'streaming') {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort();
+      if (params.signal?.aborted) controller.abort();
+      params.signal?.addEventListener('abort', onAbort, { once: true });
+      // Never retried: a repeated generation POST would run the app twice.
+      const res = await http.send(app, { method: 'POST', path, json: payload, signal: controller.signal, streaming: true });
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (!contentType.includes('text/event-stream')) {
+        // Some proxies and old versions answer a streaming call with JSON: an error object, most often.
+        const text = await res.body.text();
+        throw new DifyError('protocol', 'not_a_stream', `Dify answered a streaming request with ${contentType || 'no content type'}: ${text.slice(0, 120)}`);
+      }
+      return new DifyEventStream(res.body, controller);
+    }
+    const json = await http.json(app, { method: 'POST', path, json: payload, ...(params.signal ? { signal: params.signal } : {}) });
+    return validate(blockingSchema, json, 'blocking');
+  }
+
+  const chat = {
+    invoke: (appId: string, p: ChatInvoke) =>
+      generate(appId, 'chat', '/chat-messages', { query: p.query, conversation_id: p.conversationId ?? '' }, p, chatBlockingSchema),
+  } as Invoker<ChatInvoke, ChatBlockingResponse>;
+  const workflow = {
+    invoke: (appId: string, p: WorkflowInvoke) => generate(appId, 'workflow', '/workflows/run', {}, p, workflowBlockingSchema),
+  } as Invoker<WorkflowInvoke, WorkflowBlockingResponse>;
+  const completion = {
+    invoke: (appId: string, p: CompletionInvoke) =>
+      generate(appId, 'completion', '/completion-messages', { query: p.query ?? '' }, p, chatBlockingSchema),
+  } as Invoker<CompletionInvoke, CompletionBlockingResponse>;
+
+  return {
+    app: { chat, workflow, completion },
+    async stop(appId, taskId, user) {
+      const app = appFor(appId);
+      await http.json(app, { method: 'POST', path: STOP_PATH[app.type](taskId), json: { user } });
+    },
+    async parameters(appId) {
+      return validate(parametersSchema, await http.json(appFor(appId), { method: 'GET', path: '/parameters' }), 'parameters');
+    },
+    async info(appId) {
+      return validate(infoSchema, await http.json(appFor(appId), { method: 'GET', path: '/info' }), 'info');
+    },
+    async uploadFile(appId, file) {
+      const form = new FormData();
+      form.set('user', file.user);
+      form.set('file', new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.filename.replace(/[/\\]/g, '_'));
+      return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/files/upload', form }), 'upload');
+    },
+    async feedback(appId, messageId, body) {
+      const json = await http.json(appFor(appId), { method: 'POST', path: `/messages/${encodeURIComponent(messageId)}/feedbacks`, json: body });
+      validate(resultSchema, json, 'feedback');
+    },
+    close: () => http.close(),
+  };
+}

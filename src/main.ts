@@ -1,0 +1,45 @@
+import { startBridge } from './bridge.js';
+import { readEnvironment } from './config/env.js';
+import { loadConfig } from './config/load.js';
+import { createLogger } from './logger.js';
+
+const result = loadConfig(readEnvironment());
+if (!result.ok) {
+  process.stderr.write('The bridge cannot start; fix its configuration (.env or BRIDGE_CONFIG):\n');
+  for (const problem of result.problems) process.stderr.write(`  ✗ ${problem}\n`);
+  process.exit(1);
+}
+const config = result.config;
+const logger = createLogger(config.logLevel);
+
+try {
+  const bridge = await startBridge(config, logger);
+  const mode = config.slack.appToken ? 'Socket Mode' : `HTTP on ${config.server.host}:${bridge.port} (Slack requests at /slack/events)`;
+  logger.info({ apps: Object.keys(config.dify.apps), store: config.store.url.split(':')[0] }, `Dify bridge running: ${mode}`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: finishing running answers, then exiting`);
+    bridge.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+} catch (err) {
+  // One line for the operator, no stack trace: the usual causes are a bad token or a busy port.
+  const e = err as { code?: string; message?: string; data?: { error?: string } };
+  const reason = e.data?.error ?? e.code ?? e.message ?? String(err);
+  const hint =
+    reason === 'invalid_auth' || reason === 'not_authed'
+      ? 'Slack rejected SLACK_BOT_TOKEN: copy the Bot User OAuth Token again.'
+      : reason === 'EADDRINUSE'
+        ? `Port ${config.server.port} is in use: set PORT to a free port.`
+        : reason === 'EACCES'
+          ? `Not allowed to listen on port ${config.server.port}: choose a port above 1024.`
+          : `The bridge could not start: ${reason}`;
+  process.stderr.write(`  ✗ ${hint}\n`);
+  process.exit(1);
+}

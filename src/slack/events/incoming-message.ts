@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { IncomingMessage } from '../../core/chat-bridge.js';
+
+/** The fields of app_mention and message events the bridge reads; everything else is ignored. */
+export const userMessageSchema = z.looseObject({
+  type: z.enum(['app_mention', 'message']),
+  user: z.string().min(1),
+  text: z.string().default(''),
+  ts: z.string().regex(/^\d+\.\d+$/),
+  thread_ts: z.string().regex(/^\d+\.\d+$/).optional(),
+  channel: z.string().min(1),
+  channel_type: z.enum(['channel', 'group', 'im', 'mpim', 'app_home']).optional(),
+  team: z.string().optional(),
+  subtype: z.string().optional(),
+  bot_id: z.string().optional(),
+});
+
+export type SlackUserMessage = z.infer<typeof userMessageSchema>;
+
+/**
+ * A Slack message event → the core's IncomingMessage, or undefined when it is not a person's
+ * new message: edits, deletions, joins and other subtypes, and anything from a bot (our own
+ * edits come back as message_changed; other bots could loop with us).
+ */
+export function toIncomingMessage(
+  raw: unknown,
+  context: { teamId?: string; botUserId?: string },
+): IncomingMessage | undefined {
+  const parsed = userMessageSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const e = parsed.data;
+  if (e.subtype !== undefined || e.bot_id !== undefined) return undefined;
+  if (context.botUserId && e.user === context.botUserId) return undefined;
+  const teamId = context.teamId ?? e.team;
+  if (!teamId) return undefined;
+  const channelType = e.channel_type === 'app_home' ? 'im' : (e.channel_type ?? (e.channel.startsWith('D') ? 'im' : 'channel'));
+  return {
+    teamId,
+    channelId: e.channel,
+    channelType,
+    ts: e.ts,
+    ...(e.thread_ts && e.thread_ts !== e.ts ? { threadTs: e.thread_ts } : {}),
+    userId: e.user,
+    text: stripMention(e.text, context.botUserId),
+    mentioned: e.type === 'app_mention',
+  };
+}
+
+/** Removes the bot's own mention (`<@U123>` or `<@U123|name>`) so Dify sees only the question. */
+export function stripMention(text: string, botUserId: string | undefined): string {
+  if (!botUserId) return text.trim();
+  return text
+    .replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
+}

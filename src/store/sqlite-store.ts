@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store, ThreadRecord } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS threads (
+  key TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  conversation_id TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+  key TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_expires ON claims (expires_at);
+`;
+
+/** The embedded default: one file, survives restarts, fine for one process. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly stmts;
+  private claimsSinceSweep = 0;
+
+  constructor(path: string, private readonly now: () => number = Date.now) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      getThread: this.db.prepare<[string], { app_id: string; conversation_id: string | null }>(
+        'SELECT app_id, conversation_id FROM threads WHERE key = ?',
+      ),
+      setThread: this.db.prepare<[string, string, string | null, number]>(
+        `INSERT INTO threads (key, app_id, conversation_id, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET app_id = excluded.app_id, conversation_id = excluded.conversation_id, updated_at = excluded.updated_at`,
+      ),
+      // Insert, or take over a claim whose lease has run out; changes === 1 means we hold it.
+      claim: this.db.prepare<[string, string, number, number]>(
+        `INSERT INTO claims (key, owner, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE claims.expires_at <= ?`,
+      ),
+      renew: this.db.prepare<[number, string, string]>('UPDATE claims SET expires_at = ? WHERE key = ? AND owner = ?'),
+      finish: this.db.prepare<[string, number, string, string]>('UPDATE claims SET owner = ?, expires_at = ? WHERE key = ? AND owner = ?'),
+      sweep: this.db.prepare<[number]>('DELETE FROM claims WHERE expires_at <= ?'),
+    };
+  }
+
+  async getThread(key: string): Promise<ThreadRecord | undefined> {
+    const row = this.stmts.getThread.get(key);
+    if (!row) return undefined;
+    return { appId: row.app_id, ...(row.conversation_id ? { conversationId: row.conversation_id } : {}) };
+  }
+
+  async setThread(key: string, record: ThreadRecord): Promise<void> {
+    this.stmts.setThread.run(key, record.appId, record.conversationId ?? null, this.now());
+  }
+
+  async claim(key: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.now();
+    if (++this.claimsSinceSweep >= 1000) {
+      this.claimsSinceSweep = 0;
+      this.stmts.sweep.run(now);
+    }
+    return this.stmts.claim.run(key, owner, now + leaseMs, now).changes === 1;
+  }
+
+  async renewClaim(key: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.stmts.renew.run(this.now() + leaseMs, key, owner).changes === 1;
+  }
+
+  async finishClaim(key: string, owner: string, holdMs: number): Promise<void> {
+    this.stmts.finish.run(`done:${owner}`, this.now() + holdMs, key, owner);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,157 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { startBridge, type RunningBridge } from '../../src/bridge.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { FakeDify } from './fake-dify.js';
+import { FakeSlack } from './fake-slack.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const TEAM = 'T1';
+
+export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
+}
+
+export interface TestBridge {
+  bridge: RunningBridge;
+  slack: FakeSlack;
+  dify: FakeDify;
+  logs: Array<Record<string, unknown>>;
+  base: string;
+  /** Posts a signed Events API envelope; returns the HTTP status and the time to the response. */
+  sendEvent(event: Record<string, unknown>, opts?: { eventId?: string; retryNum?: number }): Promise<{ status: number; ms: number; eventId: string }>;
+  mention(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string }): Promise<{ ts: string; eventId: string }>;
+  message(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string; channelType?: string; extra?: Record<string, unknown> }): Promise<{ ts: string; eventId: string }>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let tsCounter = 0;
+export function nextUserTs(): string {
+  tsCounter += 1;
+  return `1690000${String(tsCounter).padStart(3, '0')}.${String(tsCounter).padStart(6, '0')}`;
+}
+
+export async function startTestBridge(
+  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify } = {},
+): Promise<TestBridge> {
+  const slack = options.slack ?? (await new FakeSlack().start());
+  const dify = options.dify ?? (await new FakeDify().start());
+  const logs: Array<Record<string, unknown>> = [];
+  const env = {
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    DIFY_API_URL: dify.url,
+    DIFY_API_KEY: dify.apiKey,
+    STORE_URL: 'memory:',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STREAM_INTERVAL_MS: '100',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  const config = result.config;
+  config.stream.placeholderDelayMs = 300;
+  options.patch?.(config);
+  const sinkStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sinkStream);
+
+  let bridge = await startBridge(config, logger);
+  const t: TestBridge = {
+    get bridge() {
+      return bridge;
+    },
+    slack,
+    dify,
+    logs,
+    get base() {
+      return `http://127.0.0.1:${bridge.port}`;
+    },
+    async sendEvent(event, opts = {}) {
+      const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+      const body = JSON.stringify({
+        token: 'legacy',
+        team_id: TEAM,
+        api_app_id: 'A1',
+        event,
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+        authorizations: [{ team_id: TEAM, user_id: slack.botUserId, is_bot: true }],
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...sign(body) };
+      if (opts.retryNum) {
+        headers['x-slack-retry-num'] = String(opts.retryNum);
+        headers['x-slack-retry-reason'] = 'http_timeout';
+      }
+      const started = Date.now();
+      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers, body });
+      await res.text();
+      return { status: res.status, ms: Date.now() - started, eventId };
+    },
+    async mention(text, o = {}) {
+      const ts = o.ts ?? nextUserTs();
+      const event = {
+        type: 'app_mention',
+        user: o.user ?? 'UALICE',
+        text: `<@${slack.botUserId}> ${text}`,
+        ts,
+        channel: o.channel ?? 'C1',
+        event_ts: ts,
+        team: TEAM,
+        ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
+      };
+      const { eventId } = await t.sendEvent(event);
+      return { ts, eventId };
+    },
+    async message(text, o = {}) {
+      const ts = o.ts ?? nextUserTs();
+      const event = {
+        type: 'message',
+        user: o.user ?? 'UALICE',
+        text,
+        ts,
+        channel: o.channel ?? 'C1',
+        channel_type: o.channelType ?? 'channel',
+        event_ts: ts,
+        team: TEAM,
+        ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
+        ...o.extra,
+      };
+      const { eventId } = await t.sendEvent(event);
+      return { ts, eventId };
+    },
+    async restart() {
+      await bridge.stop();
+      bridge = await startBridge(config, logger);
+    },
+    async close() {
+      await bridge.stop();
+      if (!options.slack) await slack.close();
+      if (!options.dify) await dify.close();
+    },
+  };
+  return t;
+}
+
+/**
+ * Waits until every accepted message has been answered. Bolt acks before it runs listeners,
+ * so a short pause first lets the listener of a just-acked event enqueue its work.
+ */
+export async function settled(t: TestBridge): Promise<void> {
+  do {
+    await new Promise((r) => setTimeout(r, 40));
+    await t.bridge.chat.idle();
+  } while (t.bridge.chat.activeThreads > 0);
+}
