@@ -32,7 +32,8 @@ function lastBlockOutsideFences(text: string): string {
 
 function openInlineMarkers(text: string): string {
   const stack: Marker[] = [];
-  let inCode = false;
+  // Inside a code span opened by a run of N backticks (closed by a run of exactly N).
+  let codeRun = 0;
   const toggle = (m: Marker) => {
     const at = stack.lastIndexOf(m);
     if (at === -1) stack.push(m);
@@ -40,16 +41,17 @@ function openInlineMarkers(text: string): string {
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (inCode) {
-      if (c === '`') inCode = false;
+    if (c === '`') {
+      let run = 1;
+      while (text[i + run] === '`') run++;
+      i += run - 1;
+      if (codeRun === 0) codeRun = run;
+      else if (run === codeRun) codeRun = 0;
       continue;
     }
+    if (codeRun > 0) continue;
     if (c === '\\') {
       i++;
-      continue;
-    }
-    if (c === '`') {
-      inCode = true;
       continue;
     }
     const lineStart = i === 0 || text[i - 1] === '\n';
@@ -74,7 +76,7 @@ function openInlineMarkers(text: string): string {
       toggle('_');
     }
   }
-  return (inCode ? '`' : '') + stack.reverse().join('');
+  return '`'.repeat(codeRun) + stack.reverse().join('');
 }
 
 const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);
