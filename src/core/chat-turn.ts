@@ -48,12 +48,17 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   let state: AnswerState = emptyAnswer();
   let stream: DifyEventStream | undefined;
   let failure: unknown;
+  let reported = false;
   const renderer = new ThrottledRenderer(
     sink,
     deps.timing,
     (err) => {
+      reported = true;
       log.error({ reason: err.reason }, err.message);
+      // Nobody can see this answer: stop reading, and ask Dify to stop generating (best effort).
       stream?.abort();
+      const taskId = stream?.taskId;
+      if (taskId) void deps.dify.stop(appId, taskId, user).catch(() => undefined);
     },
     (err) => log.warn({ err: describeError(err) }, 'Slack rejected an intermediate edit; will retry'),
   );
@@ -96,8 +101,10 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   try {
     await renderer.finish(renderAnswer(state, true, extras));
   } catch (err) {
-    if (err instanceof SinkUnavailable) return { outcome: 'undeliverable', ...ids(state) };
-    log.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
+    // Logged once: the renderer already reported it if an intermediate render hit it first.
+    if (err instanceof SinkUnavailable) {
+      if (!reported) log.error({ reason: err.reason }, err.message);
+    } else log.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
     return { outcome: 'undeliverable', ...ids(state) };
   }
   return { outcome: failure ? 'failed' : 'answered', ...ids(state) };
