@@ -85,7 +85,7 @@ function expandVariables(value: unknown, env: Env, path: string, problems: strin
       const v = env[name];
       if (v === undefined || v === '') {
         problems.push(`BRIDGE_CONFIG ${path}: \${${name}} is not set in the environment (expected ${name} to hold the value)`);
-        return '';
+        return `\${${name}}`; // left as written, so the same mistake is not reported twice
       }
       return v;
     });

@@ -118,7 +118,9 @@ export class FakeDify {
   readonly apiKey = 'app-test-key';
   readonly requests: DifyRequest[] = [];
   readonly conversations = new Map<string, string>();
-  onChat: ChatHandler = defaultChat;
+  onChat: ChatHandler = echoChat;
+  /** Handles any other route; return false to fall through to the built-in ones. */
+  onRequest: (req: DifyRequest, res: ServerResponse) => boolean | Promise<boolean> = () => false;
   onStop: (req: DifyRequest, res: ServerResponse) => void = (_req, res) => json(res, 200, { result: 'success' });
   private server?: Server;
   url = '';
@@ -146,7 +148,8 @@ export class FakeDify {
     const url = new URL(req.url ?? '/', 'http://x');
     let body: Record<string, unknown> = {};
     try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const isJson = String(req.headers['content-type'] ?? '').includes('application/json');
+      body = isJson && raw ? (JSON.parse(raw) as Record<string, unknown>) : { raw };
     } catch {
       return json(res, 400, { code: 'invalid_param', message: 'Invalid JSON payload received or JSON payload is empty.', status: 400 });
     }
@@ -156,6 +159,7 @@ export class FakeDify {
       res.setHeader('www-authenticate', 'Bearer realm="api"');
       return json(res, 401, { code: 'unauthorized', message: 'Access token is invalid', status: 401 });
     }
+    if (await this.onRequest(request, res)) return;
     if (req.method === 'POST' && url.pathname === '/v1/chat-messages') {
       const user = body['user'];
       if (typeof user !== 'string' || !user) return json(res, 400, { code: 'invalid_param', message: 'Arg user must be provided.', status: 400 });
@@ -180,7 +184,7 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Echoes the query as a streamed answer. */
-const defaultChat: ChatHandler = ({ req, events, res }) => {
+export const echoChat: ChatHandler = ({ req, events, res }) => {
   const answer = `You said: ${String(req.body['query'])}`;
   const isBlocking = req.body['response_mode'] !== 'streaming';
   if (isBlocking) {

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'secret', DIFY_API_KEY: 'app-key' };
+const files = (content: Record<string, string>) => (path: string) => {
+  if (!(path in content)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+  return content[path]!;
+};
+
+function problems(env: Record<string, string>, read?: (p: string) => string): string[] {
+  const r = loadConfig(env, read);
+  if (r.ok) throw new Error('expected problems');
+  return r.problems;
+}
+
+describe('loadConfig', () => {
+  it('builds a one-app config from DIFY_API_KEY alone, with defaults', () => {
+    const r = loadConfig(base);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.dify.apps).toEqual({ default: { type: 'chat', apiKey: 'app-key', apiUrl: 'https://api.dify.ai/v1' } });
+    expect(r.config.chat.default).toBe('default');
+    expect(r.config.server).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(r.config.store.url).toBe('sqlite:./data/bridge.db');
+    expect(r.config.stream).toMatchObject({ mode: 'auto', intervalMs: 1000 });
+    expect(r.config.extension.path).toBe('/api/dify/receive');
+  });
+
+  it('reports every problem on its own line, saying where, what and what is expected', () => {
+    const list = problems({ SLACK_BOT_TOKEN: 'xoxp-user', PORT: 'eighty', STREAM_MODE: 'fast', STORE_URL: 'postgres://x', DIFY_API_URL: 'api.dify.ai' });
+    expect(list).toEqual([
+      'SLACK_BOT_TOKEN: does not look like a bot token (expected a value starting with xoxb-)',
+      'DIFY_API_URL: is not a valid URL (expected the Dify Service API base, e.g. https://api.dify.ai/v1, starting with http:// or https://)',
+      'PORT: must be a whole number (expected a TCP port)',
+      'STORE_URL: is not a supported store (expected sqlite:PATH or memory:)',
+      'STREAM_MODE: is not a stream mode (expected auto, native, edit or off)',
+    ]);
+  });
+
+  it('requires the signing secret in HTTP mode, not in Socket Mode', () => {
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', DIFY_API_KEY: 'k' })).toEqual([
+      'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
+    ]);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', DIFY_API_KEY: 'k' }).ok).toBe(true);
+  });
+
+  it('asks for a Dify app when none is configured, and for the bot token when it is missing', () => {
+    expect(problems({ SLACK_SIGNING_SECRET: 's' })).toEqual([
+      'SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-)',
+    ]);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' })).toEqual([
+      'DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)',
+    ]);
+  });
+
+  it('treats empty values (as left in a copied .env) as unset', () => {
+    const r = loadConfig({ ...base, SLACK_APP_TOKEN: '', PORT: '', EXTENSION_API_KEY: '' });
+    expect(r.ok).toBe(true);
+  });
+
+  it('reads apps and routes from BRIDGE_CONFIG, with ${VAR} from the environment', () => {
+    const file = JSON.stringify({
+      apps: {
+        helpdesk: { type: 'chat', apiKey: '${HELPDESK_KEY}', description: 'Answers IT questions' },
+        summarize: { type: 'workflow', apiKey: '${SUMMARIZE_KEY}', apiUrl: 'https://dify.example.com/v1/' },
+        other: { type: 'chat', apiKey: 'app-other' },
+      },
+      chat: { default: 'helpdesk', channels: { C0123: 'other' } },
+    });
+    const r = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'bridge.json', HELPDESK_KEY: 'app-h', SUMMARIZE_KEY: 'app-s' }, files({ 'bridge.json': file }));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.dify.apps['helpdesk']).toEqual({ type: 'chat', apiKey: 'app-h', apiUrl: 'https://api.dify.ai/v1', description: 'Answers IT questions' });
+    expect(r.config.dify.apps['summarize']!.apiUrl).toBe('https://dify.example.com/v1');
+    expect(r.config.chat).toEqual({ default: 'helpdesk', channels: { C0123: 'other' } });
+  });
+
+  it('explains BRIDGE_CONFIG mistakes one per line', () => {
+    const file = JSON.stringify({
+      apps: { helpdesk: { type: 'chatbot', apiKey: '${MISSING_KEY}' }, flow: { type: 'workflow', apiKey: 'k', extra: 1 } },
+      chat: { default: 'flow', channels: { C1: 'nope' } },
+    });
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': file }))).toEqual([
+      'BRIDGE_CONFIG apps.helpdesk.apiKey: ${MISSING_KEY} is not set in the environment (expected MISSING_KEY to hold the value)',
+      'BRIDGE_CONFIG apps.helpdesk.type: is not an app type (expected chat, workflow or completion)',
+      'BRIDGE_CONFIG apps.flow: unknown key extra',
+    ]);
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": {"flow": {"type": "workflow", "apiKey": "k"}}, "chat": {"default": "flow", "channels": {"C1": "nope"}}}' }))).toEqual([
+      'BRIDGE_CONFIG chat.default: "flow" is a workflow app (expected a chat app)',
+      'BRIDGE_CONFIG chat.channels.C1: "nope" is not an app in "apps" (expected one of flow, default)',
+    ]);
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
+    expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual(['BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)']);
+  });
+});
