@@ -1,0 +1,90 @@
+/**
+ * The rules of Slack's app manifest JSON Schema v1 (slackapi/manifest-schema,
+ * schemas/manifest.schema.1.0.0.json) for every key a bridge manifest can use, restated
+ * here because the schema is not published on npm and tests run offline. Keys Slack's
+ * schema has for hosted apps (functions, workflows, datastores…) are allowed but not detailed.
+ */
+const url = (max: number) => ({ type: 'string', pattern: '^https?:\\/\\/', maxLength: max });
+const strings = (maxLength: number, maxItems: number) => ({ type: 'array', items: { type: 'string', maxLength }, maxItems });
+const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+
+export const manifestSchemaV1 = {
+  ...obj(
+    {
+      $schema: { type: 'string' },
+      _metadata: obj({ schema_version: { type: 'integer' }, min_version: { type: 'integer' }, major_version: { type: 'integer' }, minor_version: { type: 'integer' } }),
+      app_directory: { type: 'object' },
+      display_information: obj(
+        {
+          name: { type: 'string', minLength: 1, maxLength: 35 },
+          description: { type: 'string', minLength: 1, maxLength: 140 },
+          background_color: { type: 'string', minLength: 4, maxLength: 7, pattern: '^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$' },
+          long_description: { type: 'string', minLength: 175, maxLength: 4000 },
+        },
+        ['name'],
+      ),
+      features: obj({
+        app_home: obj({ home_tab_enabled: { type: 'boolean' }, messages_tab_enabled: { type: 'boolean' }, messages_tab_read_only_enabled: { type: 'boolean' } }),
+        bot_user: obj({ display_name: { type: 'string', minLength: 1, maxLength: 80 }, always_online: { type: 'boolean' } }, ['display_name']),
+        slash_commands: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          items: obj(
+            {
+              command: { type: 'string', minLength: 2, maxLength: 32, pattern: '^\\/' },
+              url: url(3000),
+              description: { type: 'string', minLength: 1, maxLength: 2000 },
+              usage_hint: { type: 'string', minLength: 1, maxLength: 1000 },
+              should_escape: { type: 'boolean' },
+            },
+            ['command', 'description'],
+          ),
+        },
+        shortcuts: { type: 'array', minItems: 1, maxItems: 10 },
+        unfurl_domains: { type: 'array', minItems: 1, maxItems: 5 },
+        workflow_steps: { type: 'array', minItems: 1, maxItems: 10 },
+        functions: { type: 'array' },
+        assistant_view: obj(
+          {
+            assistant_description: { type: 'string' },
+            suggested_prompts: { type: 'array', items: obj({ title: { type: 'string' }, message: { type: 'string' } }, ['title', 'message']) },
+          },
+          ['assistant_description'],
+        ),
+      }),
+      oauth_config: obj({
+        redirect_urls: { type: 'array', uniqueItems: true, maxItems: 1000, items: { type: 'string', maxLength: 2500 } },
+        scopes: obj({ user: strings(50, 255), bot: strings(50, 255), user_optional: strings(50, 255), bot_optional: strings(50, 255) }),
+        token_management_enabled: { type: 'boolean' },
+        pkce_enabled: { type: 'boolean' },
+      }),
+      settings: obj({
+        allowed_ip_address_ranges: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true },
+        event_subscriptions: obj({
+          request_url: url(3500),
+          user_events: { ...strings(50, 100), uniqueItems: true },
+          bot_events: { ...strings(50, 100), uniqueItems: true },
+          metadata_subscriptions: { type: 'array' },
+        }),
+        incoming_webhooks: obj({ incoming_webhooks_enabled: { type: 'boolean' } }),
+        interactivity: obj({ is_enabled: { type: 'boolean' }, request_url: url(3500), message_menu_options_url: url(3500) }, ['is_enabled']),
+        org_deploy_enabled: { type: 'boolean' },
+        socket_mode_enabled: { type: 'boolean' },
+        is_hosted: { type: 'boolean' },
+        token_rotation_enabled: { type: 'boolean' },
+        siws_links: { type: 'object' },
+        hermes_app_type: { type: 'string' },
+        function_runtime: { type: 'string' },
+        is_mcp_enabled: { type: 'boolean' },
+      }),
+      functions: { type: 'object' },
+      workflows: { type: 'object' },
+      datastores: { type: 'object' },
+      outgoing_domains: { type: 'array' },
+      types: { type: 'object' },
+      external_auth_providers: { type: 'object' },
+    },
+    ['display_information'],
+  ),
+};
