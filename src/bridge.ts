@@ -43,6 +43,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
 
   let port = config.server.port;
   try {
+    await app.init();
     if (config.slack.appToken) {
       await app.start();
     } else {

@@ -121,7 +121,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   if (!parsedEnv.success) problems.push(...describeIssues('', parsedEnv.error, (p) => p.map(String).join('.')));
   const e = parsedEnv.success ? parsedEnv.data : undefined;
 
-  if (e && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+  if (!cleaned['SLACK_APP_TOKEN'] && !cleaned['SLACK_SIGNING_SECRET']) {
     problems.push(
       'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
     );
@@ -132,6 +132,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   let chatDefault: string | undefined;
   let channels: Record<string, string> = {};
 
+  const fileProblemsBefore = problems.length;
   if (e?.BRIDGE_CONFIG) {
     let raw: unknown;
     try {
@@ -160,8 +161,10 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     }
   }
 
-  if (e?.DIFY_API_KEY && !apps['default']) {
-    apps['default'] = { type: 'chat', apiKey: e.DIFY_API_KEY, apiUrl: defaultUrl };
+  const fileFailed = problems.length > fileProblemsBefore;
+  const difyKey = cleaned['DIFY_API_KEY']?.trim();
+  if (difyKey && !apps['default']) {
+    apps['default'] = { type: 'chat', apiKey: difyKey, apiUrl: defaultUrl };
   }
 
   const requireChatApp = (where: string, name: string) => {
@@ -169,7 +172,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     if (!app) problems.push(`BRIDGE_CONFIG ${where}: "${name}" is not an app in "apps" (expected one of ${Object.keys(apps).join(', ') || 'none'})`);
     else if (app.type !== 'chat') problems.push(`BRIDGE_CONFIG ${where}: "${name}" is a ${app.type} app (expected a chat app)`);
   };
-  if (parsedEnv.success && problems.length === 0) {
+  // Cross-checks only make sense with a readable app list; other problems are still all reported.
+  if (!fileFailed && !(cleaned['BRIDGE_CONFIG'] && !e)) {
     const chatApps = Object.entries(apps).filter(([, a]) => a.type === 'chat').map(([n]) => n);
     if (Object.keys(apps).length === 0) {
       problems.push('DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)');

@@ -13,6 +13,8 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
   const { slack, server } = config;
   const common = {
     token: slack.botToken,
+    // init() is awaited by the caller, so a rejected token is a start-up error, not a crash.
+    deferInitialization: true,
     logger: boltLogger(logger),
     customRoutes,
     clientOptions: {

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       'PORT: must be a whole number (expected a TCP port)',
       'STORE_URL: is not a supported store (expected sqlite:PATH or memory:)',
       'STREAM_MODE: is not a stream mode (expected auto, native, edit or off)',
+      'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
+      'DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)',
     ]);
   });
 
@@ -45,7 +47,7 @@ describe('loadConfig', () => {
   });
 
   it('asks for a Dify app when none is configured, and for the bot token when it is missing', () => {
-    expect(problems({ SLACK_SIGNING_SECRET: 's' })).toEqual([
+    expect(problems({ SLACK_SIGNING_SECRET: 's', DIFY_API_KEY: 'k' })).toEqual([
       'SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-)',
     ]);
     expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' })).toEqual([
