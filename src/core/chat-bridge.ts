@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Store } from '../store/store.js';
 import type { AnswerSink } from './answer-sink.js';
-import { describeError, runChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import { describeError } from './log-fields.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 

@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { StreamMode } from '../config/types.js';
-import type { DifyClient } from '../dify/client.js';
-import { DifyError } from '../dify/errors.js';
+import type { ChatBlockingResponse, ChatInvoke, DifyClient, ResponseMode } from '../dify/client.js';
 import type { DifyEventStream } from '../dify/stream.js';
+import { DifyError } from '../dify/errors.js';
 import type { Store } from '../store/store.js';
-import { SinkUnavailable, type AnswerSink } from './answer-sink.js';
+import type { AnswerSink } from './answer-sink.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
 import { renderAnswer, type ViewExtras } from './answer-view.js';
-import { describeFailure } from './error-text.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
+import { describeError } from './log-fields.js';
+import { streamAnswer, type AnswerModel } from './stream-answer.js';
+import { describeFailure } from './error-text.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
 
 export interface ChatTurnDeps {
@@ -39,144 +41,96 @@ const NEW_CONVERSATION_NOTICE = 'The earlier Dify conversation no longer exists,
 /** Runs one user message of a thread through Dify and shows the answer in the sink. */
 export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: AnswerSink): Promise<ChatTurnOutcome> {
   const key = encodeThreadKey(turn.ref);
-  const appId = turn.appId;
-  let conversationId = turn.conversationId;
+  const { appId } = turn;
   const user = difyUserForThread(turn.ref);
-  const log = deps.logger.child({ thread: key, app: appId });
-
+  const logger = deps.logger.child({ thread: key, app: appId });
+  let conversationId = turn.conversationId;
   const extras: ViewExtras = {};
-  let state: AnswerState = emptyAnswer();
-  let stream: DifyEventStream | undefined;
-  let failure: unknown;
-  let reported = false;
-  const renderer = new ThrottledRenderer(
-    sink,
-    deps.timing,
-    (err) => {
-      reported = true;
-      log.error({ reason: err.reason }, err.message);
-      // Nobody can see this answer: stop reading, and ask Dify to stop generating (best effort).
-      stream?.abort();
-      const taskId = stream?.taskId;
-      if (taskId) void deps.dify.stop(appId, taskId, user).catch(() => undefined);
-    },
-    (err) => log.warn({ err: describeError(err) }, 'Slack rejected an intermediate edit; will retry'),
-  );
 
-  const saveConversation = async (id: string | undefined) => {
-    if (id && id !== conversationId) {
-      conversationId = id;
+  const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M): ChatInvoke<M> & { responseMode: M } => ({
+    query: turn.query,
+    inputs: turn.inputs,
+    user,
+    responseMode,
+    ...(conversation ? { conversationId: conversation } : {}),
+  });
+  /** A stored conversation Dify no longer knows is dropped once and the call repeated. */
+  const retryWithoutConversation = async <T>(call: (conversation: string | undefined) => Promise<T>): Promise<T> => {
+    try {
+      return await call(conversationId);
+    } catch (err) {
+      // Safe to repeat: a 404 means Dify refused the request before generating anything.
+      if (!(err instanceof DifyError && err.isConversationMissing && conversationId)) throw err;
+      extras.notice = NEW_CONVERSATION_NOTICE;
+      conversationId = undefined;
+      await deps.store.setThread(key, { appId });
+      return call(undefined);
+    }
+  };
+  const saveConversation = async (state: AnswerState) => {
+    if (state.conversationId && state.conversationId !== conversationId) {
+      conversationId = state.conversationId;
       // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
       await deps.store.setThread(key, { appId, conversationId });
     }
   };
 
-  try {
-    if (deps.streamMode === 'off') {
-      state = await blockingAnswer(deps, appId, turn, user, conversationId, extras, key);
-      await saveConversation(state.conversationId);
-    } else {
-      renderer.start(renderAnswer(emptyAnswer(), false, extras));
-      stream = await openStream(deps, appId, turn, user, conversationId, async () => {
-        extras.notice = NEW_CONVERSATION_NOTICE;
-        conversationId = undefined;
-        await deps.store.setThread(key, { appId });
-      });
-      for await (const event of stream) {
-        const before = state;
-        state = reduceAnswer(state, event);
-        await saveConversation(state.conversationId);
-        if (state !== before) {
-          const current = state;
-          renderer.update(() => renderAnswer(current, false, extras), current.text.length > 0 || !!current.status);
-        }
-      }
+  if (deps.streamMode === 'off') {
+    let state = emptyAnswer();
+    let failure: unknown;
+    try {
+      state = await blockingAnswer(
+        () => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'blocking'))),
+        () => deps.dify.app.chat.invoke(appId, invoke(conversationId, 'streaming')),
+      );
+      await saveConversation(state);
+    } catch (err) {
+      failure = err;
+      logger.warn({ err: describeError(err) }, 'Dify run failed');
     }
-  } catch (err) {
-    failure = err;
-    log.warn({ err: describeError(err) }, 'Dify run failed');
+    const final = renderAnswer(state, true, { ...extras, ...(failure ? { failure: describeFailure(failure) } : {}) });
+    try {
+      await new ThrottledRenderer(sink, deps.timing, () => undefined, () => undefined).finish(final);
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'Could not show the answer in Slack');
+      return { outcome: 'undeliverable', ...ids(state) };
+    }
+    return { outcome: failure ? 'failed' : 'answered', ...ids(state) };
   }
 
-  if (failure) extras.failure = describeFailure(failure);
-  try {
-    await renderer.finish(renderAnswer(state, true, extras));
-  } catch (err) {
-    // Logged once: the renderer already reported it if an intermediate render hit it first.
-    if (err instanceof SinkUnavailable) {
-      if (!reported) log.error({ reason: err.reason }, err.message);
-    } else log.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
-    return { outcome: 'undeliverable', ...ids(state) };
-  }
-  return { outcome: failure ? 'failed' : 'answered', ...ids(state) };
+  const model: AnswerModel<AnswerState> = {
+    initial: emptyAnswer(),
+    reduce: reduceAnswer,
+    render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
+    hasContent: (state) => state.text.length > 0 || !!state.status,
+  };
+  const run = await streamAnswer({
+    model,
+    sink,
+    timing: deps.timing,
+    logger,
+    open: () => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming'))),
+    onState: saveConversation,
+    stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
+  });
+  const outcome = !run.delivered ? 'undeliverable' : run.failure ? 'failed' : 'answered';
+  return { outcome, ...ids(run.state) };
 }
 
 function ids(state: AnswerState): { conversationId?: string; taskId?: string } {
   return { ...(state.conversationId ? { conversationId: state.conversationId } : {}), ...(state.taskId ? { taskId: state.taskId } : {}) };
 }
 
-/** Opens the stream; a stored conversation Dify no longer knows is dropped once and the call repeated. */
-async function openStream(
-  deps: ChatTurnDeps,
-  appId: string,
-  turn: ChatTurn,
-  user: string,
-  conversationId: string | undefined,
-  onConversationMissing: () => Promise<void>,
-): Promise<DifyEventStream> {
+/** STREAM_MODE=off: one blocking call. Agent apps only stream, so their stream is read to the end instead. */
+async function blockingAnswer(blocking: () => Promise<ChatBlockingResponse>, streaming: () => Promise<DifyEventStream>): Promise<AnswerState> {
+  let res: ChatBlockingResponse;
   try {
-    return await deps.dify.app.chat.invoke(appId, {
-      query: turn.query,
-      inputs: turn.inputs,
-      user,
-      responseMode: 'streaming',
-      ...(conversationId ? { conversationId } : {}),
-    });
+    res = await blocking();
   } catch (err) {
-    // Safe to repeat: a 404 means Dify refused the request before generating anything.
-    if (!(err instanceof DifyError && err.isConversationMissing && conversationId)) throw err;
-    await onConversationMissing();
-    return deps.dify.app.chat.invoke(appId, { query: turn.query, inputs: turn.inputs, user, responseMode: 'streaming' });
-  }
-}
-
-/** STREAM_MODE=off: one blocking call, one post. Agent apps only stream, so their stream is read to the end instead. */
-async function blockingAnswer(
-  deps: ChatTurnDeps,
-  appId: string,
-  turn: ChatTurn,
-  user: string,
-  conversationId: string | undefined,
-  extras: ViewExtras,
-  key: string,
-): Promise<AnswerState> {
-  const call = (conversation?: string) =>
-    deps.dify.app.chat.invoke(appId, {
-      query: turn.query,
-      inputs: turn.inputs,
-      user,
-      responseMode: 'blocking',
-      ...(conversation ? { conversationId: conversation } : {}),
-    });
-  let res;
-  try {
-    res = await call(conversationId);
-  } catch (err) {
-    if (err instanceof DifyError && err.isConversationMissing && conversationId) {
-      extras.notice = NEW_CONVERSATION_NOTICE;
-      await deps.store.setThread(key, { appId });
-      res = await call(undefined);
-    } else if (err instanceof DifyError && err.kind === 'http' && /blocking/i.test(err.message)) {
-      const stream = await deps.dify.app.chat.invoke(appId, {
-        query: turn.query,
-        inputs: turn.inputs,
-        user,
-        responseMode: 'streaming',
-        ...(conversationId ? { conversationId } : {}),
-      });
-      let state = emptyAnswer();
-      for await (const event of stream) state = reduceAnswer(state, event);
-      return state;
-    } else throw err;
+    if (!(err instanceof DifyError && err.kind === 'http' && /blocking/i.test(err.message))) throw err;
+    let state = emptyAnswer();
+    for await (const event of await streaming()) state = reduceAnswer(state, event);
+    return state;
   }
   const sources = (res.metadata?.retriever_resources ?? []).map((r) => r.document_name ?? '').filter(Boolean);
   return {
@@ -188,11 +142,4 @@ async function blockingAnswer(
     ...(res.conversation_id ? { conversationId: res.conversation_id } : {}),
     ...(res.task_id ? { taskId: res.task_id } : {}),
   };
-}
-
-/** Errors as log fields: kind, code and message, never request headers (which hold keys). */
-export function describeError(err: unknown): Record<string, unknown> {
-  if (err instanceof DifyError) return { kind: err.kind, code: err.code, status: err.status, message: err.message };
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { message: String(err) };
 }

@@ -32,7 +32,7 @@ describe('streaming policy', () => {
     // First text, not a placeholder: Dify's first token came right away.
     expect(reply!.history[0]).toBe('word ');
     const times = [reply!.postedAt, ...reply!.updatedAt];
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(240);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(220); // 250 ms less loopback jitter
     // ~1.2 s of tokens at 250 ms per edit: coalesced into a handful of edits, not 120.
     expect(reply!.updatedAt.length).toBeLessThan(12);
     expect(reply!.updatedAt.length).toBeGreaterThan(1);
