@@ -2,12 +2,16 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.js';
+import { AppCatalog } from './core/app-catalog.js';
 import { ChatBridge } from './core/chat-bridge.js';
+import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
 import { createSlackApp } from './slack/create-app.js';
 import { registerAppMention } from './slack/events/app-mention.js';
 import { registerMessage } from './slack/events/message.js';
+import { registerCommands } from './slack/commands/run-command.js';
+import { registerInputsSubmitted } from './slack/views/inputs-submitted.js';
 import { healthzRoute } from './slack/routes/healthz.js';
 import { openStore } from './store/open-store.js';
 import { VERSION } from './version.js';
@@ -29,17 +33,29 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   if (config.stream.mode === 'native') {
     logger.warn('STREAM_MODE=native is not available in this version; answers stream by editing messages');
   }
+  const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const chat = new ChatBridge({
     config,
     store,
     dify,
     logger,
     streamMode: config.stream.mode,
-    timing: { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs },
-    createSink: (target) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId })),
+    timing,
+    createSink: (target) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), config.slack.apiUrl),
   });
   registerAppMention(app, chat);
   registerMessage(app, chat);
+
+  const catalog = new AppCatalog(dify, config.dify.apps);
+  const commands = new CommandRunner({ dify, catalog, logger, timing });
+  const surfaceOptions = {
+    logger,
+    chatEnabled: config.chat.default !== undefined,
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+  };
+  const commandNames = ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))];
+  registerCommands(app, commands, commandNames, surfaceOptions);
+  registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
 
   let port = config.server.port;
   try {

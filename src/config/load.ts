@@ -64,6 +64,11 @@ const appSchema = z.strictObject({
   }),
   apiUrl: httpUrl('the Dify Service API base ending in /v1').optional(),
   description: z.string().optional(),
+  command: z
+    .string()
+    .regex(/^\/[a-z0-9][a-z0-9_-]{0,30}$/, { message: 'is not a slash command (expected "/" then up to 31 lowercase letters, digits, - or _)' })
+    .refine((c) => c !== '/dify', { message: 'is /dify, which the bridge uses for every app' })
+    .optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -153,6 +158,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             apiKey: app.apiKey,
             apiUrl: app.apiUrl ? normalizeBase(app.apiUrl) : defaultUrl,
             ...(app.description ? { description: app.description } : {}),
+            ...(app.command ? { command: app.command } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;
@@ -181,6 +187,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     if (chatDefault) requireChatApp('chat.default', chatDefault);
     else chatDefault = apps['default']?.type === 'chat' ? 'default' : chatApps.length === 1 ? chatApps[0] : undefined;
     for (const [channel, name] of Object.entries(channels)) requireChatApp(`chat.channels.${channel}`, name);
+    const commands = new Map<string, string>();
+    for (const [name, app] of Object.entries(apps)) {
+      if (!app.command) continue;
+      const other = commands.get(app.command);
+      if (other) problems.push(`BRIDGE_CONFIG apps.${name}.command: ${app.command} is already the command of "${other}" (expected one command per app)`);
+      commands.set(app.command, name);
+    }
   }
 
   if (problems.length > 0 || !e) return { ok: false, problems };

@@ -7,6 +7,8 @@ export interface DifyAppConfig {
   /** Base URL ending in /v1. */
   apiUrl: string;
   description?: string;
+  /** A slash command of its own ("/summarize"), besides `/dify <name>`. */
+  command?: string;
 }
 
 export interface DifyTimeouts {

@@ -5,6 +5,14 @@
 export interface AnswerSink {
   /** Shows the whole answer so far as Markdown, replacing what was shown before. */
   show(markdown: string, final: boolean): Promise<void>;
+  /** Adds files to the answer (in its thread), after the final show. */
+  attachFiles?(files: OutgoingFile[]): Promise<void>;
+}
+
+export interface OutgoingFile {
+  filename: string;
+  data: Uint8Array;
+  mimeType?: string;
 }
 
 /** The sink is rate limited: try again after `retryAfterMs`. */

@@ -39,3 +39,8 @@ export function difyUserForThread(ref: ThreadRef): string {
 export function messageClaimKey(teamId: string, channelId: string, ts: string): string {
   return `message:${checkPart(teamId)}:${checkPart(channelId)}:${checkPart(ts)}`;
 }
+
+/** Dify's `user` for commands: per Slack user (runs are not part of a thread's conversation). */
+export function difyUserForSlackUser(teamId: string, userId: string): string {
+  return `slack:${checkPart(teamId)}:user:${checkPart(userId)}`;
+}

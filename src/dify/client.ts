@@ -99,6 +99,11 @@ export interface DifyClient {
   info(appId: string): Promise<AppInfo>;
   uploadFile(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<{ id: string }>;
   feedback(appId: string, messageId: string, body: { rating: 'like' | 'dislike' | null; user: string; content?: string }): Promise<void>;
+  /**
+   * Downloads a file Dify produced (its signed URL; a relative one is resolved against the
+   * app's Dify). The app key is never sent with it.
+   */
+  downloadFile(appId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
   close(): Promise<void>;
 }
 
@@ -187,6 +192,10 @@ export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: 
     async feedback(appId, messageId, body) {
       const json = await http.json(appFor(appId), { method: 'POST', path: `/messages/${encodeURIComponent(messageId)}/feedbacks`, json: body });
       validate(resultSchema, json, 'feedback');
+    },
+    async downloadFile(appId, url, maxBytes) {
+      const app = appFor(appId);
+      return http.download(new URL(url, app.apiUrl), maxBytes);
     },
     close: () => http.close(),
   };

@@ -86,6 +86,33 @@ export class DifyHttp {
     }
   }
 
+  /** GET without credentials (signed file URLs), reading at most `maxBytes`. */
+  async download(url: URL, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DifyError('protocol', 'bad_file_url', `Dify gave a file URL that is not http(s): ${url.protocol}`);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { method: 'GET', dispatcher: this.agent, headersTimeout: this.timeouts.blockingMs, bodyTimeout: this.timeouts.idleMs });
+    } catch (err) {
+      throw toDifyError(err);
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new DifyError('http', `http_${res.statusCode}`, `Downloading a file from Dify failed (HTTP ${res.statusCode})`, res.statusCode);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        res.body.destroy();
+        throw new DifyError('protocol', 'file_too_large', `A file from Dify is larger than ${Math.round(maxBytes / 1e6)} MB`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const type = res.headers['content-type'];
+    return { data: new Uint8Array(Buffer.concat(chunks)), ...(typeof type === 'string' ? { mimeType: type.split(';')[0]!.trim() } : {}) };
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }

@@ -1,8 +1,9 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { SinkRateLimited, SinkUnavailable, type AnswerSink } from '../core/answer-sink.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
 import type { ReplyTarget } from '../core/chat-bridge.js';
 import { splitMarkdown } from '../markdown/split.js';
+import { uploadFiles } from './files/upload-files.js';
 
 /**
  * Slack's `markdown_text` takes 12,000 characters; pages stay below that with room to spare,
@@ -42,6 +43,8 @@ export class SlackAnswerWriter implements AnswerSink {
     private readonly client: WebClient,
     private readonly target: ReplyTarget,
     private readonly logger: Logger,
+    /** SLACK_API_URL, if set: its host counts as Slack's for file uploads. */
+    private readonly apiUrl?: string,
   ) {}
 
   /** Messages posted so far (their ts), first page first. */
@@ -63,6 +66,16 @@ export class SlackAnswerWriter implements AnswerSink {
         }
         throw this.translate(err);
       }
+    }
+  }
+
+  /** Files go into the answer's thread (a top-level answer starts one). */
+  async attachFiles(files: OutgoingFile[]): Promise<void> {
+    const threadTs = this.target.threadTs ?? this.pages[0]?.ts;
+    try {
+      await uploadFiles(this.client, this.apiUrl, { channelId: this.target.channelId, ...(threadTs ? { threadTs } : {}) }, files);
+    } catch (err) {
+      throw this.translate(err);
     }
   }
 

@@ -1,0 +1,73 @@
+import type { AppType, DifyAppConfig } from '../config/types.js';
+import type { DifyClient } from '../dify/client.js';
+import { parseInputForm, type FormField } from './input-form.js';
+
+export interface AppDescription {
+  /** The name in the bridge's configuration (what users type). */
+  id: string;
+  type: AppType;
+  /** Dify's name for the app, and its description (configured description wins). */
+  title: string;
+  description: string;
+  fields: FormField[];
+  command?: string;
+}
+
+interface Entry {
+  at: number;
+  value: Promise<AppDescription>;
+}
+
+/**
+ * What each configured app is and which inputs it takes, from Dify's /info and /parameters,
+ * cached for a few minutes: help and forms are shown often, apps change rarely.
+ */
+export class AppCatalog {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly dify: Pick<DifyClient, 'info' | 'parameters'>,
+    private readonly apps: Record<string, DifyAppConfig & { command?: string }>,
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get names(): string[] {
+    return Object.keys(this.apps);
+  }
+
+  has(id: string): boolean {
+    return Object.hasOwn(this.apps, id);
+  }
+
+  /** The configured app answering to `/command`, if any. */
+  byCommand(command: string): string | undefined {
+    return Object.entries(this.apps).find(([, a]) => a.command === command)?.[0];
+  }
+
+  describe(id: string): Promise<AppDescription> {
+    const hit = this.cache.get(id);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
+    const value = this.load(id);
+    this.cache.set(id, { at: this.now(), value });
+    // A failure is not cached: the next request asks Dify again.
+    value.catch(() => {
+      if (this.cache.get(id)?.value === value) this.cache.delete(id);
+    });
+    return value;
+  }
+
+  private async load(id: string): Promise<AppDescription> {
+    const app = this.apps[id];
+    if (!app) throw new Error(`unknown app ${id}`);
+    const [info, params] = await Promise.all([this.dify.info(id).catch(() => undefined), this.dify.parameters(id)]);
+    return {
+      id,
+      type: app.type,
+      title: info?.name || id,
+      description: app.description || info?.description || '',
+      fields: parseInputForm(params.user_input_form),
+      ...(app.command ? { command: app.command } : {}),
+    };
+  }
+}

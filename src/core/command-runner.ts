@@ -1,0 +1,251 @@
+import type { Logger } from 'pino';
+import type { DifyClient, DifyFile } from '../dify/client.js';
+import { DifyError } from '../dify/errors.js';
+import type { DifyEventStream } from '../dify/stream.js';
+import type { AnswerSink, OutgoingFile } from './answer-sink.js';
+import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
+import { renderAnswer } from './answer-view.js';
+import type { AppCatalog, AppDescription } from './app-catalog.js';
+import { fillInputs, splitCommand, usageOf } from './command-input.js';
+import { freeTextField, isFileField, type FormField } from './input-form.js';
+import { difyUserForSlackUser } from './keys.js';
+import { describeError } from './log-fields.js';
+import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
+import { streamAnswer, type AnswerModel } from './stream-answer.js';
+import type { StreamTiming } from './stream-policy.js';
+import { emptyWorkflow, reduceWorkflow, type WorkflowState } from './workflow-state.js';
+
+/** A slash command, as the Slack surface hands it to the core. */
+export interface CommandRequest {
+  teamId: string;
+  userId: string;
+  channelId: string;
+  /** "/dify", or an app's own command. */
+  command: string;
+  text: string;
+}
+
+/** A file a user attached in a form, already fetched from Slack. */
+export interface IncomingFile {
+  filename: string;
+  mimeType: string;
+  data: Uint8Array;
+}
+
+export type RunPlan = { kind: 'run'; app: AppDescription; inputs: Record<string, unknown> };
+export type CommandPlan =
+  | { kind: 'reply'; markdown: string }
+  | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
+  | RunPlan;
+
+/** What a run can do in Slack; implemented by the Slack surface. */
+export interface CommandSurface {
+  /** A message only the user sees. */
+  reply(markdown: string): Promise<void>;
+  /** The visible message in the channel that shows the run. */
+  resultSink(): AnswerSink;
+  /** One line under results on how to go on (Slack has no commands in threads). */
+  followUpHint?: string;
+}
+
+export interface CommandRunnerDeps {
+  dify: DifyClient;
+  catalog: AppCatalog;
+  logger: Logger;
+  timing: StreamTiming;
+}
+
+const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
+
+/** Runs Dify workflow and completion apps from slash commands and forms. */
+export class CommandRunner {
+  constructor(private readonly deps: CommandRunnerDeps) {}
+
+  /**
+   * Decides what a command does, without doing it, so the Slack surface can acknowledge
+   * it the right way within 3 seconds (a form must open on the command's trigger).
+   */
+  async plan(req: CommandRequest): Promise<CommandPlan> {
+    const own = req.command === '/dify' ? undefined : this.deps.catalog.byCommand(req.command);
+    const { app: name, rest } = own ? { app: own, rest: req.text.trim() } : splitCommand(req.text);
+    if (!name || name === 'help') return { kind: 'reply', markdown: await this.help() };
+    if (!this.deps.catalog.has(name)) return { kind: 'reply', markdown: `I don't know an app called "${name}".\n\n${await this.help()}` };
+
+    let app: AppDescription;
+    try {
+      app = await this.deps.catalog.describe(name);
+    } catch (err) {
+      this.deps.logger.warn({ app: name, err: describeError(err) }, 'could not read the app from Dify');
+      return { kind: 'reply', markdown: difyErrorText(name, err) };
+    }
+    if (app.type === 'chat') {
+      return { kind: 'reply', markdown: `**${name}** is a chat app: mention the bot in a channel, or send it a DM, to chat with it.` };
+    }
+    const filled = fillInputs(app.fields, rest);
+    if (filled.errors.length) {
+      return { kind: 'reply', markdown: `${filled.errors.map((e) => `• ${e}`).join('\n')}\n\nUsage: \`${usageExample(app)}\`` };
+    }
+    // Nothing typed, or something required missing: the form asks for it (files only come that way).
+    if (filled.missing.length > 0 || (rest.trim() === '' && app.fields.length > 0)) return { kind: 'form', app, prefill: filled.inputs };
+    return { kind: 'run', app, inputs: filled.inputs };
+  }
+
+  /** Runs a planned command; resolves when the run is over. */
+  async run(plan: RunPlan, who: { teamId: string; userId: string }, surface: CommandSurface): Promise<void> {
+    await this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs));
+  }
+
+  /** A submitted form: values already checked against the form; files fetched from Slack. */
+  async submit(
+    appId: string,
+    who: { teamId: string; userId: string },
+    values: Record<string, unknown>,
+    files: Record<string, IncomingFile[]>,
+    surface: CommandSurface,
+  ): Promise<void> {
+    let app: AppDescription;
+    try {
+      app = await this.deps.catalog.describe(appId);
+    } catch (err) {
+      return surface.reply(difyErrorText(appId, err));
+    }
+    const inputs = { ...values };
+    const user = difyUserForSlackUser(who.teamId, who.userId);
+    try {
+      for (const [variable, list] of Object.entries(files)) {
+        const field = app.fields.find((f) => f.variable === variable);
+        if (!field || list.length === 0) continue;
+        const uploaded: DifyFile[] = [];
+        for (const file of list) {
+          const { id } = await this.deps.dify.uploadFile(appId, { data: file.data, filename: file.filename, mimeType: file.mimeType, user });
+          uploaded.push({ type: difyFileType(file.mimeType), transfer_method: 'local_file', upload_file_id: id });
+        }
+        inputs[variable] = field.type === 'file' ? uploaded[0] : uploaded;
+      }
+    } catch (err) {
+      this.deps.logger.warn({ app: appId, err: describeError(err) }, 'file upload to Dify failed');
+      return surface.reply(difyErrorText(appId, err));
+    }
+    await this.execute(app, inputs, who, surface, summarize(app, values));
+  }
+
+  private async execute(app: AppDescription, inputs: Record<string, unknown>, who: { teamId: string; userId: string }, surface: CommandSurface, summary: string): Promise<void> {
+    const user = difyUserForSlackUser(who.teamId, who.userId);
+    const logger = this.deps.logger.child({ app: app.id, team: who.teamId, user: who.userId });
+    const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };
+    const started = Date.now();
+
+    // Opened before anything is posted: a refused request is the user's business only (ephemeral).
+    let stream: DifyEventStream;
+    try {
+      stream =
+        app.type === 'workflow'
+          ? await this.deps.dify.app.workflow.invoke(app.id, { inputs, user, responseMode: 'streaming' })
+          : await this.deps.dify.app.completion.invoke(app.id, { inputs, user, responseMode: 'streaming' });
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'Dify refused the run');
+      return surface.reply(difyErrorText(app.id, err));
+    }
+
+    const sink = surface.resultSink();
+    const common = { sink, timing: this.deps.timing, logger, open: async () => stream, stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user) };
+    if (app.type === 'workflow') {
+      const model: AnswerModel<WorkflowState> = {
+        initial: emptyWorkflow(),
+        reduce: reduceWorkflow,
+        render: (state, final, failure) => renderWorkflow(state, final, header, failure),
+        hasContent: () => true,
+      };
+      const run = await streamAnswer({ ...common, model });
+      logger.info({ outcome: run.state.finished?.status ?? 'failed', task: run.state.taskId, ms: Date.now() - started }, 'workflow run handled');
+      if (run.delivered) await this.attachOutputFiles(app.id, runFiles(run.state), sink, logger);
+    } else {
+      const model: AnswerModel<AnswerState> = {
+        initial: emptyAnswer(),
+        reduce: reduceAnswer,
+        render: (state, final, failure) => {
+          const hint = final && surface.followUpHint ? `\n\n_${surface.followUpHint}_` : '';
+          return `${renderHeader(header)}\n\n${renderAnswer(state, final, failure ? { failure } : {})}${hint}`;
+        },
+        hasContent: (state) => state.text.length > 0,
+      };
+      const run = await streamAnswer({ ...common, model });
+      logger.info({ outcome: run.failure ? 'failed' : 'answered', task: run.state.taskId, ms: Date.now() - started }, 'completion run handled');
+    }
+  }
+
+  private async attachOutputFiles(appId: string, files: ReturnType<typeof runFiles>, sink: AnswerSink, logger: Logger): Promise<void> {
+    if (files.length === 0 || !sink.attachFiles) return;
+    const out: OutgoingFile[] = [];
+    for (const f of files) {
+      try {
+        const { data, mimeType } = await this.deps.dify.downloadFile(appId, f.url, MAX_OUTPUT_FILE_BYTES);
+        const type = f.mimeType ?? mimeType;
+        out.push({ filename: f.filename, data, ...(type ? { mimeType: type } : {}) });
+      } catch (err) {
+        logger.warn({ err: describeError(err), file: f.filename }, 'could not fetch an output file from Dify');
+      }
+    }
+    try {
+      await sink.attachFiles(out);
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'could not upload output files to Slack');
+    }
+  }
+
+  private async help(): Promise<string> {
+    const names = this.deps.catalog.names;
+    if (names.length === 0) return 'No Dify apps are configured.';
+    const lines = await Promise.all(
+      names.map(async (name) => {
+        try {
+          const app = await this.deps.catalog.describe(name);
+          const about = app.description ? ` — ${app.description}` : app.title !== name ? ` — ${app.title}` : '';
+          if (app.type === 'chat') return `• **${name}** (chat)${about}\n  Mention the bot in a channel or DM it to chat.`;
+          return `• **${name}** (${app.type})${about}\n  ${usageOf(app.fields)}\n  \`${usageExample(app)}\``;
+        } catch (err) {
+          return `• **${name}** — ⚠️ not reachable in Dify right now (${err instanceof DifyError ? err.code : 'error'})`;
+        }
+      }),
+    );
+    return `**Dify apps**\n\n${lines.join('\n')}\n\nRun one with \`/dify <app> <text> key=value\`, or \`/dify <app>\` alone for a form.`;
+  }
+}
+
+/** `/dify summarize <Text> lang=fr` — free text where the app takes it, the other required inputs as key=value. */
+export function usageExample(app: AppDescription): string {
+  const command = app.command ?? `/dify ${app.id}`;
+  const free = freeTextField(app.fields);
+  const parts = [command];
+  if (free) parts.push(`<${free.label}>`);
+  const example = (f: FormField) => `${f.variable}=${f.options?.[0] ?? (f.type === 'number' ? '3' : f.type === 'checkbox' ? 'true' : `"…"`)}`;
+  for (const f of app.fields) if (f !== free && f.required && !isFileField(f)) parts.push(example(f));
+  const optional = app.fields.find((f) => f !== free && !f.required && !isFileField(f));
+  if (optional) parts.push(example(optional));
+  return parts.join(' ');
+}
+
+function summarize(app: AppDescription, inputs: Record<string, unknown>): string {
+  const free = freeTextField(app.fields);
+  const parts = Object.entries(inputs)
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    .map(([k, v]) => (free && k === free.variable ? String(v) : `${k}=${String(v)}`));
+  return parts.join(' · ');
+}
+
+function difyErrorText(app: string, err: unknown): string {
+  if (err instanceof DifyError) {
+    if (err.kind === 'http' || err.kind === 'stream') return `⚠️ Dify refused to run **${app}** (${err.code}): ${err.message}`;
+    if (err.kind === 'network' || err.kind === 'timeout') return `⚠️ Couldn't reach Dify to run **${app}**: ${err.message}. Please try again in a moment.`;
+    return `⚠️ **${app}**: ${err.message}`;
+  }
+  return `⚠️ Something went wrong running **${app}**; the operator can find details in the bridge's log.`;
+}
+
+/** Dify's file `type` from a MIME type. */
+export function difyFileType(mime: string): DifyFile['type'] {
+  if (mime.startsWith('image/')) return 'image';
+  if (mime.startsWith('audio/')) return 'audio';
+  if (mime.startsWith('video/')) return 'video';
+  return 'document';
+}
