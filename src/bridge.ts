@@ -20,6 +20,9 @@ export interface RunningBridge {
   /** The HTTP port actually bound (useful with PORT=0). */
   port: number;
   chat: ChatBridge;
+  commands: CommandRunner;
+  /** Resolves when no answer or command run is under way. */
+  idle(): Promise<void>;
   /** Stops taking requests, lets accepted answers finish, closes the store. */
   stop(): Promise<void>;
 }
@@ -74,9 +77,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   return {
     port,
     chat,
+    commands,
+    async idle() {
+      while (chat.activeThreads > 0 || commands.active > 0) await Promise.all([chat.idle(), commands.idle()]);
+    },
     async stop() {
       await app.stop();
-      await chat.idle();
+      await Promise.all([chat.idle(), commands.idle()]);
       await Promise.allSettled([store.close(), dify.close()]);
     },
   };

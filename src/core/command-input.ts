@@ -56,12 +56,20 @@ export function fillInputs(fields: FormField[], rest: string): FilledInputs {
     }
     Object.assign(raw, parsed);
   } else {
+    const unknown: string[] = [];
     let free = text.replace(PAIR, (whole, lead: string, key: string, value: string) => {
-      if (!byName.has(key)) return whole; // "x=y" in a sentence stays text
+      if (!byName.has(key)) {
+        unknown.push(key);
+        return whole; // "x=y" inside a sentence stays text
+      }
       raw[key] = unquote(value);
       return lead;
     });
     free = free.replace(/\s+/g, ' ').trim();
+    // Only unknown key=value pairs left: a typo in an input's name, not text.
+    if (unknown.length > 0 && free.replace(PAIR, '$1').trim() === '') {
+      return { inputs: {}, missing: [], errors: unknown.map((k) => `Unknown input "${k}". ${usageOf(fields)}`) };
+    }
     if (free) {
       const target = freeTextField(fields);
       if (!target) errors.push(`This app has no text input for "${free.length > 40 ? free.slice(0, 40) + '…' : free}". ${usageOf(fields)}`);
@@ -70,16 +78,14 @@ export function fillInputs(fields: FormField[], rest: string): FilledInputs {
     }
   }
 
+  for (const key of Object.keys(raw)) if (!byName.has(key)) errors.push(`Unknown input "${key}". ${usageOf(fields)}`);
+  // In the form's order, so summaries and echoes read like the form.
   const inputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const field = byName.get(key);
-    if (!field) {
-      errors.push(`Unknown input "${key}". ${usageOf(fields)}`);
-      continue;
-    }
-    const checked = checkValue(field, value);
+  for (const field of fields) {
+    if (raw[field.variable] === undefined) continue;
+    const checked = checkValue(field, raw[field.variable]);
     if ('error' in checked) errors.push(checked.error);
-    else inputs[key] = checked.value;
+    else inputs[field.variable] = checked.value;
   }
   const missing = fields.filter((f) => f.required && (inputs[f.variable] === undefined || inputs[f.variable] === ''));
   return { inputs, missing, errors };

@@ -59,7 +59,25 @@ const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
 
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
+  private readonly running = new Set<Promise<void>>();
+
   constructor(private readonly deps: CommandRunnerDeps) {}
+
+  /** Runs under way (a shutdown waits for them). */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when every run under way has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run)).catch(() => undefined);
+    return run;
+  }
 
   /**
    * Decides what a command does, without doing it, so the Slack surface can acknowledge
@@ -91,12 +109,22 @@ export class CommandRunner {
   }
 
   /** Runs a planned command; resolves when the run is over. */
-  async run(plan: RunPlan, who: { teamId: string; userId: string }, surface: CommandSurface): Promise<void> {
-    await this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs));
+  run(plan: RunPlan, who: { teamId: string; userId: string }, surface: CommandSurface): Promise<void> {
+    return this.track(this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs)));
   }
 
   /** A submitted form: values already checked against the form; files fetched from Slack. */
-  async submit(
+  submit(
+    appId: string,
+    who: { teamId: string; userId: string },
+    values: Record<string, unknown>,
+    files: Record<string, IncomingFile[]>,
+    surface: CommandSurface,
+  ): Promise<void> {
+    return this.track(this.submitNow(appId, who, values, files, surface));
+  }
+
+  private async submitNow(
     appId: string,
     who: { teamId: string; userId: string },
     values: Record<string, unknown>,
@@ -225,11 +253,16 @@ export function usageExample(app: AppDescription): string {
   return parts.join(' ');
 }
 
+/** "the text · lang=de · count=3": the free text first, then the other simple values in form order. */
 function summarize(app: AppDescription, inputs: Record<string, unknown>): string {
   const free = freeTextField(app.fields);
-  const parts = Object.entries(inputs)
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-    .map(([k, v]) => (free && k === free.variable ? String(v) : `${k}=${String(v)}`));
+  const parts: string[] = [];
+  if (free && typeof inputs[free.variable] === 'string') parts.push(inputs[free.variable] as string);
+  for (const f of app.fields) {
+    const v = inputs[f.variable];
+    if (f === free || !(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) continue;
+    parts.push(`${f.variable}=${String(v)}`);
+  }
   return parts.join(' · ');
 }
 

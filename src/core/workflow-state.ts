@@ -48,6 +48,8 @@ export function reduceWorkflow(state: WorkflowState, event: DifyEvent): Workflow
         next.failedNode = { title: event.data.title || event.data.node_type, error: event.data.error || 'no error text' };
       }
       if (next.running === (event.data.title || event.data.node_type)) delete next.running;
+      // Older Dify ends an iteration with its node's node_finished only.
+      if ((event.data.node_type === 'iteration' || event.data.node_type === 'loop') && state.round?.title === (event.data.title || event.data.node_id)) delete next.round;
       break;
     case 'iteration_started':
     case 'loop_started':

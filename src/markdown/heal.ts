@@ -16,9 +16,17 @@ export function healMarkdown(partial: string, options: { keepOpenLink?: boolean 
     return `${partial}${partial.endsWith('\n') ? '' : '\n'}${fence.marker}`;
   }
   const text = options.keepOpenLink ? partial : holdBackOpenLink(partial);
-  const closers = openInlineMarkers(lastBlockOutsideFences(text));
-  if (closers === '') return text;
-  return text.trimEnd() + closers;
+  const block = lastBlockOutsideFences(text);
+  const offset = text.length - block.length;
+  const open = openInlineMarkers(block);
+  if (open.length === 0) return text;
+  let body = text.trimEnd();
+  // A marker with nothing after it yet is dropped, not closed: "A **" shows "A", not "A ****".
+  for (let last = open.at(-1); last && offset + last.at + last.marker.length >= body.length; last = open.at(-1)) {
+    body = body.slice(0, offset + last.at).trimEnd();
+    open.pop();
+  }
+  return body + open.reverse().map((o) => o.marker).join('');
 }
 
 /** Inline markers cannot span a fenced block, so only the text after the last fence matters. */
@@ -30,26 +38,34 @@ function lastBlockOutsideFences(text: string): string {
   return text;
 }
 
-function openInlineMarkers(text: string): string {
-  const stack: Marker[] = [];
+interface OpenMarker {
+  marker: string;
+  /** Where it was opened, in the scanned text. */
+  at: number;
+}
+
+/** The inline markers still open at the end of `text`, in the order they were opened. */
+function openInlineMarkers(text: string): OpenMarker[] {
+  const stack: Array<OpenMarker & { marker: Marker }> = [];
   // Inside a code span opened by a run of N backticks (closed by a run of exactly N).
-  let codeRun = 0;
-  const toggle = (m: Marker) => {
-    const at = stack.lastIndexOf(m);
-    if (at === -1) stack.push(m);
-    else stack.splice(at, 1);
+  let code: OpenMarker | undefined;
+  const toggle = (marker: Marker, at: number) => {
+    let i = stack.length - 1;
+    while (i >= 0 && stack[i]!.marker !== marker) i--;
+    if (i === -1) stack.push({ marker, at });
+    else stack.splice(i, 1);
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '`') {
       let run = 1;
       while (text[i + run] === '`') run++;
+      if (!code) code = { marker: '`'.repeat(run), at: i };
+      else if (run === code.marker.length) code = undefined;
       i += run - 1;
-      if (codeRun === 0) codeRun = run;
-      else if (run === codeRun) codeRun = 0;
       continue;
     }
-    if (codeRun > 0) continue;
+    if (code) continue;
     if (c === '\\') {
       i++;
       continue;
@@ -58,25 +74,25 @@ function openInlineMarkers(text: string): string {
     const next = text[i + 1];
     if ((c === '*' || c === '_') && next === c) {
       // "***" opens bold and italic at once; handle the pair, the third char comes next.
-      toggle(c === '*' ? '**' : '__');
+      toggle(c === '*' ? '**' : '__', i);
       i++;
       continue;
     }
     if (c === '~' && next === '~') {
-      toggle('~~');
+      toggle('~~', i);
       i++;
       continue;
     }
     if (c === '*') {
       if (lineStart && (next === ' ' || next === undefined)) continue; // list bullet
-      if (isSpace(text[i - 1]) && isSpace(next)) continue; // "a * b"
-      toggle('*');
+      if (isSpace(text[i - 1]) && next !== undefined && isSpace(next)) continue; // "a * b"
+      toggle('*', i);
     } else if (c === '_') {
       if (isWord(text[i - 1]) && isWord(next)) continue; // snake_case
-      toggle('_');
+      toggle('_', i);
     }
   }
-  return '`'.repeat(codeRun) + stack.reverse().join('');
+  return code ? [...stack, code] : stack;
 }
 
 const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);

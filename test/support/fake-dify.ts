@@ -89,6 +89,44 @@ export interface ChatContext {
 
 export type ChatHandler = (ctx: ChatContext) => Promise<void> | void;
 
+export interface FakeApp {
+  mode: 'chat' | 'advanced-chat' | 'agent-chat' | 'workflow' | 'completion';
+  name: string;
+  description?: string;
+  form?: Array<Record<string, unknown>>;
+  /** Workflow and completion runs; the default echoes the inputs. */
+  onRun?: (req: DifyRequest, res: ServerResponse) => Promise<void> | void;
+}
+
+/** Builds workflow stream events with Dify's envelope (event, workflow_run_id, task_id, data). */
+export class WorkflowEvents {
+  constructor(
+    readonly runId: string = randomUUID(),
+    readonly taskId: string = randomUUID(),
+  ) {}
+  private ev(event: string, data: Record<string, unknown>) {
+    return { event, workflow_run_id: this.runId, task_id: this.taskId, data };
+  }
+  started() {
+    return this.ev('workflow_started', { id: this.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1705407629, reason: 'initial' });
+  }
+  nodeStarted(nodeId: string, nodeType: string, title: string, index: number) {
+    return this.ev('node_started', { id: `${nodeId}-exec`, node_id: nodeId, node_type: nodeType, title, index, predecessor_node_id: null, inputs: {}, created_at: 1705407629, extras: {}, iteration_id: null, loop_id: null });
+  }
+  nodeFinished(nodeId: string, nodeType: string, title: string, index: number, status = 'succeeded', error: string | null = null) {
+    return this.ev('node_finished', { id: `${nodeId}-exec`, node_id: nodeId, node_type: nodeType, title, index, predecessor_node_id: null, inputs: {}, process_data: {}, outputs: {}, status, error, elapsed_time: 0.2, execution_metadata: { total_tokens: 10 }, created_at: 1705407629, finished_at: 1705407630, files: [] });
+  }
+  iterationNext(index: number) {
+    return this.ev('iteration_next', { id: 'iter-exec', node_id: 'iter', node_type: 'iteration', title: 'Each page', index, created_at: 1705407629, extras: {} });
+  }
+  textChunk(text: string) {
+    return this.ev('text_chunk', { text, from_variable_selector: ['llm', 'text'] });
+  }
+  finished(status: string, outputs: Record<string, unknown> | null, error: string | null = null, files: unknown[] = []) {
+    return this.ev('workflow_finished', { id: this.runId, workflow_id: 'wf-1', status, outputs, error, elapsed_time: 2.345, total_tokens: 1234, total_steps: 3, created_by: { id: 'u', user: 'x' }, created_at: 1705407629, finished_at: 1705407631, exceptions_count: 0, files });
+  }
+}
+
 /** Writes an SSE stream exactly as Dify does: `data: {json}\n\n` frames and bare `event: ping` keep-alives. */
 export async function writeSse(res: ServerResponse, events: Iterable<unknown> | AsyncIterable<unknown>, delayMs = 0): Promise<void> {
   if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
@@ -119,6 +157,13 @@ export class FakeDify {
   readonly requests: DifyRequest[] = [];
   readonly conversations = new Map<string, string>();
   onChat: ChatHandler = echoChat;
+  /** Apps by API key besides the default chat app. */
+  readonly apps = new Map<string, FakeApp>();
+  /** Files uploaded through /v1/files/upload. */
+  readonly uploads: Array<{ id: string; user: string; filename: string; bytes: number; key: string }> = [];
+  /** Files served to the bridge at /files/<id> (output files); and the auth headers sent for them. */
+  readonly outputFiles = new Map<string, { bytes: Buffer; mime: string }>();
+  readonly fileAuth: Array<string | undefined> = [];
   /** Handles any other route; return false to fall through to the built-in ones. */
   onRequest: (req: DifyRequest, res: ServerResponse) => boolean | Promise<boolean> = () => false;
   onStop: (req: DifyRequest, res: ServerResponse) => void = (_req, res) => json(res, 200, { result: 'success' });
@@ -155,11 +200,44 @@ export class FakeDify {
     }
     const request: DifyRequest = { method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body, at: Date.now() };
     this.requests.push(request);
-    if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+    const outputFile = /^\/files\/([^/]+)$/.exec(url.pathname);
+    if (outputFile && req.method === 'GET') {
+      this.fileAuth.push(req.headers.authorization);
+      const f = this.outputFiles.get(outputFile[1]!);
+      if (!f) return json(res, 404, { code: 'not_found', message: 'File not found', status: 404 });
+      res.writeHead(200, { 'content-type': f.mime, 'content-length': String(f.bytes.length) });
+      return void res.end(f.bytes);
+    }
+    const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const app: FakeApp | undefined = key === this.apiKey ? { mode: 'chat', name: 'Echo chat', form: [] } : this.apps.get(key);
+    if (!app) {
       res.setHeader('www-authenticate', 'Bearer realm="api"');
       return json(res, 401, { code: 'unauthorized', message: 'Access token is invalid', status: 401 });
     }
     if (await this.onRequest(request, res)) return;
+    if (req.method === 'GET' && url.pathname === '/v1/info') return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
+    if (req.method === 'GET' && url.pathname === '/v1/parameters') {
+      return json(res, 200, { opening_statement: '', suggested_questions: [], suggested_questions_after_answer: { enabled: false }, user_input_form: app.form ?? [], file_upload: {}, system_parameters: { file_size_limit: 15 } });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/files/upload') {
+      const id = randomUUID();
+      const user = /name="user"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? '';
+      const filename = /filename="([^"]*)"/.exec(raw)?.[1] ?? '';
+      this.uploads.push({ id, user, filename, bytes: raw.length, key });
+      return json(res, 201, { id, name: filename, size: raw.length, extension: filename.split('.').pop(), mime_type: 'application/octet-stream', created_by: 'u', created_at: 1 });
+    }
+    const isChat = ['chat', 'advanced-chat', 'agent-chat'].includes(app.mode);
+    if (req.method === 'POST' && url.pathname === '/v1/workflows/run') {
+      if (app.mode !== 'workflow') return json(res, 400, { code: 'not_workflow_app', message: 'Please check if your app mode matches the right API route.', status: 400 });
+      return (app.onRun ?? echoWorkflow)(request, res);
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/completion-messages') {
+      if (app.mode !== 'completion') return json(res, 400, { code: 'app_unavailable', message: 'App unavailable, please check your app configurations.', status: 400 });
+      return (app.onRun ?? echoCompletion)(request, res);
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/chat-messages' && !isChat) {
+      return json(res, 400, { code: 'not_chat_app', message: 'Please check if your app mode matches the right API route.', status: 400 });
+    }
     if (req.method === 'POST' && url.pathname === '/v1/chat-messages') {
       const user = body['user'];
       if (typeof user !== 'string' || !user) return json(res, 400, { code: 'invalid_param', message: 'Arg user must be provided.', status: 400 });
@@ -173,7 +251,7 @@ export class FakeDify {
       const events = new ChatEvents(conversationId);
       return this.onChat({ req: request, conversationId, events, res });
     }
-    if (req.method === 'POST' && /^\/v1\/chat-messages\/[^/]+\/stop$/.test(url.pathname)) return this.onStop(request, res);
+    if (req.method === 'POST' && /^\/v1\/(chat-messages|completion-messages|workflows\/tasks)\/[^/]+\/stop$/.test(url.pathname)) return this.onStop(request, res);
     json(res, 404, { code: 'not_found', message: 'The requested URL was not found on the server.', status: 404 });
   }
 }
@@ -201,4 +279,18 @@ export const echoChat: ChatHandler = ({ req, events, res }) => {
     });
   }
   return writeSse(res, [...tokens(answer).map((t) => events.message(t)), events.messageEnd()]);
+};
+
+/** A workflow that reports its steps and returns its inputs as `result`. */
+export const echoWorkflow = (req: DifyRequest, res: ServerResponse): Promise<void> => {
+  const w = new WorkflowEvents();
+  return writeSse(res, [w.started(), w.nodeStarted('start', 'start', 'Start', 1), w.nodeFinished('start', 'start', 'Start', 1), w.finished('succeeded', { result: JSON.stringify(req.body['inputs']) })]);
+};
+
+/** A completion app that streams back its inputs. */
+export const echoCompletion = (req: DifyRequest, res: ServerResponse): Promise<void> => {
+  const id = randomUUID();
+  const env = (event: string) => ({ event, message_id: id, created_at: 1705407629, task_id: 'task-c', id });
+  const text = `Completed: ${JSON.stringify(req.body['inputs'])}`;
+  return writeSse(res, [...tokens(text).map((t) => ({ ...env('message'), answer: t, from_variable_selector: null })), { ...env('message_end'), metadata: { usage: { total_tokens: 5 } }, files: null }]);
 };

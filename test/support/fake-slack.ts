@@ -14,6 +14,21 @@ export interface FakeMessage {
   updatedAt: number[];
 }
 
+export interface FakeResponse {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeFile {
+  id: string;
+  filename: string;
+  bytes: Buffer;
+  title?: string;
+  channel?: string;
+  thread_ts?: string;
+}
+
 export interface FakeCall {
   method: string;
   args: Record<string, unknown>;
@@ -38,6 +53,16 @@ export class FakeSlack {
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
+  /** Posts to response URLs (slash commands), by URL id. */
+  readonly responses: FakeResponse[] = [];
+  /** Modals opened with views.open. */
+  readonly views: Array<Record<string, unknown>> = [];
+  /** Files uploaded by the bridge. */
+  readonly files = new Map<string, FakeFile>();
+  /** Files users "shared", served at url_private_download (with the bot token only). */
+  readonly userFiles = new Map<string, { bytes: Buffer; mimetype: string }>();
+  /** Authorization headers sent to the user-file URLs, to check where the token goes. */
+  readonly fileAuth: Array<string | undefined> = [];
   interceptors: Interceptor[] = [];
   private server?: Server;
   private seq = 0;
@@ -84,6 +109,7 @@ export class FakeSlack {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
+    if (!url.pathname.startsWith('/api/')) return this.handleOther(req, res, url, Buffer.concat(chunks));
     const method = url.pathname.replace(/^\/api\//, '');
     let args: Record<string, unknown> = {};
     const type = req.headers['content-type'] ?? '';
@@ -106,6 +132,54 @@ export class FakeSlack {
       if (r) return send(r.status ?? 200, r.body, r.headers);
     }
     send(200, this.apply(method, args));
+  }
+
+  /** A response_url for a slash command (served here, like hooks.slack.com). */
+  responseUrl(id = `R${++this.seq}`): string {
+    return `${this.url.replace(/\/api\/$/, '')}/commands/${id}`;
+  }
+
+  /** A user's file, downloadable with the bot token at the returned URL. */
+  shareFile(id: string, bytes: Buffer, mimetype: string): string {
+    this.userFiles.set(id, { bytes, mimetype });
+    return `${this.url.replace(/\/api\/$/, '')}/files-pri/${id}/download`;
+  }
+
+  responsesTo(id: string): FakeResponse[] {
+    return this.responses.filter((r) => r.id === id);
+  }
+
+  private handleOther(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const cmd = /^\/commands\/([^/]+)$/.exec(url.pathname);
+    if (cmd && req.method === 'POST') {
+      this.responses.push({ id: cmd[1]!, body: JSON.parse(body.toString('utf8')) as Record<string, unknown>, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end('ok');
+    }
+    const upload = /^\/upload\/([^/]+)$/.exec(url.pathname);
+    if (upload && req.method === 'POST') {
+      const f = this.files.get(upload[1]!);
+      if (!f || req.headers.authorization) {
+        res.writeHead(400);
+        return void res.end();
+      }
+      f.bytes = body;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end('OK - ' + body.length);
+    }
+    const file = /^\/files-pri\/([^/]+)\/download$/.exec(url.pathname);
+    if (file) {
+      this.fileAuth.push(req.headers.authorization);
+      const f = this.userFiles.get(file[1]!);
+      if (req.headers.authorization !== `Bearer ${this.token}` || !f) {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return void res.end('<html>sign in</html>');
+      }
+      res.writeHead(200, { 'content-type': f.mimetype, 'content-length': String(f.bytes.length) });
+      return void res.end(f.bytes);
+    }
+    res.writeHead(404);
+    res.end();
   }
 
   private apply(method: string, args: Record<string, unknown>): unknown {
@@ -141,6 +215,30 @@ export class FakeSlack {
         if (!m) return { ok: false, error: 'message_not_found' };
         m.deleted = true;
         return { ok: true, channel: m.channel, ts: m.ts };
+      }
+      case 'views.open': {
+        if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
+        const view = args['view'] as Record<string, unknown>;
+        const blocks = (view?.['blocks'] as unknown[]) ?? [];
+        if (blocks.length > 100) return { ok: false, error: 'invalid_arguments' };
+        this.views.push(view);
+        return { ok: true, view: { id: `V${this.views.length}`, ...view } };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${++this.seq}`;
+        this.files.set(id, { id, filename: String(args['filename']), bytes: Buffer.alloc(0) });
+        return { ok: true, upload_url: `${this.url.replace(/\/api\/$/, '')}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (typeof args['files'] === 'string' ? JSON.parse(args['files']) : args['files']) as Array<{ id: string; title?: string }>;
+        for (const item of list) {
+          const f = this.files.get(item.id);
+          if (!f) return { ok: false, error: 'file_not_found' };
+          if (item.title) f.title = item.title;
+          if (typeof args['channel_id'] === 'string') f.channel = args['channel_id'];
+          if (typeof args['thread_ts'] === 'string') f.thread_ts = args['thread_ts'];
+        }
+        return { ok: true, files: list.map((i) => ({ id: i.id })) };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -1,4 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startBridge, type RunningBridge } from '../../src/bridge.js';
@@ -25,6 +28,10 @@ export interface TestBridge {
   sendEvent(event: Record<string, unknown>, opts?: { eventId?: string; retryNum?: number }): Promise<{ status: number; ms: number; eventId: string }>;
   mention(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string }): Promise<{ ts: string; eventId: string }>;
   message(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string; channelType?: string; extra?: Record<string, unknown> }): Promise<{ ts: string; eventId: string }>;
+  /** Sends a signed slash command; returns the id of its response_url at the fake. */
+  command(text: string, opts?: { command?: string; channel?: string; user?: string }): Promise<{ status: number; body: string; responseId: string }>;
+  /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
+  submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,12 +43,12 @@ export function nextUserTs(): string {
 }
 
 export async function startTestBridge(
-  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify } = {},
+  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown } = {},
 ): Promise<TestBridge> {
   const slack = options.slack ?? (await new FakeSlack().start());
   const dify = options.dify ?? (await new FakeDify().start());
   const logs: Array<Record<string, unknown>> = [];
-  const env = {
+  const env: Record<string, string> = {
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.url,
@@ -54,6 +61,11 @@ export async function startTestBridge(
     LOG_LEVEL: 'debug',
     ...options.env,
   };
+  if (options.bridgeConfig) {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+    writeFileSync(join(dir, 'bridge.json'), JSON.stringify(options.bridgeConfig));
+    env.BRIDGE_CONFIG = join(dir, 'bridge.json');
+  }
   const result = loadConfig(env);
   if (!result.ok) throw new Error(result.problems.join('\n'));
   const config = result.config;
@@ -132,6 +144,42 @@ export async function startTestBridge(
       const { eventId } = await t.sendEvent(event);
       return { ts, eventId };
     },
+    async command(text, o = {}) {
+      const responseId = `R${randomUUID().slice(0, 8)}`;
+      const body = new URLSearchParams({
+        token: 'legacy',
+        team_id: TEAM,
+        team_domain: 'fake',
+        channel_id: o.channel ?? 'C1',
+        channel_name: 'general',
+        user_id: o.user ?? 'UALICE',
+        user_name: 'alice',
+        command: o.command ?? '/dify',
+        text,
+        api_app_id: 'A1',
+        response_url: slack.responseUrl(responseId),
+        trigger_id: `trig-${randomUUID()}`,
+      }).toString();
+      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
+      return { status: res.status, body: await res.text(), responseId };
+    },
+    async submitView(values, o = {}) {
+      const view = o.view ?? slack.views.at(-1);
+      if (!view) throw new Error('no view was opened');
+      const payload = {
+        type: 'view_submission',
+        team: { id: TEAM, domain: 'fake' },
+        user: { id: o.user ?? 'UALICE', username: 'alice', team_id: TEAM },
+        api_app_id: 'A1',
+        token: 'legacy',
+        trigger_id: 'trig-submit',
+        view: { id: 'V1', team_id: TEAM, type: 'modal', ...view, state: { values }, hash: 'h', app_id: 'A1', bot_id: slack.botId },
+        response_urls: [],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
+      return { status: res.status, body: await res.text() };
+    },
     async restart() {
       await bridge.stop();
       bridge = await startBridge(config, logger);
@@ -152,6 +200,6 @@ export async function startTestBridge(
 export async function settled(t: TestBridge): Promise<void> {
   do {
     await new Promise((r) => setTimeout(r, 40));
-    await t.bridge.chat.idle();
-  } while (t.bridge.chat.activeThreads > 0);
+    await t.bridge.idle();
+  } while (t.bridge.chat.activeThreads > 0 || t.bridge.commands.active > 0);
 }

@@ -17,6 +17,10 @@ describe('healMarkdown', () => {
     ['2 * 3 = 6', '2 * 3 = 6'],
     ['escaped \\*star', 'escaped \\*star'],
     ['**bold ', '**bold**'],
+    ['A **', 'A'],
+    ['see `', 'see'],
+    ['**bold and *', '**bold and**'],
+    ['~~old~~ and **', '~~old~~ and'],
   ])('%j → %j', (input, expected) => {
     expect(healMarkdown(input)).toBe(expected);
   });
