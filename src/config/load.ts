@@ -71,7 +71,7 @@ const appSchema = z.strictObject({
     .optional(),
 });
 
-const fileSchema = z.strictObject({
+export const bridgeFileSchema = z.strictObject({
   apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'app names use letters, digits, - and _' }), appSchema, {
     message: 'is missing (expected an object of apps: {"name": {"type": "chat", "apiKey": "..."}})',
   }),
@@ -148,7 +148,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     }
     if (raw !== undefined) {
       const expanded = expandVariables(raw, env, '', problems);
-      const parsed = fileSchema.safeParse(expanded);
+      const parsed = bridgeFileSchema.safeParse(expanded);
       if (!parsed.success) {
         problems.push(...describeIssues('BRIDGE_CONFIG ', parsed.error, (p) => p.map(String).join('.') || '(top level)'));
       } else {

@@ -109,3 +109,16 @@ describe('Slack surfaces', () => {
     expect(JSON.stringify(t.logs)).not.toContain(t.dify.apiKey);
   });
 });
+
+describe('slash commands that are not configured', () => {
+  it('say how to set them up instead of timing out', async () => {
+    t = await startTestBridge();
+    const r = await t.command('some text', { command: '/summarize' });
+    expect(JSON.parse(r.body)).toEqual({
+      response_type: 'ephemeral',
+      text: '`/summarize` is not set up in this bridge. Add `"command": "/summarize"` to an app in BRIDGE_CONFIG, or remove the command from the Slack app.',
+    });
+    const help = await t.command('');
+    expect(JSON.parse(help.body).blocks[0].text).toContain('**default** (chat)');
+  });
+});

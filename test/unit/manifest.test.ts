@@ -42,3 +42,26 @@ describe('manifest.json', () => {
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toContain('/dify');
   });
 });
+
+describe('manifest.json and the example configuration', () => {
+  it('has the slash commands the example configuration declares (npm run manifest keeps them in step)', async () => {
+    const { bridgeFileSchema, loadConfig } = await import('../../src/config/load.js');
+    const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
+    const example = readFileSync(new URL('../../examples/bridge.config.json', import.meta.url), 'utf8');
+    const config = bridgeFileSchema.parse(JSON.parse(example));
+    expect(withSlashCommands(manifest, config)).toEqual(manifest);
+    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/dify', '/summarize']);
+    // And the example is a configuration the bridge accepts.
+    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'example.json', DIFY_HELPDESK_KEY: 'a', DIFY_SUMMARIZE_KEY: 'b', DIFY_WRITER_KEY: 'c' };
+    expect(loadConfig(env, () => example).ok).toBe(true);
+  });
+
+  it('a new app command shows up in the regenerated manifest', async () => {
+    const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
+    const next = withSlashCommands(manifest, { apps: { tr: { type: 'workflow', apiKey: 'k', command: '/translate', description: 'Translates' } } });
+    expect(next.features.slash_commands).toEqual([
+      { command: '/dify', url: 'https://bridge.example.com/slack/events', description: 'Run a Dify workflow or completion app, or list the apps', usage_hint: '[app] [text] [key=value …]', should_escape: false },
+      { command: '/translate', url: 'https://bridge.example.com/slack/events', description: 'Run the Dify workflow app "tr": Translates', usage_hint: '[text] [key=value …]', should_escape: false },
+    ]);
+  });
+});

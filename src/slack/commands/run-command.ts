@@ -52,8 +52,15 @@ export function commandSurface(client: WebClient, responseUrl: ResponseUrl, chan
   };
 }
 
-/** `/dify` and every app's own command. */
+/** `/dify` and every app's own command; any other command gets told how to set it up. */
 export function registerCommands(app: App, runner: CommandRunner, commands: string[], opts: CommandSurfaceOptions): void {
+  const unconfigured = new RegExp(`^(?!(${commands.map((c) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$)`);
+  app.command(unconfigured, async ({ command, ack }) => {
+    await ack({
+      response_type: 'ephemeral',
+      text: `\`${command.command}\` is not set up in this bridge. Add \`"command": "${command.command}"\` to an app in BRIDGE_CONFIG, or remove the command from the Slack app.`,
+    });
+  });
   for (const name of commands) {
     app.command(name, async ({ command, ack, client, context }) => {
       const parsed = commandSchema.safeParse(command);

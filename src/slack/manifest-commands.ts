@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { bridgeFileSchema } from '../config/load.js';
+
+type BridgeFile = z.infer<typeof bridgeFileSchema>;
+
+interface SlashCommand {
+  command: string;
+  url?: string;
+  description: string;
+  usage_hint?: string;
+  should_escape?: boolean;
+}
+
+/**
+ * manifest.json with its slash_commands rebuilt from the bridge's configuration: `/dify`
+ * plus each app's own command, all pointing at the URL `/dify` already uses.
+ */
+export function withSlashCommands(manifest: Record<string, any>, config: BridgeFile): Record<string, any> {
+  const existing: SlashCommand[] = manifest.features?.slash_commands ?? [];
+  const url = existing.find((c) => c.command === '/dify')?.url ?? manifest.settings?.event_subscriptions?.request_url;
+  const entry = (c: Omit<SlashCommand, 'url' | 'should_escape'>): SlashCommand => ({ ...c, ...(url ? { url } : {}), should_escape: false });
+  const commands: SlashCommand[] = [
+    entry({ command: '/dify', description: 'Run a Dify workflow or completion app, or list the apps', usage_hint: '[app] [text] [key=value …]' }),
+  ];
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (!app.command) continue;
+    const about = app.description ? `: ${app.description}` : '';
+    commands.push(entry({ command: app.command, description: `Run the Dify ${app.type} app "${name}"${about}`.slice(0, 2000), usage_hint: '[text] [key=value …]' }));
+  }
+  return { ...manifest, features: { ...manifest.features, slash_commands: commands } };
+}
