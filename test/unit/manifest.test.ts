@@ -38,6 +38,8 @@ describe('manifest.json', () => {
     }
     expect(scopes).toContain('chat:write');
     expect(scopes).toContain('commands');
+    expect(scopes).toContain('files:read'); // files attached in input forms
+    expect(scopes).toContain('files:write'); // workflow output files
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toContain('/dify');
   });
