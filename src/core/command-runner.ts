@@ -38,6 +38,13 @@ export type CommandPlan =
   | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
   | RunPlan;
 
+export interface FormSubmission {
+  appId: string;
+  who: { teamId: string; userId: string };
+  values: Record<string, unknown>;
+  files: Record<string, IncomingFile[]>;
+}
+
 /** What a run can do in Slack; implemented by the Slack surface. */
 export interface CommandSurface {
   /** A message only the user sees. */
@@ -114,23 +121,11 @@ export class CommandRunner {
   }
 
   /** A submitted form: values already checked against the form; files fetched from Slack. */
-  submit(
-    appId: string,
-    who: { teamId: string; userId: string },
-    values: Record<string, unknown>,
-    files: Record<string, IncomingFile[]>,
-    surface: CommandSurface,
-  ): Promise<void> {
-    return this.track(this.submitNow(appId, who, values, files, surface));
+  submit(form: FormSubmission, surface: CommandSurface): Promise<void> {
+    return this.track(this.submitNow(form, surface));
   }
 
-  private async submitNow(
-    appId: string,
-    who: { teamId: string; userId: string },
-    values: Record<string, unknown>,
-    files: Record<string, IncomingFile[]>,
-    surface: CommandSurface,
-  ): Promise<void> {
+  private async submitNow({ appId, who, values, files }: FormSubmission, surface: CommandSurface): Promise<void> {
     let app: AppDescription;
     try {
       app = await this.deps.catalog.describe(appId);
