@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.js';
 import { AppCatalog } from './core/app-catalog.js';
@@ -14,6 +15,11 @@ import { registerCommands } from './slack/commands/run-command.js';
 import { registerInputsSubmitted } from './slack/views/inputs-submitted.js';
 import { healthzRoute } from './slack/routes/healthz.js';
 import { openStore } from './store/open-store.js';
+import { SlackContextProvider } from './core/slack-context.js';
+import { ThreadLog } from './core/thread-log.js';
+import { extensionRoute } from './extension/extension-route.js';
+import { Moderator } from './extension/moderation.js';
+import { SlackWebDirectory } from './slack/slack-directory.js';
 import { VERSION } from './version.js';
 
 export interface RunningBridge {
@@ -31,17 +37,44 @@ export interface RunningBridge {
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
   const store = openStore(config.store.url);
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
-  const app = createSlackApp(config, logger, [healthzRoute(store, VERSION)]);
+  const threadLog = new ThreadLog();
+  // The directory needs the app's Web API client, which exists once the app does; it is
+  // first used after start.
+  let client: App['client'] | undefined;
+  const directory = new SlackWebDirectory(() => client!, logger);
+  // Bolt takes its custom routes when the app is built.
+  const routes = [healthzRoute(store, VERSION)];
+  if (config.extension.apiKey) {
+    routes.push(
+      extensionRoute({
+        path: config.extension.path,
+        apiKey: config.extension.apiKey,
+        moderator: new Moderator(config.moderation),
+        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars }),
+        logger: logger.child({ component: 'extension' }),
+      }),
+    );
+  }
+  const app = createSlackApp(config, logger, routes);
+  client = app.client;
 
   if (config.stream.mode === 'native') {
     logger.warn('STREAM_MODE=native is not available in this version; answers stream by editing messages');
   }
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
+  const catalog = new AppCatalog(dify, config.dify.apps);
+  const identity = { botUserId: '' };
   const chat = new ChatBridge({
     config,
     store,
     dify,
     logger,
+    catalog,
+    directory,
+    threadLog,
+    get botUserId() {
+      return identity.botUserId;
+    },
     streamMode: config.stream.mode,
     timing,
     createSink: (target) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), config.slack.apiUrl),
@@ -49,8 +82,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerAppMention(app, chat);
   registerMessage(app, chat);
 
-  const catalog = new AppCatalog(dify, config.dify.apps);
-  const commands = new CommandRunner({ dify, catalog, logger, timing });
+  const commands = new CommandRunner({ dify, directory, catalog, logger, timing });
   const surfaceOptions = {
     logger,
     chatEnabled: config.chat.default !== undefined,
@@ -63,6 +95,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let port = config.server.port;
   try {
     await app.init();
+    identity.botUserId = String((await app.client.auth.test()).user_id ?? '');
     if (config.slack.appToken) {
       await app.start();
     } else {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Env } from './env.js';
+import { compilePattern, DEFAULT_MODERATION, type ModerationConfig } from '../extension/moderation.js';
+import { PRESET_NAMES, type RedactionPreset } from '../extension/redaction-presets.js';
 import type { Config, DifyAppConfig } from './types.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -81,7 +83,44 @@ export const bridgeFileSchema = z.strictObject({
       channels: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
+  moderation: z
+    .strictObject({
+      block: z
+        .array(
+          z.strictObject({
+            keywords: z.array(z.string()).default([]),
+            patterns: z.array(z.string()).default([]),
+            response: z.string({ message: 'is missing (expected the answer Dify gives instead)' }).min(1),
+          }),
+        )
+        .default([]),
+      redact: z
+        .strictObject({
+          presets: z
+            .array(z.enum(PRESET_NAMES as [RedactionPreset, ...RedactionPreset[]], { message: `is not a preset (expected ${PRESET_NAMES.join(', ')})` }))
+            .default(DEFAULT_MODERATION.redact.presets),
+          patterns: z.array(z.string()).default([]),
+          replacement: z.string().default(DEFAULT_MODERATION.redact.replacement),
+        })
+        .default(DEFAULT_MODERATION.redact),
+    })
+    .optional(),
+  context: z
+    .strictObject({
+      threadMaxChars: z.number().int().min(200, { message: 'is too small (expected at least 200)' }).max(200_000).default(4000),
+    })
+    .optional(),
 });
+
+/** Every configured regex must compile: a typo is a start-up error, not a failing moderation call. */
+function checkPatterns(m: ModerationConfig, problems: string[]): void {
+  const check = (where: string, source: string, flags: string) => {
+    const r = compilePattern(source, flags);
+    if (typeof r === 'string') problems.push(`BRIDGE_CONFIG ${where}: is not a valid regular expression (${r})`);
+  };
+  m.block.forEach((rule, i) => rule.patterns.forEach((p, j) => check(`moderation.block[${i}].patterns[${j}]`, p, 'iu')));
+  m.redact.patterns.forEach((p, j) => check(`moderation.redact.patterns[${j}]`, p, 'giu'));
+}
 
 /** `${VAR}` in any string of the file is replaced from the environment, so secrets stay out of it. */
 function expandVariables(value: unknown, env: Env, path: string, problems: string[]): unknown {
@@ -136,6 +175,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const apps: Record<string, DifyAppConfig> = {};
   let chatDefault: string | undefined;
   let channels: Record<string, string> = {};
+  let moderation: ModerationConfig = DEFAULT_MODERATION;
+  let threadMaxChars = 4000;
 
   const fileProblemsBefore = problems.length;
   if (e?.BRIDGE_CONFIG) {
@@ -163,6 +204,11 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         }
         chatDefault = parsed.data.chat?.default;
         channels = parsed.data.chat?.channels ?? {};
+        if (parsed.data.moderation) {
+          moderation = parsed.data.moderation;
+          checkPatterns(moderation, problems);
+        }
+        if (parsed.data.context) threadMaxChars = parsed.data.context.threadMaxChars;
       }
     }
   }
@@ -217,6 +263,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.EXTENSION_API_KEY ? { apiKey: e.EXTENSION_API_KEY } : {}),
         path: e.EXTENSION_PATH ?? '/api/dify/receive',
       },
+      moderation,
+      context: { threadMaxChars },
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { ModerationConfig } from '../extension/moderation.js';
+
 export type AppType = 'chat' | 'workflow' | 'completion';
 export type StreamMode = 'auto' | 'native' | 'edit' | 'off';
 
@@ -40,4 +42,7 @@ export interface Config {
   stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };
   logLevel: string;
   extension: { apiKey?: string; path: string };
+  moderation: ModerationConfig;
+  /** Slack context served to Dify (external data): the transcript is cut to its last N characters. */
+  context: { threadMaxChars: number };
 }

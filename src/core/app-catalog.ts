@@ -1,6 +1,7 @@
 import type { AppType, DifyAppConfig } from '../config/types.js';
 import type { DifyClient } from '../dify/client.js';
 import { parseInputForm, type FormField } from './input-form.js';
+import { isSlackContextVariable, type SlackContextVariable } from './slack-context.js';
 
 export interface AppDescription {
   /** The name in the bridge's configuration (what users type). */
@@ -9,7 +10,10 @@ export interface AppDescription {
   /** Dify's name for the app, and its description (configured description wins). */
   title: string;
   description: string;
+  /** The inputs a person fills in. */
   fields: FormField[];
+  /** The slack_* inputs the app declares, filled in by the bridge. */
+  contextVariables: SlackContextVariable[];
   command?: string;
 }
 
@@ -61,12 +65,14 @@ export class AppCatalog {
     const app = this.apps[id];
     if (!app) throw new Error(`unknown app ${id}`);
     const [info, params] = await Promise.all([this.dify.info(id).catch(() => undefined), this.dify.parameters(id)]);
+    const all = parseInputForm(params.user_input_form);
     return {
       id,
       type: app.type,
       title: info?.name || id,
       description: app.description || info?.description || '',
-      fields: parseInputForm(params.user_input_form),
+      fields: all.filter((f) => !isSlackContextVariable(f.variable)),
+      contextVariables: all.map((f) => f.variable).filter(isSlackContextVariable),
       ...(app.command ? { command: app.command } : {}),
     };
   }

@@ -6,7 +6,11 @@ import type { AnswerSink } from './answer-sink.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { describeError } from './log-fields.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { AppCatalog } from './app-catalog.js';
 import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
+import { slackContextInputs } from './slack-context.js';
+import type { SlackDirectory } from './slack-directory.js';
+import type { ThreadLog } from './thread-log.js';
 
 /** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
 export interface IncomingMessage {
@@ -32,6 +36,11 @@ export interface ReplyTarget {
 export interface ChatBridgeDeps extends ChatTurnDeps {
   config: Pick<Config, 'chat' | 'dify'>;
   store: Store;
+  catalog: AppCatalog;
+  directory: SlackDirectory;
+  threadLog: ThreadLog;
+  /** The bot's own user id, for its answers in thread transcripts. */
+  botUserId: string;
   createSink(target: ReplyTarget): AnswerSink;
 }
 
@@ -65,6 +74,7 @@ export class ChatBridge {
     }, CLAIM_LEASE_MS / 3);
     renew.unref();
     const threadKey = encodeThreadKey(placement.ref);
+    this.deps.threadLog.record(threadKey, { ts: msg.ts, userId: msg.userId, text: msg.text }, placement.ref.threadTs || undefined);
     void this.queue
       .run(threadKey, async () => {
         const started = Date.now();
@@ -82,8 +92,11 @@ export class ChatBridge {
           return;
         }
         if (!keep) await this.deps.store.setThread(threadKey, { appId });
-        const turn = { ref: placement.ref, appId, query: msg.text, inputs: {}, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
-        const result = await runChatTurn(this.deps, turn, sink);
+        const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
+        const turn = { ref: placement.ref, appId, query: msg.text, inputs, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
+        const { text, ...result } = await runChatTurn(this.deps, turn, sink);
+        // Filed right after the question it answers (Slack ts strings sort in time order).
+        if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
         log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');
       })
       .catch((err: unknown) => log.error({ err: describeError(err) }, 'chat message failed'))
@@ -120,6 +133,16 @@ export class ChatBridge {
       if (!(await this.deps.store.getThread(encodeThreadKey(ref)))) return undefined;
     }
     return { ref, target: { channelId: msg.channelId, threadTs } };
+  }
+
+  /** The slack_* inputs the app declares; none if Dify cannot describe the app right now (the run will say why). */
+  private async contextInputs(appId: string, ref: ThreadRef, userId: string): Promise<Record<string, string>> {
+    try {
+      const app = await this.deps.catalog.describe(appId);
+      return await slackContextInputs(app.contextVariables, { ...ref, userId }, this.deps.directory);
+    } catch {
+      return {};
+    }
   }
 
   private appFor(channelId: string): string | undefined {

@@ -32,6 +32,8 @@ export interface ChatTurn {
 
 export interface ChatTurnOutcome {
   outcome: 'answered' | 'failed' | 'undeliverable';
+  /** The answer's text as Dify gave it (for the thread's transcript). */
+  text: string;
   conversationId?: string;
   taskId?: string;
 }
@@ -93,9 +95,9 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
       await new ThrottledRenderer(sink, deps.timing, () => undefined, () => undefined).finish(final);
     } catch (err) {
       logger.error({ err: describeError(err) }, 'Could not show the answer in Slack');
-      return { outcome: 'undeliverable', ...ids(state) };
+      return { outcome: 'undeliverable', text: state.text, ...ids(state) };
     }
-    return { outcome: failure ? 'failed' : 'answered', ...ids(state) };
+    return { outcome: failure ? 'failed' : 'answered', text: state.text, ...ids(state) };
   }
 
   const model: AnswerModel<AnswerState> = {
@@ -114,7 +116,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
   });
   const outcome = !run.delivered ? 'undeliverable' : run.failure ? 'failed' : 'answered';
-  return { outcome, ...ids(run.state) };
+  return { outcome, text: run.state.text, ...ids(run.state) };
 }
 
 function ids(state: AnswerState): { conversationId?: string; taskId?: string } {

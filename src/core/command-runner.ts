@@ -9,6 +9,8 @@ import type { AppCatalog, AppDescription } from './app-catalog.js';
 import { fillInputs, splitCommand, usageOf } from './command-input.js';
 import { freeTextField, isFileField, type FormField } from './input-form.js';
 import { difyUserForSlackUser } from './keys.js';
+import { slackContextInputs } from './slack-context.js';
+import type { SlackDirectory } from './slack-directory.js';
 import { describeError } from './log-fields.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
 import { streamAnswer, type AnswerModel } from './stream-answer.js';
@@ -38,9 +40,16 @@ export type CommandPlan =
   | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
   | RunPlan;
 
+/** Who ran a command, and where. */
+export interface Requester {
+  teamId: string;
+  userId: string;
+  channelId: string;
+}
+
 export interface FormSubmission {
   appId: string;
-  who: { teamId: string; userId: string };
+  who: Requester;
   values: Record<string, unknown>;
   files: Record<string, IncomingFile[]>;
 }
@@ -57,6 +66,7 @@ export interface CommandSurface {
 
 export interface CommandRunnerDeps {
   dify: DifyClient;
+  directory: SlackDirectory;
   catalog: AppCatalog;
   logger: Logger;
   timing: StreamTiming;
@@ -116,7 +126,7 @@ export class CommandRunner {
   }
 
   /** Runs a planned command; resolves when the run is over. */
-  run(plan: RunPlan, who: { teamId: string; userId: string }, surface: CommandSurface): Promise<void> {
+  run(plan: RunPlan, who: Requester, surface: CommandSurface): Promise<void> {
     return this.track(this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs)));
   }
 
@@ -152,8 +162,10 @@ export class CommandRunner {
     await this.execute(app, inputs, who, surface, summarize(app, values));
   }
 
-  private async execute(app: AppDescription, inputs: Record<string, unknown>, who: { teamId: string; userId: string }, surface: CommandSurface, summary: string): Promise<void> {
+  private async execute(app: AppDescription, inputs: Record<string, unknown>, who: Requester, surface: CommandSurface, summary: string): Promise<void> {
     const user = difyUserForSlackUser(who.teamId, who.userId);
+    // The Slack context inputs the app declares (never shown in forms).
+    const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory)) };
     const logger = this.deps.logger.child({ app: app.id, team: who.teamId, user: who.userId });
     const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };
     const started = Date.now();
@@ -163,8 +175,8 @@ export class CommandRunner {
     try {
       stream =
         app.type === 'workflow'
-          ? await this.deps.dify.app.workflow.invoke(app.id, { inputs, user, responseMode: 'streaming' })
-          : await this.deps.dify.app.completion.invoke(app.id, { inputs, user, responseMode: 'streaming' });
+          ? await this.deps.dify.app.workflow.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' })
+          : await this.deps.dify.app.completion.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' });
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the run');
       return surface.reply(difyErrorText(app.id, err));

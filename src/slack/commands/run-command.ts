@@ -71,7 +71,7 @@ export function registerCommands(app: App, runner: CommandRunner, commands: stri
       const c = parsed.data;
       const responseUrl = new ResponseUrl(c.response_url);
       const surface = commandSurface(client, responseUrl, c.channel_id, context.botUserId, opts);
-      const who = { teamId: c.team_id, userId: c.user_id };
+      const who = { teamId: c.team_id, userId: c.user_id, channelId: c.channel_id };
       const logger = opts.logger.child({ command: c.command, team: c.team_id, user: c.user_id });
 
       const planning = runner.plan({ teamId: c.team_id, userId: c.user_id, channelId: c.channel_id, command: c.command, text: c.text });

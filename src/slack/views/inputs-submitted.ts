@@ -55,7 +55,7 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
       await surface.reply(`⚠️ Couldn't read the attached file: ${err instanceof Error ? err.message : 'unknown error'}.`);
       return;
     }
-    await runner.submit({ appId, who: { teamId, userId: body.user.id }, values: read.values, files }, surface);
+    await runner.submit({ appId, who: { teamId, userId: body.user.id, channelId: channel }, values: read.values, files }, surface);
   });
 }
 

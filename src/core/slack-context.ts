@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { encodeThreadKey } from './keys.js';
+import type { SlackDirectory, UserProfile } from './slack-directory.js';
+import type { LoggedMessage, ThreadLog } from './thread-log.js';
+
+/**
+ * Inputs the bridge fills in every Dify run whose app declares them in its user_input_form;
+ * Dify sends them back to the extension route, which is how it knows the thread.
+ */
+export const SLACK_CONTEXT_VARIABLES = ['slack_team_id', 'slack_channel_id', 'slack_thread_ts', 'slack_user_id', 'slack_user_name'] as const;
+export type SlackContextVariable = (typeof SLACK_CONTEXT_VARIABLES)[number];
+export const isSlackContextVariable = (v: string): v is SlackContextVariable => (SLACK_CONTEXT_VARIABLES as readonly string[]).includes(v);
+
+export interface SlackOrigin {
+  teamId: string;
+  channelId: string;
+  /** '' for a DM's main timeline; absent for a command. */
+  threadTs?: string;
+  userId: string;
+}
+
+/** The declared slack_* inputs, filled from where the run comes from. */
+export async function slackContextInputs(declared: readonly string[], origin: SlackOrigin, directory: SlackDirectory): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const v of declared) {
+    if (v === 'slack_team_id') out[v] = origin.teamId;
+    else if (v === 'slack_channel_id') out[v] = origin.channelId;
+    else if (v === 'slack_thread_ts' && origin.threadTs !== undefined) out[v] = origin.threadTs;
+    else if (v === 'slack_user_id') out[v] = origin.userId;
+    else if (v === 'slack_user_name') out[v] = (await directory.user(origin.teamId, origin.userId))?.name ?? origin.userId;
+  }
+  return out;
+}
+
+export const TOOL_VARIABLES = ['slack_thread', 'slack_user', 'slack_channel'] as const;
+export type ToolVariable = (typeof TOOL_VARIABLES)[number];
+
+const originInputs = z.looseObject({
+  slack_team_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
+  slack_channel_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
+  slack_thread_ts: z.string().regex(/^(\d+\.\d+)?$/).optional(),
+  slack_user_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
+});
+
+/**
+ * Answers Dify's external-data queries with Slack context: the thread's transcript, the
+ * asker's profile, the channel's description. The log and caches answer first; Slack is asked
+ * only for what they lack. Runs without Slack context (Dify's own console) get ''.
+ */
+export class SlackContextProvider {
+  constructor(
+    private readonly log: ThreadLog,
+    private readonly directory: SlackDirectory,
+    private readonly options: { threadMaxChars: number; now?: () => Date },
+  ) {}
+
+  async query(variable: ToolVariable, inputs: Record<string, unknown>): Promise<string> {
+    const parsed = originInputs.safeParse(inputs);
+    if (!parsed.success) return '';
+    const o = parsed.data;
+    if (!o.slack_team_id) return '';
+    switch (variable) {
+      case 'slack_thread':
+        return o.slack_channel_id && o.slack_thread_ts !== undefined ? this.transcript(o.slack_team_id, o.slack_channel_id, o.slack_thread_ts) : '';
+      case 'slack_user':
+        return o.slack_user_id ? this.userText(o.slack_team_id, o.slack_user_id) : '';
+      case 'slack_channel':
+        return o.slack_channel_id ? this.channelText(o.slack_team_id, o.slack_channel_id) : '';
+    }
+  }
+
+  private async transcript(teamId: string, channelId: string, threadTs: string): Promise<string> {
+    const key = encodeThreadKey({ teamId, channelId, threadTs });
+    const messages = this.log.complete(key) ?? this.log.fill(key, await this.directory.threadMessages(teamId, channelId, threadTs));
+    const names = new Map<string, string>();
+    const nameOf = async (userId: string) => {
+      if (!names.has(userId)) names.set(userId, (await this.directory.user(teamId, userId))?.name ?? userId);
+      return names.get(userId)!;
+    };
+    // Newest lines are kept: the end of a thread matters most to the question being asked.
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const line = await this.line(messages[i]!, nameOf);
+      if (size + line.length + 1 > this.options.threadMaxChars) {
+        if (lines.length === 0) lines.push(`…${line.slice(line.length - this.options.threadMaxChars + 1)}`);
+        break;
+      }
+      lines.push(line);
+      size += line.length + 1;
+    }
+    return lines.reverse().join('\n');
+  }
+
+  private async line(m: LoggedMessage, nameOf: (id: string) => Promise<string>): Promise<string> {
+    let text = m.text.replace(/\s*\n\s*/g, ' ').trim();
+    // <@U123> → @Name (a few lookups at most; the names are cached).
+    for (const id of new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((x) => x[1]!).slice(0, 5))) {
+      text = text.replace(new RegExp(`<@${id}(\\|[^>]*)?>`, 'g'), `@${await nameOf(id)}`);
+    }
+    return `${await nameOf(m.userId)}: ${text}`;
+  }
+
+  private async userText(teamId: string, userId: string): Promise<string> {
+    const u = await this.directory.user(teamId, userId);
+    if (!u) return '';
+    return [`Name: ${u.name}`, ...(u.title ? [`Title: ${u.title}`] : []), ...timeLines(u, this.options.now?.() ?? new Date())].join('\n');
+  }
+
+  private async channelText(teamId: string, channelId: string): Promise<string> {
+    const c = await this.directory.channel(teamId, channelId);
+    if (!c) return '';
+    if (c.isDirect) return 'Direct message with the bot';
+    return [`Channel: #${c.name ?? channelId}`, ...(c.topic ? [`Topic: ${c.topic}`] : []), ...(c.purpose ? [`Purpose: ${c.purpose}`] : [])].join('\n');
+  }
+}
+
+function timeLines(u: UserProfile, now: Date): string[] {
+  if (u.utcOffset === undefined) return u.timeZone ? [`Time zone: ${u.timeZone}`] : [];
+  const sign = u.utcOffset >= 0 ? '+' : '-';
+  const abs = Math.abs(u.utcOffset);
+  const offset = `UTC${sign}${String(Math.floor(abs / 3600)).padStart(2, '0')}:${String(Math.floor((abs % 3600) / 60)).padStart(2, '0')}`;
+  const local = new Date(now.getTime() + u.utcOffset * 1000);
+  const day = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][local.getUTCDay()];
+  const stamp = local.toISOString().slice(0, 16).replace('T', ' ');
+  const zone = [u.timeZone, u.timeZoneLabel].filter(Boolean).join(', ');
+  return [`Time zone: ${zone ? `${zone} (${offset})` : offset}`, `Local time: ${day} ${stamp}`];
+}

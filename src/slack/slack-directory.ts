@@ -1,0 +1,102 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ChannelProfile, SlackDirectory, UserProfile } from '../core/slack-directory.js';
+import type { LoggedMessage } from '../core/thread-log.js';
+import { describeError } from '../core/log-fields.js';
+
+const userSchema = z.looseObject({
+  user: z.looseObject({
+    name: z.string().nullish(),
+    real_name: z.string().nullish(),
+    tz: z.string().nullish(),
+    tz_label: z.string().nullish(),
+    tz_offset: z.number().nullish(),
+    profile: z.looseObject({ display_name: z.string().nullish(), real_name: z.string().nullish(), title: z.string().nullish() }).nullish(),
+  }),
+});
+
+const channelSchema = z.looseObject({
+  channel: z.looseObject({
+    name: z.string().nullish(),
+    is_im: z.boolean().nullish(),
+    topic: z.looseObject({ value: z.string().nullish() }).nullish(),
+    purpose: z.looseObject({ value: z.string().nullish() }).nullish(),
+  }),
+});
+
+const messagesSchema = z.looseObject({
+  messages: z.array(z.looseObject({ ts: z.string(), user: z.string().nullish(), bot_id: z.string().nullish(), text: z.string().nullish(), subtype: z.string().nullish() })).default([]),
+});
+
+interface Cached<T> {
+  at: number;
+  value: Promise<T>;
+}
+
+/**
+ * Slack's users.info, conversations.info and conversations.replies behind caches: profiles
+ * change rarely and these methods' rate limits are low.
+ */
+export class SlackWebDirectory implements SlackDirectory {
+  private readonly users = new Map<string, Cached<UserProfile | undefined>>();
+  private readonly channels = new Map<string, Cached<ChannelProfile | undefined>>();
+
+  constructor(
+    private readonly clientOf: () => WebClient,
+    private readonly logger: Logger,
+    private readonly ttlMs = 30 * 60_000,
+  ) {}
+
+  user(teamId: string, userId: string): Promise<UserProfile | undefined> {
+    return this.cached(this.users, `${teamId}:${userId}`, async () => {
+      const r = userSchema.parse(await this.clientOf().users.info({ user: userId }));
+      const u = r.user;
+      const name = u.profile?.display_name || u.profile?.real_name || u.real_name || u.name || userId;
+      return {
+        name,
+        ...(u.profile?.title ? { title: u.profile.title } : {}),
+        ...(u.tz ? { timeZone: u.tz } : {}),
+        ...(u.tz_label ? { timeZoneLabel: u.tz_label } : {}),
+        ...(typeof u.tz_offset === 'number' ? { utcOffset: u.tz_offset } : {}),
+      };
+    });
+  }
+
+  channel(teamId: string, channelId: string): Promise<ChannelProfile | undefined> {
+    return this.cached(this.channels, `${teamId}:${channelId}`, async () => {
+      const c = channelSchema.parse(await this.clientOf().conversations.info({ channel: channelId })).channel;
+      return {
+        isDirect: c.is_im === true,
+        ...(c.name ? { name: c.name } : {}),
+        ...(c.topic?.value ? { topic: c.topic.value } : {}),
+        ...(c.purpose?.value ? { purpose: c.purpose.value } : {}),
+      };
+    });
+  }
+
+  async threadMessages(_teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]> {
+    const raw = threadTs
+      ? await this.clientOf().conversations.replies({ channel: channelId, ts: threadTs, limit: 200 })
+      : await this.clientOf().conversations.history({ channel: channelId, limit: 50 });
+    const messages = messagesSchema.parse(raw).messages;
+    return messages
+      .filter((m) => !m.subtype || m.subtype === 'bot_message' || m.subtype === 'thread_broadcast')
+      .map((m) => ({ ts: m.ts, userId: m.user ?? m.bot_id ?? 'unknown', text: m.text ?? '' }))
+      .sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  }
+
+  /** Caches answers, failures included for a minute (so a missing scope is not retried per call). */
+  private cached<T>(map: Map<string, Cached<T | undefined>>, key: string, load: () => Promise<T>): Promise<T | undefined> {
+    const hit = map.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    const value = load().catch((err: unknown) => {
+      this.logger.warn({ err: describeError(err), key }, 'Slack lookup failed');
+      map.set(key, { at: Date.now() - this.ttlMs + 60_000, value: Promise.resolve(undefined) });
+      return undefined;
+    });
+    map.set(key, { at: Date.now(), value });
+    if (map.size > 10_000) map.delete(map.keys().next().value!);
+    return value;
+  }
+}
