@@ -38,6 +38,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const store = openStore(config.store.url);
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   const threadLog = new ThreadLog();
+  /** Filled in from auth.test at start. */
+  const identity = { botUserId: '' };
   // The directory needs the app's Web API client, which exists once the app does; it is
   // first used after start.
   let client: App['client'] | undefined;
@@ -50,7 +52,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
         path: config.extension.path,
         apiKey: config.extension.apiKey,
         moderator: new Moderator(config.moderation),
-        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars }),
+        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars, botUserId: () => identity.botUserId }),
         logger: logger.child({ component: 'extension' }),
       }),
     );
@@ -63,7 +65,6 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const catalog = new AppCatalog(dify, config.dify.apps);
-  const identity = { botUserId: '' };
   const chat = new ChatBridge({
     config,
     store,

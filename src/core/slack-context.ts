@@ -51,7 +51,7 @@ export class SlackContextProvider {
   constructor(
     private readonly log: ThreadLog,
     private readonly directory: SlackDirectory,
-    private readonly options: { threadMaxChars: number; now?: () => Date },
+    private readonly options: { threadMaxChars: number; now?: () => Date; botUserId?: () => string },
   ) {}
 
   async query(variable: ToolVariable, inputs: Record<string, unknown>): Promise<string> {
@@ -94,6 +94,9 @@ export class SlackContextProvider {
 
   private async line(m: LoggedMessage, nameOf: (id: string) => Promise<string>): Promise<string> {
     let text = m.text.replace(/\s*\n\s*/g, ' ').trim();
+    // Addressing the bot says nothing about the thread (and live messages arrive without it).
+    const bot = this.options.botUserId?.();
+    if (bot) text = text.replace(new RegExp(`<@${bot}(\\|[^>]*)?>\\s*`, 'g'), '').trim();
     // <@U123> → @Name (a few lookups at most; the names are cached).
     for (const id of new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((x) => x[1]!).slice(0, 5))) {
       text = text.replace(new RegExp(`<@${id}(\\|[^>]*)?>`, 'g'), `@${await nameOf(id)}`);

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+let lastTs = 0;
+/** A Slack-style ts from the clock (seconds.microseconds), strictly increasing across the test process. */
+export function slackTs(): string {
+  lastTs = Math.max(lastTs + 1, Date.now() * 1000);
+  return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`;
+}
+
 export interface FakeMessage {
   channel: string;
   ts: string;
@@ -61,6 +68,19 @@ export class FakeSlack {
   readonly files = new Map<string, FakeFile>();
   /** Files users "shared", served at url_private_download (with the bot token only). */
   readonly userFiles = new Map<string, { bytes: Buffer; mimetype: string }>();
+  /** Workspace members for users.info. */
+  readonly users = new Map<string, Record<string, unknown>>([
+    ['UALICE', { id: 'UALICE', name: 'alice', real_name: 'Alice Martin', tz: 'Europe/Paris', tz_label: 'Central European Time', tz_offset: 3600, profile: { display_name: 'Alice', real_name: 'Alice Martin', title: 'Site reliability engineer' } }],
+    ['UBOB', { id: 'UBOB', name: 'bob', real_name: 'Bob Stone', tz: 'America/New_York', tz_label: 'Eastern Standard Time', tz_offset: -18000, profile: { display_name: '', real_name: 'Bob Stone', title: '' } }],
+    ['UBOT', { id: 'UBOT', name: 'dify', real_name: 'Dify', is_bot: true, profile: { display_name: 'Dify', real_name: 'Dify' } }],
+  ]);
+  /** Channels for conversations.info. */
+  readonly channels = new Map<string, Record<string, unknown>>([
+    ['C1', { id: 'C1', name: 'general', is_im: false, topic: { value: 'Company-wide announcements' }, purpose: { value: 'Everything that concerns everyone' } }],
+    ['D1', { id: 'D1', is_im: true }],
+  ]);
+  /** Messages users wrote, for conversations.replies (the bridge's own posts are added automatically). */
+  readonly userMessages: Array<{ channel: string; ts: string; thread_ts?: string; user: string; text: string }> = [];
   /** Authorization headers sent to the user-file URLs, to check where the token goes. */
   readonly fileAuth: Array<string | undefined> = [];
   interceptors: Interceptor[] = [];
@@ -99,10 +119,6 @@ export class FakeSlack {
     }
   }
 
-  private nextTs(): string {
-    this.seq += 1;
-    return `1700000${String(this.seq).padStart(3, '0')}.${String(this.seq * 100).padStart(6, '0')}`;
-  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -195,7 +211,7 @@ export class FakeSlack {
         }
         if (text === undefined || text === '') return { ok: false, error: 'no_text' };
         if (text.length > this.markdownLimit) return { ok: false, error: 'msg_too_long' };
-        const ts = this.nextTs();
+        const ts = slackTs();
         const thread = typeof args['thread_ts'] === 'string' ? args['thread_ts'] : undefined;
         this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, postedAt: Date.now(), updatedAt: [] });
         return { ok: true, channel, ts, message: { text, ts } };
@@ -215,6 +231,23 @@ export class FakeSlack {
         if (!m) return { ok: false, error: 'message_not_found' };
         m.deleted = true;
         return { ok: true, channel: m.channel, ts: m.ts };
+      }
+      case 'users.info': {
+        const u = this.users.get(String(args['user']));
+        return u ? { ok: true, user: u } : { ok: false, error: 'user_not_found' };
+      }
+      case 'conversations.info': {
+        const c = this.channels.get(String(args['channel']));
+        return c ? { ok: true, channel: c } : { ok: false, error: 'channel_not_found' };
+      }
+      case 'conversations.replies': {
+        const channel = String(args['channel']);
+        const ts = String(args['ts']);
+        const all = [
+          ...this.userMessages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts)).map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })),
+          ...this.messages.filter((m) => m.channel === channel && m.thread_ts === ts && !m.deleted).map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, thread_ts: ts })),
+        ].sort((a, b) => (a.ts < b.ts ? -1 : 1));
+        return { ok: true, messages: all, has_more: false };
       }
       case 'views.open': {
         if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };

@@ -8,7 +8,7 @@ import { startBridge, type RunningBridge } from '../../src/bridge.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { FakeDify } from './fake-dify.js';
-import { FakeSlack } from './fake-slack.js';
+import { FakeSlack, slackTs } from './fake-slack.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const TEAM = 'T1';
@@ -36,11 +36,7 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-let tsCounter = 0;
-export function nextUserTs(): string {
-  tsCounter += 1;
-  return `1690000${String(tsCounter).padStart(3, '0')}.${String(tsCounter).padStart(6, '0')}`;
-}
+export const nextUserTs = slackTs;
 
 export async function startTestBridge(
   options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown } = {},
@@ -124,6 +120,7 @@ export async function startTestBridge(
         team: TEAM,
         ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
       };
+      slack.userMessages.push({ channel: event.channel, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), user: event.user, text: event.text });
       const { eventId } = await t.sendEvent(event);
       return { ts, eventId };
     },
@@ -141,6 +138,7 @@ export async function startTestBridge(
         ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
         ...o.extra,
       };
+      if (!o.extra) slack.userMessages.push({ channel: event.channel, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), user: event.user, text });
       const { eventId } = await t.sendEvent(event);
       return { ts, eventId };
     },
