@@ -35,11 +35,11 @@ class HttpProblem extends Error {
   }
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
 /** Compares in constant time whatever the lengths (digests have one length). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+function sameSecret(given: string, expectedDigest: Buffer): boolean {
+  return timingSafeEqual(digest(given), expectedDigest);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -74,10 +74,11 @@ export interface ExtensionDeps {
  * that; every failure is JSON too, with a status and a message Dify shows in its error.
  */
 export function extensionRoute(deps: ExtensionDeps): CustomRoute {
+  const keyDigest = digest(deps.apiKey);
   const handle = async (req: IncomingMessage): Promise<unknown> => {
     const auth = req.headers['authorization'] ?? '';
     const m = /^bearer\s+(.+)$/i.exec(auth.trim());
-    if (!m || !sameSecret(m[1]!.trim(), deps.apiKey)) throw new HttpProblem(401, 'unauthorized', 'Missing or wrong API key (Authorization: Bearer <key>)');
+    if (!m || !sameSecret(m[1]!.trim(), keyDigest)) throw new HttpProblem(401, 'unauthorized', 'Missing or wrong API key (Authorization: Bearer <key>)');
     const raw = await readBody(req);
     let json: unknown;
     try {

@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeSlack } from '../test/support/fake-slack.js';
+import { Moderator } from '../src/extension/moderation.js';
+import { percentile, processCpuSeconds } from './machine.js';
+
+export interface ExtensionResult {
+  point: string;
+  /** Dify opens a new connection per call; keep-alive shows the route's own cost. */
+  connection: 'new' | 'keep-alive';
+  ratePerSecond: number;
+  requests: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Bridge process CPU per call, in milliseconds (from /proc, 10 ms resolution over the run). */
+  cpuMsPerCall: number;
+}
+
+const KEY = 'bench-extension-key';
+const TEXTS = [
+  'The deployment finished without errors; the new build is live in all three regions now.',
+  'Contact me at ops@example.com or use the token xoxb-111111111111-abcdefghijkl for the webhook.',
+  'Quarterly numbers look strong: revenue is up 12% and churn is down to 2.1% this quarter.',
+];
+
+async function startBridge(slackUrl: string): Promise<{ child: ChildProcess; port: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ext-'));
+  const config = join(dir, 'bridge.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      apps: { bot: { type: 'chat', apiKey: 'app-bench', apiUrl: 'http://127.0.0.1:9/v1' } },
+      moderation: {
+        block: [{ keywords: ['project falcon', 'merger'], patterns: ['salary of \\w+'], response: 'I cannot discuss that.' }],
+        redact: { presets: ['slack_tokens', 'api_keys', 'emails', 'card_numbers'], patterns: ['\\b\\d{3}-\\d{2}-\\d{4}\\b'] },
+      },
+    }),
+  );
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: 'bench',
+      SLACK_API_URL: slackUrl,
+      BRIDGE_CONFIG: config,
+      STORE_URL: 'memory:',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      EXTENSION_API_KEY: KEY,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /HTTP on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`bridge exited (${code})`)));
+  });
+  return { child, port };
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One call; on a new connection by default, as Dify's requestor does (a fresh httpx.Client per call). */
+function callOnce(port: number, body: string, connection: 'new' | 'keep-alive'): Promise<{ ms: number; ok: boolean }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/api/dify/receive', method: 'POST', agent: connection === 'new' ? false : keepAlive, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, ok: res.statusCode === 200 }));
+      },
+    );
+    req.on('error', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, ok: false }));
+    req.end(body);
+  });
+}
+
+/** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
+async function load(port: number, bodies: string[], rate: number, seconds: number, connection: 'new' | 'keep-alive' = 'new'): Promise<{ latencies: number[]; errors: number }> {
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  let errors = 0;
+  const pending: Array<Promise<void>> = [];
+  const start = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      callOnce(port, bodies[i % bodies.length]!, connection).then((r) => {
+        latencies.push(r.ms);
+        if (!r.ok) errors++;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies: latencies.sort((a, b) => a - b), errors };
+}
+
+export async function benchExtension(options: { rate?: number; seconds?: number } = {}): Promise<ExtensionResult[]> {
+  const rate = options.rate ?? 500;
+  const seconds = options.seconds ?? 10;
+  const slack = await new FakeSlack().start();
+  const { child, port } = await startBridge(slack.url);
+  const results: ExtensionResult[] = [];
+  try {
+    const points: Array<[string, string[]]> = [
+      ['app.moderation.output', TEXTS.map((text) => JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'bench', text } }))],
+      ['app.moderation.input', TEXTS.map((query) => JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'bench', inputs: { topic: 'q3' }, query } }))],
+      ['ping', [JSON.stringify({ point: 'ping', params: {} })]],
+    ];
+    await load(port, points[0]![1], 200, 2); // warm-up (JIT, connection paths)
+    const runs: Array<[string, string[], 'new' | 'keep-alive']> = [...points.map(([p, b]) => [p, b, 'new'] as [string, string[], 'new']), [points[0]![0], points[0]![1], 'keep-alive']];
+    for (const [point, bodies, connection] of runs) {
+      const cpuBefore = processCpuSeconds(child.pid!);
+      const { latencies, errors } = await load(port, bodies, rate, seconds, connection);
+      const cpu = processCpuSeconds(child.pid!) - cpuBefore;
+      results.push({
+        point,
+        connection,
+        ratePerSecond: rate,
+        requests: latencies.length,
+        errors,
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+        maxMs: round(latencies.at(-1) ?? NaN),
+        cpuMsPerCall: round((cpu * 1000) / latencies.length),
+      });
+    }
+  } finally {
+    child.kill('SIGTERM');
+    keepAlive.destroy();
+    await slack.close();
+  }
+  return results;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The moderation check alone, in process: microseconds per output check of a ~90-character segment. */
+export function benchModerationCheck(): { microsecondsPerCheck: number; checks: number } {
+  const m = new Moderator({
+    block: [{ keywords: ['project falcon', 'merger'], patterns: ['salary of \\w+'], response: 'x' }],
+    redact: { presets: ['slack_tokens', 'api_keys', 'emails', 'card_numbers'], patterns: ['\\b\\d{3}-\\d{2}-\\d{4}\\b'], replacement: '[redacted]' },
+  });
+  for (let i = 0; i < 20_000; i++) m.output(TEXTS[i % TEXTS.length]!);
+  const checks = 200_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < checks; i++) m.output(TEXTS[i % TEXTS.length]!);
+  return { microsecondsPerCheck: round(Number(process.hrtime.bigint() - started) / 1e3 / checks), checks };
+}
