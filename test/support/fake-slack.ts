@@ -55,6 +55,9 @@ export class FakeSlack {
   readonly botUserId = 'UBOT';
   readonly botId = 'BBOT';
   readonly token = 'xoxb-test-token';
+  readonly appToken = 'xapp-1-A1-test-app-token';
+  /** Where apps.connections.open sends Socket Mode clients. */
+  socketUrl = '';
   readonly messages: FakeMessage[] = [];
   readonly calls: FakeCall[] = [];
   /** Channels the bot is not a member of. */
@@ -142,6 +145,10 @@ export class FakeSlack {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
+    if (method === 'apps.connections.open') {
+      if (call.auth !== `Bearer ${this.appToken}`) return send(200, { ok: false, error: 'invalid_auth' });
+      return send(200, this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'socket_mode_disabled' });
+    }
     if (call.auth !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' });
     for (const intercept of this.interceptors) {
       const r = intercept(call);
