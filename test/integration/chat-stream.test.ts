@@ -29,10 +29,12 @@ describe('streaming policy', () => {
     await settled(t);
     const [reply] = t.slack.replies('C1', ts);
     expect(reply!.text).toBe(answer);
-    // First text, not a placeholder: Dify's first token came right away.
-    expect(reply!.history[0]).toBe('word ');
+    // First text, not a placeholder, posted as soon as the first tokens arrived (well before
+    // the ~25 tokens an interval holds; exactly one token unless the machine is busy).
+    expect(answer.startsWith(reply!.history[0]!.trim())).toBe(true);
+    expect(reply!.history[0]!.length).toBeLessThan(30);
     const times = [reply!.postedAt, ...reply!.updatedAt];
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(220); // 250 ms less loopback jitter
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(200); // 250 ms, less loopback jitter on a busy machine
     // ~1.2 s of tokens at 250 ms per edit: coalesced into a handful of edits, not 120.
     expect(reply!.updatedAt.length).toBeLessThan(12);
     expect(reply!.updatedAt.length).toBeGreaterThan(1);
