@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/types.js';
 import { AppCatalog } from './core/app-catalog.js';
 import { ChatBridge } from './core/chat-bridge.js';
+import { EditBudget } from './core/edit-budget.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
@@ -29,13 +30,16 @@ export interface RunningBridge {
   commands: CommandRunner;
   /** Resolves when no answer or command run is under way. */
   idle(): Promise<void>;
-  /** Stops taking requests, lets accepted answers finish, closes the store. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking requests, lets running answers finish until the deadline (SHUTDOWN_TIMEOUT_MS),
+   * ends the others with their partial text and "(interrupted, please ask again)", closes the store.
+   */
+  stop(deadlineMs?: number): Promise<void>;
 }
 
 /** Wires config → store, Dify client, core and Slack surfaces, and starts serving. */
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
-  const store = openStore(config.store.url);
+  const store = await openStore(config.store.url);
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   const threadLog = new ThreadLog();
   /** Filled in from auth.test at start. */
@@ -65,6 +69,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const catalog = new AppCatalog(dify, config.dify.apps);
+  const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
   const chat = new ChatBridge({
     config,
     store,
@@ -78,12 +83,14 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     },
     streamMode: config.stream.mode,
     timing,
-    createSink: (target) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), config.slack.apiUrl),
+    busyRetryMs: config.difyBusyRetryMs,
+    editBudget,
+    createSink: (target, reply) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply }),
   });
   registerAppMention(app, chat);
   registerMessage(app, chat);
 
-  const commands = new CommandRunner({ dify, directory, catalog, logger, timing });
+  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget });
   const surfaceOptions = {
     logger,
     chatEnabled: config.chat.default !== undefined,
@@ -113,11 +120,12 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     chat,
     commands,
     async idle() {
-      while (chat.activeThreads > 0 || commands.active > 0) await Promise.all([chat.idle(), commands.idle()]);
+      while (chat.active > 0 || commands.active > 0) await Promise.all([chat.idle(), commands.idle()]);
     },
-    async stop() {
-      await app.stop();
-      await Promise.all([chat.idle(), commands.idle()]);
+    async stop(deadlineMs = config.shutdownTimeoutMs) {
+      // No new work (Slack's retries go to other replicas), then finish or interrupt what runs.
+      await app.stop().catch(() => undefined);
+      await Promise.all([chat.shutdown(deadlineMs), commands.shutdown(deadlineMs)]);
       await Promise.allSettled([store.close(), dify.close()]);
     },
   };

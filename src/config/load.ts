@@ -46,14 +46,17 @@ const envSchema = z.object({
   STORE_URL: z
     .string()
     .trim()
-    .refine((v) => /^sqlite:.+$/.test(v) || v === 'memory:', {
-      message: 'is not a supported store (expected sqlite:PATH or memory:)',
+    .refine((v) => /^sqlite:.+$/.test(v) || v === 'memory:' || (/^rediss?:\/\/\S+$/.test(v) && URL.canParse(v)), {
+      message: 'is not a supported store (expected sqlite:PATH, redis://HOST:PORT or memory:)',
     })
     .optional(),
   STREAM_MODE: z
     .enum(['auto', 'native', 'edit', 'off'], { message: 'is not a stream mode (expected auto, native, edit or off)' })
     .optional(),
   STREAM_INTERVAL_MS: intIn(100, 60_000, 'milliseconds between two edits of one message').optional(),
+  SLACK_EDITS_PER_MINUTE: intIn(1, 100_000, "chat.update calls a minute per workspace (Slack's Tier 3 is about 50)").optional(),
+  SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 'milliseconds running answers get to finish on shutdown').optional(),
+  DIFY_IDLE_TIMEOUT_MS: intIn(1000, 3_600_000, 'milliseconds of silence after which a Dify stream is given up').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level (expected one of ${LOG_LEVELS.join(', ')})` }).optional(),
   EXTENSION_API_KEY: z.string().trim().min(5, { message: 'is too short (Dify requires at least 5 characters)' }).optional(),
   EXTENSION_PATH: z.string().trim().regex(/^\/\S*$/, { message: 'must be a path starting with /' }).optional(),
@@ -253,11 +256,14 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
-      dify: { apps, timeouts: { connectMs: 10_000, idleMs: 60_000, blockingMs: 300_000 } },
+      dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
       chat: { ...(chatDefault ? { default: chatDefault } : {}), channels },
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },
       stream: { mode: e.STREAM_MODE ?? 'auto', intervalMs: e.STREAM_INTERVAL_MS ?? 1000, placeholderDelayMs: 1000 },
+      slackEditsPerMinute: e.SLACK_EDITS_PER_MINUTE ?? 50,
+      difyBusyRetryMs: 2000,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 25_000,
       logLevel: e.LOG_LEVEL ?? 'info',
       extension: {
         ...(e.EXTENSION_API_KEY ? { apiKey: e.EXTENSION_API_KEY } : {}),

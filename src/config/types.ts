@@ -40,6 +40,12 @@ export interface Config {
   server: { port: number; host: string };
   store: { url: string };
   stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };
+  /** Slack's chat.update allowance per workspace (Tier 3: about 50 a minute). */
+  slackEditsPerMinute: number;
+  /** Dify refused a run with 429 too_many_requests: wait this long, then try once more. */
+  difyBusyRetryMs: number;
+  /** On SIGTERM/SIGINT, running answers get this long to finish (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
   logLevel: string;
   extension: { apiKey?: string; path: string };
   moderation: ModerationConfig;

@@ -5,7 +5,6 @@ import type { Store } from '../store/store.js';
 import type { AnswerSink } from './answer-sink.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { describeError } from './log-fields.js';
-import { KeyedQueue } from './keyed-queue.js';
 import type { AppCatalog } from './app-catalog.js';
 import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
@@ -41,21 +40,38 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   threadLog: ThreadLog;
   /** The bot's own user id, for its answers in thread transcripts. */
   botUserId: string;
-  createSink(target: ReplyTarget): AnswerSink;
+  createSink(target: ReplyTarget, reply: ReplyTracking): AnswerSink;
 }
 
-/** A claim lasts this long without renewal (the holder died if it runs out). */
-const CLAIM_LEASE_MS = 45_000;
+/** How a sink remembers the messages of an answer, so a re-run of the same message edits them. */
+export interface ReplyTracking {
+  /** Messages a previous run of this message posted. */
+  existing: string[];
+  /** Called with the answer's messages whenever one is posted or removed. */
+  onPosted(ts: string[]): Promise<void>;
+}
+
+interface Placement {
+  ref: ThreadRef;
+  target: ReplyTarget;
+}
+
+/** A claim or turn lasts this long without renewal (the holder died if it runs out). */
+const LEASE_MS = 45_000;
 /** Slack retries for about 5 minutes; a handled message stays claimed well past that. */
 const CLAIM_HOLD_MS = 15 * 60_000;
 
+export const INTERRUPTED = '_(interrupted, please ask again)_';
+
 /**
  * The bridge core for chat apps: decides whether a message is for the bot, claims it exactly
- * once across deliveries and replicas, and answers the messages of one thread in order.
+ * once across deliveries and replicas, and answers the messages of one thread in order, one
+ * run at a time, across replicas (the store's turns).
  */
 export class ChatBridge {
-  private readonly queue = new KeyedQueue();
+  private readonly running = new Set<Promise<void>>();
   private readonly owner = `${process.pid}-${randomUUID()}`;
+  private readonly interrupt = new AbortController();
 
   constructor(private readonly deps: ChatBridgeDeps) {}
 
@@ -65,61 +81,94 @@ export class ChatBridge {
     const placement = await this.placement(msg);
     if (!placement) return;
     const claimKey = messageClaimKey(msg.teamId, msg.channelId, msg.ts);
-    if (!(await this.deps.store.claim(claimKey, this.owner, CLAIM_LEASE_MS))) {
+    if (!(await this.deps.store.claim(claimKey, this.owner, LEASE_MS))) {
       log.debug('message already claimed (a retry or a duplicate delivery)');
       return;
     }
-    const renew = setInterval(() => {
-      void this.deps.store.renewClaim(claimKey, this.owner, CLAIM_LEASE_MS).catch(() => undefined);
-    }, CLAIM_LEASE_MS / 3);
-    renew.unref();
     const threadKey = encodeThreadKey(placement.ref);
     this.deps.threadLog.record(threadKey, { ts: msg.ts, userId: msg.userId, text: msg.text }, placement.ref.threadTs || undefined);
-    void this.queue
-      .run(threadKey, async () => {
-        const started = Date.now();
-        const sink = this.deps.createSink(placement.target);
-        const thread = await this.deps.store.getThread(threadKey);
-        // A thread stays with the app it started with, while that app is still configured.
-        const keep = thread && this.isChatApp(thread.appId);
-        const appId = keep ? thread.appId : this.appFor(msg.channelId);
-        if (!appId) {
-          await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
-          return;
-        }
-        if (!msg.text.trim()) {
-          await sink.show('Hi! Write your question after the mention and I will ask Dify.', true);
-          return;
-        }
-        if (!keep) await this.deps.store.setThread(threadKey, { appId });
-        const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
-        const turn = { ref: placement.ref, appId, query: msg.text, inputs, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
-        const { text, ...result } = await runChatTurn(this.deps, turn, sink);
-        // Filed right after the question it answers (Slack ts strings sort in time order).
-        if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
-        log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');
-      })
-      .catch((err: unknown) => log.error({ err: describeError(err) }, 'chat message failed'))
-      .finally(async () => {
-        clearInterval(renew);
-        await this.deps.store.finishClaim(claimKey, this.owner, CLAIM_HOLD_MS).catch(() => undefined);
-      });
+    const task = this.answer(msg, placement, claimKey, threadKey, log);
+    this.running.add(task);
+    void task.finally(() => this.running.delete(task));
+  }
+
+  private async answer(msg: IncomingMessage, placement: Placement, claimKey: string, threadKey: string, log: Logger): Promise<void> {
+    const { store } = this.deps;
+    const renew = setInterval(() => {
+      void store.renewClaim(claimKey, this.owner, LEASE_MS).catch(() => undefined);
+      void store.renewTurn(threadKey, msg.ts, this.owner, LEASE_MS).catch(() => undefined);
+    }, LEASE_MS / 3);
+    renew.unref();
+    // A message answered before (this replica or another died mid-answer) edits that answer.
+    const previous = await store.getReply(claimKey).catch(() => undefined);
+    const sink = this.deps.createSink(placement.target, {
+      existing: previous?.ts ?? [],
+      onPosted: (ts) => store.setReply(claimKey, { channelId: msg.channelId, ts }, CLAIM_HOLD_MS),
+    });
+    try {
+      let fence: number;
+      try {
+        fence = await store.waitTurn(threadKey, msg.ts, this.owner, LEASE_MS, this.interrupt.signal);
+      } catch (err) {
+        if (!this.interrupt.signal.aborted) throw err;
+        // Shutting down before this message's turn came: say so rather than drop it.
+        await sink.show(INTERRUPTED, true);
+        return;
+      }
+      const started = Date.now();
+      const thread = await store.getThread(threadKey);
+      // A thread stays with the app it started with, while that app is still configured.
+      const keep = thread && this.isChatApp(thread.appId);
+      const appId = keep ? thread.appId : this.appFor(msg.channelId);
+      if (!appId) {
+        await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
+        return;
+      }
+      if (!msg.text.trim()) {
+        await sink.show('Hi! Write your question after the mention and I will ask Dify.', true);
+        return;
+      }
+      if (!keep) await store.setThread(threadKey, { appId }, fence);
+      const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
+      const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
+      const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.interrupt.signal);
+      // Filed right after the question it answers (Slack ts strings sort in time order).
+      if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
+      log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');
+    } catch (err) {
+      log.error({ err: describeError(err) }, 'chat message failed');
+    } finally {
+      clearInterval(renew);
+      await store.endTurn(threadKey, msg.ts, this.owner).catch(() => undefined);
+      await store.finishClaim(claimKey, this.owner, CLAIM_HOLD_MS).catch(() => undefined);
+    }
+  }
+
+  /** Answers under way or waiting for their turn. */
+  get active(): number {
+    return this.running.size;
   }
 
   /** Resolves when every accepted message has been answered. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  get activeThreads(): number {
-    return this.queue.activeKeys;
+  /**
+   * Stops taking messages, gives running answers until `deadlineMs` to finish, then ends the
+   * rest with their partial text and a line asking to ask again.
+   */
+  async shutdown(deadlineMs: number): Promise<void> {
+    const timer = setTimeout(() => this.interrupt.abort(), deadlineMs);
+    await this.idle();
+    clearTimeout(timer);
   }
 
   /**
    * Which thread a message belongs to and where its answer goes, or undefined when the
    * message is not for the bot: a channel message without a mention, outside threads the bot is in.
    */
-  private async placement(msg: IncomingMessage): Promise<{ ref: ThreadRef; target: ReplyTarget } | undefined> {
+  private async placement(msg: IncomingMessage): Promise<Placement | undefined> {
     const base = { teamId: msg.teamId, channelId: msg.channelId };
     if (msg.channelType === 'im') {
       // A DM's main timeline is one conversation; a thread inside the DM is its own.

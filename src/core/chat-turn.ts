@@ -9,7 +9,8 @@ import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
 import { renderAnswer, type ViewExtras } from './answer-view.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
 import { describeError } from './log-fields.js';
-import { streamAnswer, type AnswerModel } from './stream-answer.js';
+import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
+import type { EditBudget } from './edit-budget.js';
 import { describeFailure } from './error-text.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
 
@@ -19,6 +20,10 @@ export interface ChatTurnDeps {
   logger: Logger;
   streamMode: StreamMode;
   timing: StreamTiming;
+  /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
+  busyRetryMs: number;
+  /** Slack's edit allowance for a workspace, shared by all answers (absent: unlimited). */
+  editBudget?: (teamId: string) => EditBudget;
 }
 
 export interface ChatTurn {
@@ -26,6 +31,8 @@ export interface ChatTurn {
   appId: string;
   /** The thread's Dify conversation; none for a new thread. */
   conversationId?: string;
+  /** The turn's fencing token: a run whose turn was taken over cannot overwrite the thread. */
+  fence?: number;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -41,7 +48,7 @@ export interface ChatTurnOutcome {
 const NEW_CONVERSATION_NOTICE = 'The earlier Dify conversation no longer exists, so this starts a new one.';
 
 /** Runs one user message of a thread through Dify and shows the answer in the sink. */
-export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: AnswerSink): Promise<ChatTurnOutcome> {
+export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: AnswerSink, interrupt?: AbortSignal): Promise<ChatTurnOutcome> {
   const key = encodeThreadKey(turn.ref);
   const { appId } = turn;
   const user = difyUserForThread(turn.ref);
@@ -65,7 +72,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
       if (!(err instanceof DifyError && err.isConversationMissing && conversationId)) throw err;
       extras.notice = NEW_CONVERSATION_NOTICE;
       conversationId = undefined;
-      await deps.store.setThread(key, { appId });
+      await deps.store.setThread(key, { appId }, turn.fence);
       return call(undefined);
     }
   };
@@ -73,7 +80,9 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     if (state.conversationId && state.conversationId !== conversationId) {
       conversationId = state.conversationId;
       // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
-      await deps.store.setThread(key, { appId, conversationId });
+      if (!(await deps.store.setThread(key, { appId, conversationId }, turn.fence))) {
+        logger.warn('another replica took this thread over; its conversation is kept');
+      }
     }
   };
 
@@ -111,9 +120,11 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     sink,
     timing: deps.timing,
     logger,
-    open: () => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming'))),
+    ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
+    open: () => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming'))), deps.busyRetryMs),
     onState: saveConversation,
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
+    ...(interrupt ? { interrupt } : {}),
   });
   const outcome = !run.delivered ? 'undeliverable' : run.failure ? 'failed' : 'answered';
   return { outcome, text: run.state.text, ...ids(run.state) };

@@ -13,7 +13,8 @@ import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
 import { describeError } from './log-fields.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
-import { streamAnswer, type AnswerModel } from './stream-answer.js';
+import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
+import type { EditBudget } from './edit-budget.js';
 import type { StreamTiming } from './stream-policy.js';
 import { emptyWorkflow, reduceWorkflow, type WorkflowState } from './workflow-state.js';
 
@@ -70,6 +71,9 @@ export interface CommandRunnerDeps {
   catalog: AppCatalog;
   logger: Logger;
   timing: StreamTiming;
+  /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
+  busyRetryMs: number;
+  editBudget?: (teamId: string) => EditBudget;
 }
 
 const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
@@ -77,6 +81,7 @@ const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
   private readonly running = new Set<Promise<void>>();
+  private readonly interrupt = new AbortController();
 
   constructor(private readonly deps: CommandRunnerDeps) {}
 
@@ -88,6 +93,13 @@ export class CommandRunner {
   /** Resolves when every run under way has ended. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Gives running commands until the deadline, then ends them with their partial result. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    const timer = setTimeout(() => this.interrupt.abort(), deadlineMs);
+    await this.idle();
+    clearTimeout(timer);
   }
 
   private track(run: Promise<void>): Promise<void> {
@@ -173,17 +185,28 @@ export class CommandRunner {
     // Opened before anything is posted: a refused request is the user's business only (ephemeral).
     let stream: DifyEventStream;
     try {
-      stream =
-        app.type === 'workflow'
-          ? await this.deps.dify.app.workflow.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' })
-          : await this.deps.dify.app.completion.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' });
+      stream = await retryOnceWhenBusy(
+        () =>
+          app.type === 'workflow'
+            ? this.deps.dify.app.workflow.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' })
+            : this.deps.dify.app.completion.invoke(app.id, { inputs: runInputs, user, responseMode: 'streaming' }),
+        this.deps.busyRetryMs,
+      );
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the run');
       return surface.reply(difyErrorText(app.id, err));
     }
 
     const sink = surface.resultSink();
-    const common = { sink, timing: this.deps.timing, logger, open: async () => stream, stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user) };
+    const common = {
+      sink,
+      timing: this.deps.timing,
+      logger,
+      open: async () => stream,
+      stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user),
+      interrupt: this.interrupt.signal,
+      ...(this.deps.editBudget ? { budget: this.deps.editBudget(who.teamId) } : {}),
+    };
     if (app.type === 'workflow') {
       const model: AnswerModel<WorkflowState> = {
         initial: emptyWorkflow(),

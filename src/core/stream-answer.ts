@@ -5,6 +5,9 @@ import { SinkUnavailable, type AnswerSink } from './answer-sink.js';
 import { describeFailure } from './error-text.js';
 import { describeError } from './log-fields.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DifyError } from '../dify/errors.js';
+import type { EditBudget } from './edit-budget.js';
 
 /** How one kind of Dify run (chat, completion, workflow) is folded and shown. */
 export interface AnswerModel<S> {
@@ -34,6 +37,23 @@ export interface StreamAnswerOptions<S> {
   onState?(state: S): Promise<void>;
   /** Asks Dify to stop a task nobody can see any more (best effort). */
   stopTask?(taskId: string): Promise<void>;
+  /** Aborted when the bridge shuts down: the answer ends with what it has and asks to ask again. */
+  interrupt?: AbortSignal;
+  /** The workspace's edit allowance (shared with every other answer). */
+  budget?: EditBudget;
+}
+
+export const INTERRUPTED_LINE = '_(interrupted, please ask again)_';
+
+/** Dify's 429 too_many_requests (the app's concurrency limit) is worth one more try; it generated nothing. */
+export async function retryOnceWhenBusy<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    if (!(err instanceof DifyError && err.kind === 'http' && err.status === 429 && err.code === 'too_many_requests')) throw err;
+    await sleep(waitMs);
+    return open();
+  }
 }
 
 /**
@@ -59,11 +79,16 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
       if (taskId && opts.stopTask) void opts.stopTask(taskId).catch(() => undefined);
     },
     (err) => logger.warn({ err: describeError(err) }, 'Slack rejected an intermediate edit; will retry'),
+    opts.budget,
   );
+  const onInterrupt = () => stream?.abort();
+  opts.interrupt?.addEventListener('abort', onInterrupt, { once: true });
 
   try {
     renderer.start(model.render(state, false));
+    opts.interrupt?.throwIfAborted();
     stream = await opts.open();
+    if (opts.interrupt?.aborted) stream.abort();
     for await (const event of stream) {
       const next = model.reduce(state, event);
       if (next === state) continue;
@@ -74,11 +99,17 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
     }
   } catch (err) {
     failure = err;
-    logger.warn({ err: describeError(err) }, 'Dify run failed');
+    if (!opts.interrupt?.aborted) logger.warn({ err: describeError(err) }, 'Dify run failed');
+  } finally {
+    opts.interrupt?.removeEventListener('abort', onInterrupt);
   }
+  // Stalled or interrupted: stop reading is done; ask Dify to stop generating too.
+  const stopped = opts.interrupt?.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
+  if (stopped && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
+  const failureLine = opts.interrupt?.aborted ? INTERRUPTED_LINE : failure === undefined ? undefined : describeFailure(failure);
   try {
-    await renderer.finish(model.render(state, true, failure === undefined ? undefined : describeFailure(failure)));
+    await renderer.finish(model.render(state, true, failureLine));
     return { state, ...(failure === undefined ? {} : { failure }), delivered: true };
   } catch (err) {
     // Logged once: the renderer already reported it if an intermediate render hit it first.

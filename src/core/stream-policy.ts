@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SinkRateLimited, SinkUnavailable, type AnswerSink } from './answer-sink.js';
+import type { EditBudget } from './edit-budget.js';
 
 export interface StreamTiming {
   /** Minimum time between two renders of one answer (STREAM_INTERVAL_MS). */
@@ -9,6 +10,8 @@ export interface StreamTiming {
 }
 
 const FINAL_ATTEMPTS = 8;
+/** Transient failures of the final render (Slack 5xx, a dropped connection) are retried this often. */
+const FINAL_ERROR_ATTEMPTS = 3;
 
 /**
  * The streaming policy: shows the first content at once, then coalesces updates so the
@@ -34,7 +37,12 @@ export class ThrottledRenderer {
     private readonly timing: StreamTiming,
     private readonly onUnavailable: (err: SinkUnavailable) => void,
     private readonly onError: (err: unknown) => void,
+    private readonly budget?: EditBudget,
   ) {}
+
+  private get interval(): number {
+    return this.budget ? this.budget.interval(this.timing.intervalMs) : this.timing.intervalMs;
+  }
 
   /** Shows `placeholder` if nothing else was shown within the placeholder delay. */
   start(placeholder: string): void {
@@ -62,25 +70,38 @@ export class ThrottledRenderer {
     clearTimeout(this.timer);
     clearTimeout(this.placeholderTimer);
     await this.inFlight;
-    if (this.unavailable) throw this.unavailable;
-    for (let attempt = 1; ; attempt++) {
-      const wait = Math.max(this.lastShowAt + this.timing.intervalMs, this.blockedUntil) - Date.now();
-      if (wait > 0) await sleep(wait);
-      this.lastShowAt = Date.now();
-      try {
-        await this.sink.show(markdown, true);
-        this.shown = markdown;
-        return;
-      } catch (err) {
-        if (!(err instanceof SinkRateLimited) || attempt >= FINAL_ATTEMPTS) throw err;
-        this.blockedUntil = Date.now() + err.retryAfterMs;
+    try {
+      if (this.unavailable) throw this.unavailable;
+      let errors = 0;
+      for (let attempt = 1; ; attempt++) {
+        // The final edit skips the allowance (it must land) but waits out a 429 pause.
+        const wait = Math.max(this.lastShowAt + this.timing.intervalMs, this.blockedUntil) - Date.now();
+        if (wait > 0) await sleep(wait);
+        this.lastShowAt = Date.now();
+        try {
+          await this.sink.show(markdown, true);
+          this.shown = markdown;
+          return;
+        } catch (err) {
+          if (err instanceof SinkRateLimited && attempt < FINAL_ATTEMPTS) {
+            this.blockedUntil = Date.now() + err.retryAfterMs;
+            await this.budget?.rateLimited(err.retryAfterMs).catch(() => undefined);
+            continue;
+          }
+          // A sink that cannot tell whether a post went through (a 5xx) checks before posting again.
+          if (err instanceof SinkUnavailable || err instanceof SinkRateLimited || ++errors >= FINAL_ERROR_ATTEMPTS) throw err;
+          this.onError(err);
+          this.blockedUntil = Date.now() + 500 * 2 ** errors;
+        }
       }
+    } finally {
+      await this.budget?.end().catch(() => undefined);
     }
   }
 
   private schedule(): void {
     if (this.timer || this.inFlight || this.closed) return;
-    const wait = Math.max(this.lastShowAt + this.timing.intervalMs, this.blockedUntil) - Date.now();
+    const wait = Math.max(this.lastShowAt + this.interval, this.blockedUntil) - Date.now();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
@@ -89,20 +110,26 @@ export class ThrottledRenderer {
 
   private flush(): void {
     if (this.closed || this.latest === undefined) return;
-    this.dirty = false;
-    const markdown = this.latest();
-    if (markdown === this.shown) return;
-    this.lastShowAt = Date.now();
-    this.inFlight = this.sink
-      .show(markdown, false)
-      .then(
-        () => {
+    this.inFlight = this.allowed()
+      .then((go) => {
+        if (!go || this.closed || this.latest === undefined) return;
+        this.dirty = false;
+        // The newest view: updates that came while waiting for the allowance are in it.
+        const markdown = this.latest();
+        if (markdown === this.shown) return;
+        this.lastShowAt = Date.now();
+        return this.sink.show(markdown, false).then(() => {
           this.shown = markdown;
-        },
+        });
+      })
+      .then(
+        () => undefined,
         (err: unknown) => {
           this.dirty = true;
-          if (err instanceof SinkRateLimited) this.blockedUntil = Date.now() + err.retryAfterMs;
-          else if (err instanceof SinkUnavailable) {
+          if (err instanceof SinkRateLimited) {
+            this.blockedUntil = Date.now() + err.retryAfterMs;
+            void this.budget?.rateLimited(err.retryAfterMs).catch(() => undefined);
+          } else if (err instanceof SinkUnavailable) {
             this.unavailable = err;
             this.onUnavailable(err);
           } else this.onError(err);
@@ -112,5 +139,17 @@ export class ThrottledRenderer {
         this.inFlight = undefined;
         if (this.dirty && !this.unavailable) this.schedule();
       });
+  }
+
+  /**
+   * The first render (a post) is free; an edit takes a share of the workspace's allowance.
+   * Without allowance the flush is put off until there is some.
+   */
+  private async allowed(): Promise<boolean> {
+    if (!this.budget || this.shown === undefined) return true;
+    const wait = await this.budget.acquire().catch(() => 0);
+    if (wait <= 0) return true;
+    this.blockedUntil = Math.max(this.blockedUntil, Date.now() + wait);
+    return false;
   }
 }

@@ -1,7 +1,9 @@
-import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, type WebClient } from '@slack/web-api';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import { SinkRateLimited, SinkUnavailable, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
-import type { ReplyTarget } from '../core/chat-bridge.js';
+import type { ReplyTarget, ReplyTracking } from '../core/chat-bridge.js';
 import { splitMarkdown } from '../markdown/split.js';
 import { uploadFiles } from './files/upload-files.js';
 
@@ -29,6 +31,19 @@ interface Page {
   text?: string;
 }
 
+/** Posts carry this metadata, so a post whose response was lost can be found again. */
+const METADATA_TYPE = 'dify_bridge_answer';
+const historySchema = z.looseObject({
+  messages: z.array(z.looseObject({ ts: z.string(), metadata: z.looseObject({ event_type: z.string().nullish(), event_payload: z.record(z.string(), z.unknown()).nullish() }).nullish() })).default([]),
+});
+
+export interface WriterOptions {
+  /** SLACK_API_URL, if set: its host counts as Slack's for file uploads. */
+  apiUrl?: string;
+  /** Messages of a previous run of the same answer, and where to record new ones. */
+  reply?: ReplyTracking;
+}
+
 /**
  * Shows one answer as one or more Slack messages in a thread: posts the first page, edits it
  * as the answer grows, posts further pages past the length limit and deletes pages a
@@ -36,16 +51,20 @@ interface Page {
  * `markdown_text`, which Slack renders (no raw `**` or `##`).
  */
 export class SlackAnswerWriter implements AnswerSink {
-  private readonly pages: Page[] = [];
+  private readonly pages: Page[];
   private limit = PAGE_LIMIT;
+  /** Identifies this answer's posts in their metadata. */
+  private readonly answerId = randomUUID();
 
   constructor(
     private readonly client: WebClient,
     private readonly target: ReplyTarget,
     private readonly logger: Logger,
-    /** SLACK_API_URL, if set: its host counts as Slack's for file uploads. */
-    private readonly apiUrl?: string,
-  ) {}
+    private readonly options: WriterOptions = {},
+  ) {
+    // Text unknown: the next render edits them all.
+    this.pages = (options.reply?.existing ?? []).map((ts) => ({ ts }));
+  }
 
   /** Messages posted so far (their ts), first page first. */
   get messageTs(): string[] {
@@ -73,7 +92,7 @@ export class SlackAnswerWriter implements AnswerSink {
   async attachFiles(files: OutgoingFile[]): Promise<void> {
     const threadTs = this.target.threadTs ?? this.pages[0]?.ts;
     try {
-      await uploadFiles(this.client, this.apiUrl, { channelId: this.target.channelId, ...(threadTs ? { threadTs } : {}) }, files);
+      await uploadFiles(this.client, this.options.apiUrl, { channelId: this.target.channelId, ...(threadTs ? { threadTs } : {}) }, files);
     } catch (err) {
       throw this.translate(err);
     }
@@ -85,17 +104,9 @@ export class SlackAnswerWriter implements AnswerSink {
       const text = texts[i]!;
       const page = (this.pages[i] ??= {});
       if (!page.ts) {
-        // Never retried automatically (the client has retries off): a retried post could appear twice.
-        const res = await this.client.chat.postMessage({
-          channel,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          markdown_text: text,
-          unfurl_links: false,
-          unfurl_media: false,
-        });
-        if (!res.ts) throw new Error('chat.postMessage returned no ts');
-        page.ts = res.ts;
+        page.ts = await this.post(text, i);
         page.text = text;
+        await this.record();
       } else if (page.text !== text) {
         await this.client.chat.update({ channel, ts: page.ts, markdown_text: text });
         page.text = text;
@@ -103,9 +114,55 @@ export class SlackAnswerWriter implements AnswerSink {
     }
     while (this.pages.length > texts.length) {
       const last = this.pages[this.pages.length - 1]!;
-      if (last.ts) await this.client.chat.delete({ channel, ts: last.ts });
+      if (last.ts) await this.client.chat.delete({ channel, ts: last.ts }).catch((err: unknown) => {
+        if (slackErrorCode(err) !== 'message_not_found') throw err;
+      });
       this.pages.pop();
+      await this.record();
     }
+  }
+
+  /**
+   * Posts one page. Never retried automatically (the client has retries off): when Slack's
+   * answer is lost (5xx, a dropped connection) the post may still have happened, so before
+   * the policy tries again the thread is searched for it by its metadata.
+   */
+  private async post(text: string, index: number): Promise<string> {
+    const { channelId: channel, threadTs } = this.target;
+    const key = `${this.answerId}:${index}`;
+    try {
+      const res = await this.client.chat.postMessage({
+        channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        markdown_text: text,
+        unfurl_links: false,
+        unfurl_media: false,
+        metadata: { event_type: METADATA_TYPE, event_payload: { key } },
+      });
+      if (!res.ts) throw new Error('chat.postMessage returned no ts');
+      return res.ts;
+    } catch (err) {
+      if (!(err instanceof WebAPIHTTPError || err instanceof WebAPIRequestError)) throw err;
+      const found = await this.findPosted(key).catch(() => undefined);
+      if (found) {
+        this.logger.warn({ ts: found }, 'Slack failed to confirm a post that went through; using it');
+        return found;
+      }
+      throw err;
+    }
+  }
+
+  private async findPosted(key: string): Promise<string | undefined> {
+    const { channelId: channel, threadTs } = this.target;
+    const raw = threadTs
+      ? await this.client.conversations.replies({ channel, ts: threadTs, limit: 50, include_all_metadata: true })
+      : await this.client.conversations.history({ channel, limit: 20, include_all_metadata: true });
+    const messages = historySchema.parse(raw).messages;
+    return messages.find((m) => m.metadata?.event_type === METADATA_TYPE && m.metadata.event_payload?.['key'] === key)?.ts;
+  }
+
+  private async record(): Promise<void> {
+    await this.options.reply?.onPosted(this.messageTs).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'could not record the answer\'s messages'));
   }
 
   private translate(err: unknown): unknown {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store, ThreadRecord } from './store.js';
+import { LocalCoordination } from './local-coordination.js';
+import type { ReplyRecord, Store, ThreadRecord } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS threads (
@@ -16,16 +17,26 @@ CREATE TABLE IF NOT EXISTS claims (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS claims_expires ON claims (expires_at);
+CREATE TABLE IF NOT EXISTS replies (
+  key TEXT PRIMARY KEY,
+  record TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 `;
 
-/** The embedded default: one file, survives restarts, fine for one process. */
+/**
+ * The embedded default: one file, survives restarts, for one process (turns and the edit
+ * allowance live in that process's memory; several replicas need Redis).
+ */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly local: LocalCoordination;
   private claimsSinceSweep = 0;
 
   constructor(path: string, private readonly now: () => number = Date.now) {
+    this.local = new LocalCoordination(now);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -49,6 +60,11 @@ export class SqliteStore implements Store {
       renew: this.db.prepare<[number, string, string]>('UPDATE claims SET expires_at = ? WHERE key = ? AND owner = ?'),
       finish: this.db.prepare<[string, number, string, string]>('UPDATE claims SET owner = ?, expires_at = ? WHERE key = ? AND owner = ?'),
       sweep: this.db.prepare<[number]>('DELETE FROM claims WHERE expires_at <= ?'),
+      sweepReplies: this.db.prepare<[number]>('DELETE FROM replies WHERE expires_at <= ?'),
+      getReply: this.db.prepare<[string, number], { record: string }>('SELECT record FROM replies WHERE key = ? AND expires_at > ?'),
+      setReply: this.db.prepare<[string, string, number]>(
+        'INSERT INTO replies (key, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at',
+      ),
     };
   }
 
@@ -58,8 +74,10 @@ export class SqliteStore implements Store {
     return { appId: row.app_id, ...(row.conversation_id ? { conversationId: row.conversation_id } : {}) };
   }
 
-  async setThread(key: string, record: ThreadRecord): Promise<void> {
+  async setThread(key: string, record: ThreadRecord, fence?: number): Promise<boolean> {
+    if (fence !== undefined && fence < this.local.fence(key)) return false;
     this.stmts.setThread.run(key, record.appId, record.conversationId ?? null, this.now());
+    return true;
   }
 
   async claim(key: string, owner: string, leaseMs: number): Promise<boolean> {
@@ -67,6 +85,7 @@ export class SqliteStore implements Store {
     if (++this.claimsSinceSweep >= 1000) {
       this.claimsSinceSweep = 0;
       this.stmts.sweep.run(now);
+      this.stmts.sweepReplies.run(now);
     }
     return this.stmts.claim.run(key, owner, now + leaseMs, now).changes === 1;
   }
@@ -77,6 +96,39 @@ export class SqliteStore implements Store {
 
   async finishClaim(key: string, owner: string, holdMs: number): Promise<void> {
     this.stmts.finish.run(`done:${owner}`, this.now() + holdMs, key, owner);
+  }
+
+  waitTurn(threadKey: string, ts: string, owner: string, leaseMs: number, signal?: AbortSignal): Promise<number> {
+    return this.local.waitTurn(threadKey, ts, owner, leaseMs, signal);
+  }
+
+  renewTurn(threadKey: string, ts: string, owner: string, leaseMs: number): Promise<void> {
+    return this.local.renewTurn(threadKey, ts, owner, leaseMs);
+  }
+
+  endTurn(threadKey: string, ts: string, owner: string): Promise<void> {
+    return this.local.endTurn(threadKey, ts, owner);
+  }
+
+  async getReply(key: string): Promise<ReplyRecord | undefined> {
+    const row = this.stmts.getReply.get(key, this.now());
+    return row ? (JSON.parse(row.record) as ReplyRecord) : undefined;
+  }
+
+  async setReply(key: string, record: ReplyRecord, ttlMs: number): Promise<void> {
+    this.stmts.setReply.run(key, JSON.stringify(record), this.now() + ttlMs);
+  }
+
+  takeEdit(teamId: string, perMinute: number): Promise<number> {
+    return this.local.takeEdit(teamId, perMinute);
+  }
+
+  pauseEdits(teamId: string, forMs: number): Promise<void> {
+    return this.local.pauseEdits(teamId, forMs);
+  }
+
+  activeStreams(teamId: string, streamId: string, active: boolean): Promise<number> {
+    return this.local.activeStreams(teamId, streamId, active);
   }
 
   async close(): Promise<void> {

@@ -6,14 +6,29 @@ export interface ThreadRecord {
   conversationId?: string;
 }
 
+/** The Slack messages that show the answer to one user message (so a re-run edits them). */
+export interface ReplyRecord {
+  channelId: string;
+  /** The answer's messages, first page first. */
+  ts: string[];
+  difyMessageId?: string;
+  taskId?: string;
+}
+
 /**
  * The one storage interface of the bridge, with memory, SQLite and (for several replicas)
  * Redis implementations. Every operation is atomic on its own.
  */
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'redis';
+
   getThread(key: string): Promise<ThreadRecord | undefined>;
-  setThread(key: string, record: ThreadRecord): Promise<void>;
+  /**
+   * Saves the thread's record. With `fence` (the turn's token), a holder whose turn was taken
+   * over meanwhile cannot overwrite the newer run's record: false is returned instead.
+   */
+  setThread(key: string, record: ThreadRecord, fence?: number): Promise<boolean>;
+
   /**
    * Takes the work item `key` for `owner` if nobody holds it: it was never claimed, or its
    * holder's lease ran out without finishing (the holder died). False when it is taken or done.
@@ -23,5 +38,31 @@ export interface Store {
   renewClaim(key: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Marks the item done; it stays claimed (so retries are skipped) for `holdMs`. */
   finishClaim(key: string, owner: string, holdMs: number): Promise<void>;
+
+  /**
+   * Waits until it is message `ts`'s turn in its thread: every earlier message of the thread
+   * (across all replicas) is done, and no other run holds the thread. Resolves with a fencing
+   * token that grows with every turn. The wait is part of the message's lease: a queued message
+   * whose holder dies leaves the queue when its lease runs out.
+   */
+  waitTurn(threadKey: string, ts: string, owner: string, leaseMs: number, signal?: AbortSignal): Promise<number>;
+  /** Keeps a queued or running turn alive. */
+  renewTurn(threadKey: string, ts: string, owner: string, leaseMs: number): Promise<void>;
+  /** Ends the turn (or leaves the queue), letting the next message go. */
+  endTurn(threadKey: string, ts: string, owner: string): Promise<void>;
+
+  getReply(key: string): Promise<ReplyRecord | undefined>;
+  setReply(key: string, record: ReplyRecord, ttlMs: number): Promise<void>;
+
+  /**
+   * Slack's chat.update allowance of a workspace, shared by every answer of every replica:
+   * 0 when an edit may go now (and is counted), else milliseconds to wait.
+   */
+  takeEdit(teamId: string, perMinute: number): Promise<number>;
+  /** Slack answered 429 for this workspace: no edits for `forMs`. */
+  pauseEdits(teamId: string, forMs: number): Promise<void>;
+  /** Marks an answer as streaming in the workspace (for a fair share of edits); returns how many are. */
+  activeStreams(teamId: string, streamId: string, active: boolean): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -54,6 +54,8 @@ export async function startTestBridge(
     PORT: '0',
     HOST: '127.0.0.1',
     STREAM_INTERVAL_MS: '100',
+    // Tests stream fast; the shared allowance has its own tests.
+    SLACK_EDITS_PER_MINUTE: '100000',
     LOG_LEVEL: 'debug',
     ...options.env,
   };
@@ -66,6 +68,7 @@ export async function startTestBridge(
   if (!result.ok) throw new Error(result.problems.join('\n'));
   const config = result.config;
   config.stream.placeholderDelayMs = 300;
+  config.difyBusyRetryMs = 100;
   options.patch?.(config);
   const sinkStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -199,5 +202,5 @@ export async function settled(t: TestBridge): Promise<void> {
   do {
     await new Promise((r) => setTimeout(r, 40));
     await t.bridge.idle();
-  } while (t.bridge.chat.activeThreads > 0 || t.bridge.commands.active > 0);
+  } while (t.bridge.chat.active > 0 || t.bridge.commands.active > 0);
 }

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       'SLACK_BOT_TOKEN: does not look like a bot token (expected a value starting with xoxb-)',
       'DIFY_API_URL: is not a valid URL (expected the Dify Service API base, e.g. https://api.dify.ai/v1, starting with http:// or https://)',
       'PORT: must be a whole number (expected a TCP port)',
-      'STORE_URL: is not a supported store (expected sqlite:PATH or memory:)',
+      'STORE_URL: is not a supported store (expected sqlite:PATH, redis://HOST:PORT or memory:)',
       'STREAM_MODE: is not a stream mode (expected auto, native, edit or off)',
       'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
       'DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)',

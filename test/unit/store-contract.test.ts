@@ -1,21 +1,35 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { TestRedis } from '../support/redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const redis = new TestRedis();
+beforeAll(async () => {
+  await redis.start();
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await redis.stop();
+});
 
-/** The same contract for every store implementation; a clock the test moves by hand. */
-const implementations: Array<[string, (now: () => number) => Store]> = [
-  ['memory', (now) => new MemoryStore(now)],
-  ['sqlite', (now) => new SqliteStore(join(dir, `${Math.random()}.db`), now)],
+let prefix = 0;
+/**
+ * The same contract for every store implementation. Clock-driven cases use a clock the test
+ * moves by hand; Redis keeps its own time, so those cases run on real time there.
+ */
+const implementations: Array<[string, (now: () => number) => Store, boolean]> = [
+  ['memory', (now) => new MemoryStore(now), true],
+  ['sqlite', (now) => new SqliteStore(join(dir, `${Math.random()}.db`), now), true],
+  ['redis', () => new RedisStore(redis.url, `test${++prefix}:`), false],
 ];
 
-describe.each(implementations)('%s store', (_name, make) => {
+describe.each(implementations)('%s store', (_name, make, manualClock) => {
   it('keeps thread records, replacing them whole', async () => {
     const store = make(Date.now);
     expect(await store.getThread('thread:T:C:1')).toBeUndefined();
@@ -28,31 +42,115 @@ describe.each(implementations)('%s store', (_name, make) => {
     await store.close();
   });
 
-  it('claims once; a live lease or a finished claim keeps others out until it expires', async () => {
+  /** A clock for the store and a way to let time pass: by hand where possible, else for real. */
+  const clock = () => {
     let now = 1_000_000;
-    const store = make(() => now);
-    expect(await store.claim('k', 'A', 1000)).toBe(true);
-    expect(await store.claim('k', 'B', 1000)).toBe(false);
-    now += 900;
-    expect(await store.renewClaim('k', 'A', 1000)).toBe(true);
-    now += 900;
-    expect(await store.claim('k', 'B', 1000)).toBe(false);
-    await store.finishClaim('k', 'A', 60_000);
-    now += 30_000;
-    expect(await store.claim('k', 'B', 1000)).toBe(false);
-    expect(await store.renewClaim('k', 'A', 1000)).toBe(false);
-    now += 31_000;
-    expect(await store.claim('k', 'B', 1000)).toBe(true);
+    return { now: () => now, pass: async (ms: number) => (manualClock ? void (now += ms) : await new Promise((r) => setTimeout(r, ms))) };
+  };
+  const unit = manualClock ? 1000 : 100;
+
+  it('claims once; a live lease or a finished claim keeps others out until it expires', async () => {
+    const c = clock();
+    const store = make(c.now);
+    expect(await store.claim('k', 'A', unit)).toBe(true);
+    expect(await store.claim('k', 'B', unit)).toBe(false);
+    await c.pass(unit * 0.6);
+    expect(await store.renewClaim('k', 'A', unit)).toBe(true);
+    await c.pass(unit * 0.6);
+    expect(await store.claim('k', 'B', unit)).toBe(false);
+    await store.finishClaim('k', 'A', unit * 5);
+    await c.pass(unit * 2);
+    expect(await store.claim('k', 'B', unit)).toBe(false);
+    expect(await store.renewClaim('k', 'A', unit)).toBe(false);
+    await c.pass(unit * 3.5);
+    expect(await store.claim('k', 'B', unit)).toBe(true);
     await store.close();
   });
 
   it('lets another owner take over a claim whose holder died (lease ran out)', async () => {
-    let now = 5_000_000;
-    const store = make(() => now);
-    expect(await store.claim('k2', 'dead', 1000)).toBe(true);
-    now += 1001;
-    expect(await store.claim('k2', 'alive', 1000)).toBe(true);
-    expect(await store.renewClaim('k2', 'dead', 1000)).toBe(false);
+    const c = clock();
+    const store = make(c.now);
+    expect(await store.claim('k2', 'dead', unit)).toBe(true);
+    await c.pass(unit * 1.5);
+    expect(await store.claim('k2', 'alive', unit)).toBe(true);
+    expect(await store.renewClaim('k2', 'dead', unit)).toBe(false);
+    await store.close();
+  });
+
+  it('gives a thread\'s turns in ts order, one at a time, with a growing fence', async () => {
+    const store = make(Date.now);
+    const order: string[] = [];
+    let running = 0;
+    let overlap = false;
+    const turn = async (ts: string, owner: string, delay: number) => {
+      await new Promise((r) => setTimeout(r, delay));
+      const fence = await store.waitTurn('t1', ts, owner, 5000);
+      running++;
+      if (running > 1) overlap = true;
+      order.push(ts);
+      await new Promise((r) => setTimeout(r, 30));
+      running--;
+      await store.endTurn('t1', ts, owner);
+      return fence;
+    };
+    // While the first runs, a later message queues before an earlier one: they still go in ts order.
+    const fences = await Promise.all([turn('100.000001', 'A', 0), turn('100.000003', 'A', 5), turn('100.000002', 'B', 10)]);
+    expect(order).toEqual(['100.000001', '100.000002', '100.000003']);
+    expect(overlap).toBe(false);
+    expect(new Set(fences).size).toBe(3);
+    // Another thread is not held up.
+    expect(await store.waitTurn('t2', '100.000009', 'C', 5000)).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it('drops a queued message whose holder died, so the thread goes on', async () => {
+    const store = make(Date.now);
+    await store.waitTurn('t3', '200.000001', 'dead', 150); // holds the thread, never ends
+    const started = Date.now();
+    expect(await store.waitTurn('t3', '200.000002', 'alive', 5000)).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await store.close();
+  });
+
+  it('refuses a thread write from a turn that was taken over (fencing)', async () => {
+    const store = make(Date.now);
+    const old = await store.waitTurn('thread:T:C:9', '300.000001', 'A', 100);
+    await new Promise((r) => setTimeout(r, 250)); // A stalls past its lease
+    const next = await store.waitTurn('thread:T:C:9', '300.000002', 'B', 5000);
+    expect(await store.setThread('thread:T:C:9', { appId: 'a', conversationId: 'new' }, next)).toBe(true);
+    expect(await store.setThread('thread:T:C:9', { appId: 'a', conversationId: 'stale' }, old)).toBe(false);
+    expect((await store.getThread('thread:T:C:9'))?.conversationId).toBe('new');
+    await store.close();
+  });
+
+  it('keeps reply records', async () => {
+    const store = make(Date.now);
+    await store.setReply('message:T:C:1', { channelId: 'C', ts: ['1.1', '1.2'], difyMessageId: 'm' }, 60_000);
+    expect(await store.getReply('message:T:C:1')).toEqual({ channelId: 'C', ts: ['1.1', '1.2'], difyMessageId: 'm' });
+    expect(await store.getReply('message:T:C:2')).toBeUndefined();
+    await store.close();
+  });
+
+  it('shares a workspace edit allowance, and pauses it after a 429', async () => {
+    const store = make(Date.now);
+    const waits: number[] = [];
+    for (let i = 0; i < 12; i++) waits.push(await store.takeEdit('T9', 60)); // 1 per second, 10 s burst
+    expect(waits.slice(0, 10)).toEqual(Array(10).fill(0));
+    expect(waits[10]).toBeGreaterThan(0);
+    expect(waits[10]).toBeLessThanOrEqual(1000);
+    expect(await store.takeEdit('T8', 60)).toBe(0); // another workspace has its own
+    await store.pauseEdits('T8', 2000);
+    const paused = await store.takeEdit('T8', 60);
+    expect(paused).toBeGreaterThan(1500);
+    expect(paused).toBeLessThanOrEqual(2000);
+    await store.close();
+  });
+
+  it('counts a workspace\'s active streams', async () => {
+    const store = make(Date.now);
+    expect(await store.activeStreams('T7', 'a', true)).toBe(1);
+    expect(await store.activeStreams('T7', 'b', true)).toBe(2);
+    expect(await store.activeStreams('T7', 'a', false)).toBe(1);
     await store.close();
   });
 

@@ -43,7 +43,7 @@ export function commandSurface(client: WebClient, responseUrl: ResponseUrl, chan
     },
     resultSink: () =>
       new CommandResultSink(
-        new SlackAnswerWriter(client, { channelId }, logger, opts.apiUrl),
+        new SlackAnswerWriter(client, { channelId }, logger, opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
         responseUrl,
         `Add ${bot} to this channel (/invite) to see runs live.`,
         logger,

@@ -1,0 +1,121 @@
+interface QueueEntry {
+  ts: string;
+  owner: string;
+  expiresAt: number;
+}
+
+interface ThreadTurns {
+  /** Pending messages, oldest ts first. */
+  queue: QueueEntry[];
+  /** The ts whose run holds the thread. */
+  holder?: string;
+  fence: number;
+  wake: Set<() => void>;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  pausedUntil: number;
+}
+
+/** A stream counts as active this long after its last heartbeat. */
+export const STREAM_HEARTBEAT_MS = 30_000;
+
+/**
+ * Turns, the edit allowance and active streams for a single process (the memory and SQLite
+ * stores): the same contract as the Redis implementation, kept in memory because only one
+ * process uses these stores.
+ */
+export class LocalCoordination {
+  private readonly turns = new Map<string, ThreadTurns>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly streams = new Map<string, Map<string, number>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async waitTurn(threadKey: string, ts: string, owner: string, leaseMs: number, signal?: AbortSignal): Promise<number> {
+    const t = this.turns.get(threadKey) ?? { queue: [], fence: 0, wake: new Set() };
+    this.turns.set(threadKey, t);
+    if (!t.queue.some((e) => e.ts === ts)) {
+      let i = t.queue.length;
+      while (i > 0 && t.queue[i - 1]!.ts > ts) i--;
+      t.queue.splice(i, 0, { ts, owner, expiresAt: this.now() + leaseMs });
+    }
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.now();
+      // Entries whose holder died (lease ran out) leave the queue.
+      t.queue = t.queue.filter((e) => e.expiresAt > now || (e.ts === ts && e.owner === owner));
+      if (t.holder !== undefined && !t.queue.some((e) => e.ts === t.holder)) delete t.holder;
+      if (t.queue[0]?.ts === ts && (t.holder === undefined || t.holder === ts)) {
+        t.holder = ts;
+        t.fence += 1;
+        return t.fence;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          t.wake.delete(done);
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(50, Math.min(leaseMs, 1000)));
+        t.wake.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async renewTurn(threadKey: string, ts: string, owner: string, leaseMs: number): Promise<void> {
+    const e = this.turns.get(threadKey)?.queue.find((x) => x.ts === ts && x.owner === owner);
+    if (e) e.expiresAt = this.now() + leaseMs;
+  }
+
+  async endTurn(threadKey: string, ts: string, owner: string): Promise<void> {
+    const t = this.turns.get(threadKey);
+    if (!t) return;
+    t.queue = t.queue.filter((e) => !(e.ts === ts && e.owner === owner));
+    if (t.holder === ts) delete t.holder;
+    for (const wake of [...t.wake]) wake();
+    if (t.queue.length === 0 && t.wake.size === 0) this.turns.delete(threadKey);
+  }
+
+  /** Current fence of a thread (the token of its latest turn). */
+  fence(threadKey: string): number {
+    return this.turns.get(threadKey)?.fence ?? 0;
+  }
+
+  async takeEdit(teamId: string, perMinute: number): Promise<number> {
+    const now = this.now();
+    const rate = perMinute / 60_000;
+    const capacity = Math.max(1, perMinute / 6);
+    const b = this.buckets.get(teamId) ?? { tokens: capacity, at: now, pausedUntil: 0 };
+    this.buckets.set(teamId, b);
+    b.tokens = Math.min(capacity, b.tokens + (now - b.at) * rate);
+    b.at = now;
+    if (b.pausedUntil > now) return b.pausedUntil - now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - b.tokens) / rate);
+  }
+
+  async pauseEdits(teamId: string, forMs: number): Promise<void> {
+    const b = this.buckets.get(teamId) ?? { tokens: 0, at: this.now(), pausedUntil: 0 };
+    b.pausedUntil = Math.max(b.pausedUntil, this.now() + forMs);
+    this.buckets.set(teamId, b);
+  }
+
+  async activeStreams(teamId: string, streamId: string, active: boolean): Promise<number> {
+    const now = this.now();
+    const team = this.streams.get(teamId) ?? new Map<string, number>();
+    this.streams.set(teamId, team);
+    if (active) team.set(streamId, now + STREAM_HEARTBEAT_MS);
+    else team.delete(streamId);
+    for (const [id, until] of team) if (until <= now) team.delete(id);
+    return team.size;
+  }
+}
+
