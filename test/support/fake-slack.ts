@@ -17,6 +17,7 @@ export interface FakeMessage {
   /** Every text the message showed, first post first. */
   history: string[];
   deleted: boolean;
+  metadata?: unknown;
   postedAt: number;
   updatedAt: number[];
 }
@@ -37,6 +38,8 @@ export interface FakeFile {
 }
 
 export interface FakeCall {
+  /** Counted against the update limit. */
+  accepted?: boolean;
   method: string;
   args: Record<string, unknown>;
   auth: string | undefined;
@@ -63,6 +66,10 @@ export class FakeSlack {
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
+  /** When set, chat.update answers 429 past this many calls in any 60 s window (per workspace, like Tier 3). */
+  updateLimitPerMinute?: number;
+  /** 429s this fake sent. */
+  rateLimited = 0;
   /** Posts to response URLs (slash commands), by URL id. */
   readonly responses: FakeResponse[] = [];
   /** Modals opened with views.open. */
@@ -150,6 +157,14 @@ export class FakeSlack {
       return send(200, this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'socket_mode_disabled' });
     }
     if (call.auth !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' });
+    if (method === 'chat.update' && this.updateLimitPerMinute !== undefined) {
+      const recent = this.calls.filter((c) => c.method === 'chat.update' && c.at > call.at - 60_000 && c.accepted).length;
+      if (recent >= this.updateLimitPerMinute) {
+        this.rateLimited++;
+        return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      }
+      call.accepted = true;
+    }
     for (const intercept of this.interceptors) {
       const r = intercept(call);
       if (r) return send(r.status ?? 200, r.body, r.headers);
@@ -220,7 +235,7 @@ export class FakeSlack {
         if (text.length > this.markdownLimit) return { ok: false, error: 'msg_too_long' };
         const ts = slackTs();
         const thread = typeof args['thread_ts'] === 'string' ? args['thread_ts'] : undefined;
-        this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, postedAt: Date.now(), updatedAt: [] });
+        this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, ...(args['metadata'] ? { metadata: args['metadata'] } : {}), postedAt: Date.now(), updatedAt: [] });
         return { ok: true, channel, ts, message: { text, ts } };
       }
       case 'chat.update': {
@@ -252,9 +267,19 @@ export class FakeSlack {
         const ts = String(args['ts']);
         const all = [
           ...this.userMessages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts)).map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })),
-          ...this.messages.filter((m) => m.channel === channel && m.thread_ts === ts && !m.deleted).map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, thread_ts: ts })),
+          ...this.messages
+            .filter((m) => m.channel === channel && m.thread_ts === ts && !m.deleted)
+            .map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, thread_ts: ts, ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}) })),
         ].sort((a, b) => (a.ts < b.ts ? -1 : 1));
         return { ok: true, messages: all, has_more: false };
+      }
+      case 'conversations.history': {
+        const channel = String(args['channel']);
+        const top = this.messages
+          .filter((m) => m.channel === channel && m.thread_ts === undefined && !m.deleted)
+          .map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}) }))
+          .sort((a, b) => (a.ts < b.ts ? 1 : -1));
+        return { ok: true, messages: top, has_more: false };
       }
       case 'views.open': {
         if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
