@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import type { Store } from '../store/store.js';
+import type { ReplyRecord, Store } from '../store/store.js';
 import type { AnswerSink } from './answer-sink.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { describeError } from './log-fields.js';
@@ -101,9 +101,10 @@ export class ChatBridge {
     renew.unref();
     // A message answered before (this replica or another died mid-answer) edits that answer.
     const previous = await store.getReply(claimKey).catch(() => undefined);
+    const reply: ReplyRecord = { channelId: msg.channelId, ts: previous?.ts ?? [] };
     const sink = this.deps.createSink(placement.target, {
-      existing: previous?.ts ?? [],
-      onPosted: (ts) => store.setReply(claimKey, { channelId: msg.channelId, ts }, CLAIM_HOLD_MS),
+      existing: reply.ts,
+      onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
     });
     try {
       let fence: number;
@@ -132,6 +133,9 @@ export class ChatBridge {
       const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
       const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.interrupt.signal);
+      if (result.messageId || result.taskId) {
+        await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
+      }
       // Filed right after the question it answers (Slack ts strings sort in time order).
       if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
       log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');

@@ -42,6 +42,7 @@ export interface ChatTurnOutcome {
   /** The answer's text as Dify gave it (for the thread's transcript). */
   text: string;
   conversationId?: string;
+  messageId?: string;
   taskId?: string;
 }
 
@@ -130,8 +131,12 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   return { outcome, text: run.state.text, ...ids(run.state) };
 }
 
-function ids(state: AnswerState): { conversationId?: string; taskId?: string } {
-  return { ...(state.conversationId ? { conversationId: state.conversationId } : {}), ...(state.taskId ? { taskId: state.taskId } : {}) };
+function ids(state: AnswerState): { conversationId?: string; messageId?: string; taskId?: string } {
+  return {
+    ...(state.conversationId ? { conversationId: state.conversationId } : {}),
+    ...(state.messageId ? { messageId: state.messageId } : {}),
+    ...(state.taskId ? { taskId: state.taskId } : {}),
+  };
 }
 
 /** STREAM_MODE=off: one blocking call. Agent apps only stream, so their stream is read to the end instead. */

@@ -121,3 +121,23 @@ describe('Redis restarts', () => {
     await settled(a);
   });
 });
+
+describe('taking over from a replica that died mid-answer', () => {
+  it('edits the answer the dead replica had posted instead of posting a second one', async () => {
+    const a = await replica();
+    const { RedisStore } = await import('../../src/store/redis-store.js');
+    const { messageClaimKey } = await import('../../src/core/keys.js');
+    const ts = '1790000300.000100';
+    // The dead replica had posted a partial answer and recorded it; its claim lease ran out.
+    const partial = (slack as unknown as { apply(m: string, a: Record<string, unknown>): { ts: string } }).apply('chat.postMessage', { channel: 'C1', thread_ts: ts, markdown_text: 'Partial answer fro' });
+    const store = new RedisStore(redis.url);
+    await store.setReply(messageClaimKey('T1', 'C1', ts), { channelId: 'C1', ts: [partial.ts] }, 60_000);
+    await store.close();
+    // Slack's retry reaches the surviving replica.
+    await a.sendEvent({ type: 'app_mention', user: 'UALICE', text: '<@UBOT> the question', ts, channel: 'C1', event_ts: ts, team: 'T1' }, { retryNum: 2 });
+    await settled(a);
+    const replies = slack.replies('C1', ts);
+    expect(replies.map((m) => m.text)).toEqual(['You said: the question']);
+    expect(replies[0]!.ts).toBe(partial.ts);
+  });
+});
