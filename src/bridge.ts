@@ -120,12 +120,12 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     chat,
     commands,
     async idle() {
-      while (chat.active > 0 || commands.active > 0) await Promise.all([chat.idle(), commands.idle()]);
+      while (chat.runs.active > 0 || commands.runs.active > 0) await Promise.all([chat.runs.idle(), commands.runs.idle()]);
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       // No new work (Slack's retries go to other replicas), then finish or interrupt what runs.
       await app.stop().catch(() => undefined);
-      await Promise.all([chat.shutdown(deadlineMs), commands.shutdown(deadlineMs)]);
+      await Promise.all([chat.runs.shutdown(deadlineMs), commands.runs.shutdown(deadlineMs)]);
       await Promise.allSettled([store.close(), dify.close()]);
     },
   };

@@ -4,7 +4,9 @@ import type { Config } from '../config/types.js';
 import type { ReplyRecord, Store } from '../store/store.js';
 import type { AnswerSink } from './answer-sink.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
+import { INTERRUPTED_LINE } from './stream-answer.js';
 import { describeError } from './log-fields.js';
+import { RunTracker } from './run-tracker.js';
 import type { AppCatalog } from './app-catalog.js';
 import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
@@ -61,17 +63,15 @@ const LEASE_MS = 45_000;
 /** Slack retries for about 5 minutes; a handled message stays claimed well past that. */
 const CLAIM_HOLD_MS = 15 * 60_000;
 
-export const INTERRUPTED = '_(interrupted, please ask again)_';
-
 /**
  * The bridge core for chat apps: decides whether a message is for the bot, claims it exactly
  * once across deliveries and replicas, and answers the messages of one thread in order, one
  * run at a time, across replicas (the store's turns).
  */
 export class ChatBridge {
-  private readonly running = new Set<Promise<void>>();
+  /** Answers under way or waiting for their turn; a shutdown past its deadline interrupts them. */
+  readonly runs = new RunTracker();
   private readonly owner = `${process.pid}-${randomUUID()}`;
-  private readonly interrupt = new AbortController();
 
   constructor(private readonly deps: ChatBridgeDeps) {}
 
@@ -87,9 +87,7 @@ export class ChatBridge {
     }
     const threadKey = encodeThreadKey(placement.ref);
     this.deps.threadLog.record(threadKey, { ts: msg.ts, userId: msg.userId, text: msg.text }, placement.ref.threadTs || undefined);
-    const task = this.answer(msg, placement, claimKey, threadKey, log);
-    this.running.add(task);
-    void task.finally(() => this.running.delete(task));
+    void this.runs.track(this.answer(msg, placement, claimKey, threadKey, log));
   }
 
   private async answer(msg: IncomingMessage, placement: Placement, claimKey: string, threadKey: string, log: Logger): Promise<void> {
@@ -109,11 +107,11 @@ export class ChatBridge {
     try {
       let fence: number;
       try {
-        fence = await store.waitTurn(threadKey, msg.ts, this.owner, LEASE_MS, this.interrupt.signal);
+        fence = await store.waitTurn(threadKey, msg.ts, this.owner, LEASE_MS, this.runs.signal);
       } catch (err) {
-        if (!this.interrupt.signal.aborted) throw err;
+        if (!this.runs.signal.aborted) throw err;
         // Shutting down before this message's turn came: say so rather than drop it.
-        await sink.show(INTERRUPTED, true);
+        await sink.show(INTERRUPTED_LINE, true);
         return;
       }
       const started = Date.now();
@@ -132,7 +130,7 @@ export class ChatBridge {
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
       const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
-      const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.interrupt.signal);
+      const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
       if (result.messageId || result.taskId) {
         await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
       }
@@ -146,26 +144,6 @@ export class ChatBridge {
       await store.endTurn(threadKey, msg.ts, this.owner).catch(() => undefined);
       await store.finishClaim(claimKey, this.owner, CLAIM_HOLD_MS).catch(() => undefined);
     }
-  }
-
-  /** Answers under way or waiting for their turn. */
-  get active(): number {
-    return this.running.size;
-  }
-
-  /** Resolves when every accepted message has been answered. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
-  }
-
-  /**
-   * Stops taking messages, gives running answers until `deadlineMs` to finish, then ends the
-   * rest with their partial text and a line asking to ask again.
-   */
-  async shutdown(deadlineMs: number): Promise<void> {
-    const timer = setTimeout(() => this.interrupt.abort(), deadlineMs);
-    await this.idle();
-    clearTimeout(timer);
   }
 
   /**

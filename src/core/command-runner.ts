@@ -12,6 +12,7 @@ import { difyUserForSlackUser } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
 import { describeError } from './log-fields.js';
+import { RunTracker } from './run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
 import type { EditBudget } from './edit-budget.js';
@@ -80,33 +81,10 @@ const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
 
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
-  private readonly running = new Set<Promise<void>>();
-  private readonly interrupt = new AbortController();
+  /** Runs under way; a shutdown past its deadline interrupts them. */
+  readonly runs = new RunTracker();
 
   constructor(private readonly deps: CommandRunnerDeps) {}
-
-  /** Runs under way (a shutdown waits for them). */
-  get active(): number {
-    return this.running.size;
-  }
-
-  /** Resolves when every run under way has ended. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
-  }
-
-  /** Gives running commands until the deadline, then ends them with their partial result. */
-  async shutdown(deadlineMs: number): Promise<void> {
-    const timer = setTimeout(() => this.interrupt.abort(), deadlineMs);
-    await this.idle();
-    clearTimeout(timer);
-  }
-
-  private track(run: Promise<void>): Promise<void> {
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run)).catch(() => undefined);
-    return run;
-  }
 
   /**
    * Decides what a command does, without doing it, so the Slack surface can acknowledge
@@ -139,12 +117,12 @@ export class CommandRunner {
 
   /** Runs a planned command; resolves when the run is over. */
   run(plan: RunPlan, who: Requester, surface: CommandSurface): Promise<void> {
-    return this.track(this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs)));
+    return this.runs.track(this.execute(plan.app, plan.inputs, who, surface, summarize(plan.app, plan.inputs)));
   }
 
   /** A submitted form: values already checked against the form; files fetched from Slack. */
   submit(form: FormSubmission, surface: CommandSurface): Promise<void> {
-    return this.track(this.submitNow(form, surface));
+    return this.runs.track(this.submitNow(form, surface));
   }
 
   private async submitNow({ appId, who, values, files }: FormSubmission, surface: CommandSurface): Promise<void> {
@@ -204,7 +182,7 @@ export class CommandRunner {
       logger,
       open: async () => stream,
       stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user),
-      interrupt: this.interrupt.signal,
+      interrupt: this.runs.signal,
       ...(this.deps.editBudget ? { budget: this.deps.editBudget(who.teamId) } : {}),
     };
     if (app.type === 'workflow') {

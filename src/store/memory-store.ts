@@ -1,4 +1,4 @@
-import { LocalCoordination } from './local-coordination.js';
+import { LocallyCoordinatedStore } from './locally-coordinated-store.js';
 import type { ReplyRecord, Store, ThreadRecord } from './store.js';
 
 interface Claim {
@@ -7,15 +7,13 @@ interface Claim {
 }
 
 /** Everything in memory: for tests and trials (forgets all on restart). */
-export class MemoryStore implements Store {
+export class MemoryStore extends LocallyCoordinatedStore implements Store {
   readonly kind = 'memory' as const;
   private readonly threads = new Map<string, ThreadRecord>();
   private readonly claims = new Map<string, Claim>();
   private readonly replies = new Map<string, { record: ReplyRecord; expiresAt: number }>();
-  private readonly local: LocalCoordination;
-
-  constructor(private readonly now: () => number = Date.now) {
-    this.local = new LocalCoordination(now);
+  constructor(now: () => number = Date.now) {
+    super(now);
   }
 
   async getThread(key: string): Promise<ThreadRecord | undefined> {
@@ -24,7 +22,7 @@ export class MemoryStore implements Store {
   }
 
   async setThread(key: string, record: ThreadRecord, fence?: number): Promise<boolean> {
-    if (fence !== undefined && fence < this.local.fence(key)) return false;
+    if (this.isStale(key, fence)) return false;
     this.threads.set(key, { ...record });
     return true;
   }
@@ -50,17 +48,8 @@ export class MemoryStore implements Store {
     if (held && held.owner === owner) this.claims.set(key, { owner: `done:${owner}`, expiresAt: this.now() + holdMs });
   }
 
-  waitTurn(threadKey: string, ts: string, owner: string, leaseMs: number, signal?: AbortSignal): Promise<number> {
-    return this.local.waitTurn(threadKey, ts, owner, leaseMs, signal);
-  }
 
-  renewTurn(threadKey: string, ts: string, owner: string, leaseMs: number): Promise<void> {
-    return this.local.renewTurn(threadKey, ts, owner, leaseMs);
-  }
 
-  endTurn(threadKey: string, ts: string, owner: string): Promise<void> {
-    return this.local.endTurn(threadKey, ts, owner);
-  }
 
   async getReply(key: string): Promise<ReplyRecord | undefined> {
     const r = this.replies.get(key);
@@ -71,17 +60,8 @@ export class MemoryStore implements Store {
     this.replies.set(key, { record: structuredClone(record), expiresAt: this.now() + ttlMs });
   }
 
-  takeEdit(teamId: string, perMinute: number): Promise<number> {
-    return this.local.takeEdit(teamId, perMinute);
-  }
 
-  pauseEdits(teamId: string, forMs: number): Promise<void> {
-    return this.local.pauseEdits(teamId, forMs);
-  }
 
-  activeStreams(teamId: string, streamId: string, active: boolean): Promise<number> {
-    return this.local.activeStreams(teamId, streamId, active);
-  }
 
   async close(): Promise<void> {}
 

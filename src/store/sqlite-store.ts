@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { LocalCoordination } from './local-coordination.js';
+import { LocallyCoordinatedStore } from './locally-coordinated-store.js';
 import type { ReplyRecord, Store, ThreadRecord } from './store.js';
 
 const SCHEMA = `
@@ -28,15 +28,14 @@ CREATE TABLE IF NOT EXISTS replies (
  * The embedded default: one file, survives restarts, for one process (turns and the edit
  * allowance live in that process's memory; several replicas need Redis).
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends LocallyCoordinatedStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmts;
-  private readonly local: LocalCoordination;
   private claimsSinceSweep = 0;
 
-  constructor(path: string, private readonly now: () => number = Date.now) {
-    this.local = new LocalCoordination(now);
+  constructor(path: string, now: () => number = Date.now) {
+    super(now);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -75,7 +74,7 @@ export class SqliteStore implements Store {
   }
 
   async setThread(key: string, record: ThreadRecord, fence?: number): Promise<boolean> {
-    if (fence !== undefined && fence < this.local.fence(key)) return false;
+    if (this.isStale(key, fence)) return false;
     this.stmts.setThread.run(key, record.appId, record.conversationId ?? null, this.now());
     return true;
   }
@@ -98,17 +97,8 @@ export class SqliteStore implements Store {
     this.stmts.finish.run(`done:${owner}`, this.now() + holdMs, key, owner);
   }
 
-  waitTurn(threadKey: string, ts: string, owner: string, leaseMs: number, signal?: AbortSignal): Promise<number> {
-    return this.local.waitTurn(threadKey, ts, owner, leaseMs, signal);
-  }
 
-  renewTurn(threadKey: string, ts: string, owner: string, leaseMs: number): Promise<void> {
-    return this.local.renewTurn(threadKey, ts, owner, leaseMs);
-  }
 
-  endTurn(threadKey: string, ts: string, owner: string): Promise<void> {
-    return this.local.endTurn(threadKey, ts, owner);
-  }
 
   async getReply(key: string): Promise<ReplyRecord | undefined> {
     const row = this.stmts.getReply.get(key, this.now());
@@ -119,17 +109,8 @@ export class SqliteStore implements Store {
     this.stmts.setReply.run(key, JSON.stringify(record), this.now() + ttlMs);
   }
 
-  takeEdit(teamId: string, perMinute: number): Promise<number> {
-    return this.local.takeEdit(teamId, perMinute);
-  }
 
-  pauseEdits(teamId: string, forMs: number): Promise<void> {
-    return this.local.pauseEdits(teamId, forMs);
-  }
 
-  activeStreams(teamId: string, streamId: string, active: boolean): Promise<number> {
-    return this.local.activeStreams(teamId, streamId, active);
-  }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { encodeThreadKey } from '../../src/core/keys.js';
 import { FakeDify, json, sleep, tokens, writeSse } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { settled, sign, startTestBridge, SIGNING_SECRET, type TestBridge } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
 
 let t: TestBridge | undefined;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -18,13 +18,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('Dify faults', () => {
   it('Dify refuses connections: a clear message in the thread, and no conversation stored', async () => {

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDify } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { FakeSocketMode } from '../support/fake-socket-mode.js';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
 
 let t: TestBridge | undefined;
 let socket: FakeSocketMode | undefined;
@@ -13,13 +13,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   it('answers events over the WebSocket, acks them, and still serves its routes on PORT', async () => {

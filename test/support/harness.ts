@@ -202,5 +202,5 @@ export async function settled(t: TestBridge): Promise<void> {
   do {
     await new Promise((r) => setTimeout(r, 40));
     await t.bridge.idle();
-  } while (t.bridge.chat.active > 0 || t.bridge.commands.active > 0);
+  } while (t.bridge.chat.runs.active > 0 || t.bridge.commands.runs.active > 0);
 }
