@@ -6,6 +6,9 @@ import type { Config } from './config/types.js';
 import { AppCatalog } from './core/app-catalog.js';
 import { ChatBridge } from './core/chat-bridge.js';
 import { EditBudget } from './core/edit-budget.js';
+import { RunRegistry } from './core/run-registry.js';
+import { registerFeedback } from './slack/actions/give-feedback.js';
+import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
@@ -70,6 +73,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
+  const runs = new RunRegistry(store, config.stopPolicy);
   const chat = new ChatBridge({
     config,
     store,
@@ -85,12 +89,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     timing,
     busyRetryMs: config.difyBusyRetryMs,
     editBudget,
+    runs,
     createSink: (target, reply) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply }),
   });
   registerAppMention(app, chat);
   registerMessage(app, chat);
 
-  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget });
+  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs });
   const surfaceOptions = {
     logger,
     chatEnabled: config.chat.default !== undefined,
@@ -99,6 +104,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const commandNames = ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))];
   registerCommands(app, commands, commandNames, surfaceOptions);
   registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
+  registerStopAnswer(app, runs, logger);
+  registerFeedback(app, dify, logger);
 
   let port = config.server.port;
   try {

@@ -1,4 +1,4 @@
-import { startBridge } from './bridge.js';
+import { startBridge, type RunningBridge } from './bridge.js';
 import { readEnvironment } from './config/env.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './logger.js';
@@ -12,22 +12,26 @@ if (!result.ok) {
 const config = result.config;
 const logger = createLogger(config.logLevel);
 
+// Installed before anything is announced, so a signal never meets Node's default (instant death).
+let bridge: RunningBridge | undefined;
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  if (!bridge) process.exit(0);
+  logger.info(`${signal} received: finishing running answers (up to ${config.shutdownTimeoutMs / 1000} s), then exiting`);
+  bridge.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
 try {
-  const bridge = await startBridge(config, logger);
+  bridge = await startBridge(config, logger);
   const mode = config.slack.appToken ? 'Socket Mode' : `HTTP on ${config.server.host}:${bridge.port} (Slack requests at /slack/events)`;
   logger.info({ apps: Object.keys(config.dify.apps), store: config.store.url.split(':')[0] }, `Dify bridge running: ${mode}`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal} received: finishing running answers, then exiting`);
-    bridge.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
   // One line for the operator, no stack trace: the usual causes are a bad token or a busy port.
   const e = err as { code?: string; message?: string; data?: { error?: string } };

@@ -40,6 +40,8 @@ export interface Config {
   server: { port: number; host: string };
   store: { url: string };
   stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };
+  /** Who may press Stop on an answer (STOP_ALLOWED). */
+  stopPolicy: 'asker' | 'anyone';
   /** Slack's chat.update allowance per workspace (Tier 3: about 50 a minute). */
   slackEditsPerMinute: number;
   /** Dify refused a run with 429 too_many_requests: wait this long, then try once more. */

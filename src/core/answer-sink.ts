@@ -5,6 +5,8 @@
 export interface AnswerSink {
   /** Shows the whole answer so far as Markdown, replacing what was shown before. */
   show(markdown: string, final: boolean): Promise<void>;
+  /** The buttons shown under the answer from the next show on (none: no buttons). */
+  setControls?(controls: AnswerControls): void;
   /** Adds files to the answer (in its thread), after the final show. */
   attachFiles?(files: OutgoingFile[]): Promise<void>;
 }
@@ -32,4 +34,19 @@ export class SinkUnavailable extends Error {
   ) {
     super(message);
   }
+}
+
+/** Buttons under an answer: Stop while it runs; feedback once it is final. */
+export interface AnswerControls {
+  stop?: { runId: string; askerId: string };
+  feedback?: FeedbackRef;
+}
+
+/** What a feedback click needs to reach Dify: the app, its message, and the run's Dify user. */
+export interface FeedbackRef {
+  appId: string;
+  messageId: string;
+  user: string;
+  /** The rating already given, shown as chosen. */
+  rating?: 'like' | 'dislike';
 }

@@ -129,7 +129,7 @@ export class ChatBridge {
       }
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
-      const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
+      const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, askerId: msg.userId, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
       if (result.messageId || result.taskId) {
         await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);

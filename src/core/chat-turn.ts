@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StreamMode } from '../config/types.js';
 import type { ChatBlockingResponse, ChatInvoke, DifyClient, ResponseMode } from '../dify/client.js';
@@ -11,6 +12,7 @@ import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
 import { describeError } from './log-fields.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
 import type { EditBudget } from './edit-budget.js';
+import type { RunRegistry } from './run-registry.js';
 import { describeFailure } from './error-text.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
 
@@ -24,6 +26,8 @@ export interface ChatTurnDeps {
   busyRetryMs: number;
   /** Slack's edit allowance for a workspace, shared by all answers (absent: unlimited). */
   editBudget?: (teamId: string) => EditBudget;
+  /** Where Stop buttons find their run (absent: no Stop button). */
+  runs?: RunRegistry;
 }
 
 export interface ChatTurn {
@@ -33,6 +37,8 @@ export interface ChatTurn {
   conversationId?: string;
   /** The turn's fencing token: a run whose turn was taken over cannot overwrite the thread. */
   fence?: number;
+  /** The Slack user who asked (who may press Stop). */
+  askerId: string;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -57,12 +63,13 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   let conversationId = turn.conversationId;
   const extras: ViewExtras = {};
 
-  const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M): ChatInvoke<M> & { responseMode: M } => ({
+  const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M, signal?: AbortSignal): ChatInvoke<M> & { responseMode: M } => ({
     query: turn.query,
     inputs: turn.inputs,
     user,
     responseMode,
     ...(conversation ? { conversationId: conversation } : {}),
+    ...(signal ? { signal } : {}),
   });
   /** A stored conversation Dify no longer knows is dropped once and the call repeated. */
   const retryWithoutConversation = async <T>(call: (conversation: string | undefined) => Promise<T>): Promise<T> => {
@@ -122,7 +129,9 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     timing: deps.timing,
     logger,
     ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
-    open: () => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming'))), deps.busyRetryMs),
+    open: (signal) => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
+    ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId } } : {}),
+    feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
     onState: saveConversation,
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),

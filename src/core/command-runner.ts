@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DifyClient, DifyFile } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
@@ -16,6 +17,7 @@ import { RunTracker } from './run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
 import type { EditBudget } from './edit-budget.js';
+import type { RunRegistry } from './run-registry.js';
 import type { StreamTiming } from './stream-policy.js';
 import { emptyWorkflow, reduceWorkflow, type WorkflowState } from './workflow-state.js';
 
@@ -75,6 +77,8 @@ export interface CommandRunnerDeps {
   /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
   busyRetryMs: number;
   editBudget?: (teamId: string) => EditBudget;
+  /** Where Stop buttons find their run (absent: no Stop button). */
+  runs?: RunRegistry;
 }
 
 const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
@@ -184,6 +188,7 @@ export class CommandRunner {
       stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user),
       interrupt: this.runs.signal,
       ...(this.deps.editBudget ? { budget: this.deps.editBudget(who.teamId) } : {}),
+      ...(this.deps.runs ? { stop: { registry: this.deps.runs, runId: randomUUID(), askerId: who.userId } } : {}),
     };
     if (app.type === 'workflow') {
       const model: AnswerModel<WorkflowState> = {
@@ -205,7 +210,8 @@ export class CommandRunner {
         },
         hasContent: (state) => state.text.length > 0,
       };
-      const run = await streamAnswer({ ...common, model });
+      const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
+      const run = await streamAnswer({ ...common, model, feedback });
       logger.info({ outcome: run.failure ? 'failed' : 'answered', task: run.state.taskId, ms: Date.now() - started }, 'completion run handled');
     }
   }

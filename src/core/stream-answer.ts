@@ -1,13 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { DifyError } from '../dify/errors.js';
 import type { DifyEvent } from '../dify/events.js';
 import type { DifyEventStream } from '../dify/stream.js';
-import { SinkUnavailable, type AnswerSink } from './answer-sink.js';
+import { SinkUnavailable, type AnswerSink, type FeedbackRef } from './answer-sink.js';
+import type { EditBudget } from './edit-budget.js';
 import { describeFailure } from './error-text.js';
 import { describeError } from './log-fields.js';
+import type { RunRegistry } from './run-registry.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DifyError } from '../dify/errors.js';
-import type { EditBudget } from './edit-budget.js';
 
 /** How one kind of Dify run (chat, completion, workflow) is folded and shown. */
 export interface AnswerModel<S> {
@@ -31,8 +32,8 @@ export interface StreamAnswerOptions<S> {
   sink: AnswerSink;
   timing: StreamTiming;
   logger: Logger;
-  /** Opens the Dify stream (HTTP errors throw from here). */
-  open(): Promise<DifyEventStream>;
+  /** Opens the Dify stream (HTTP errors throw from here); `signal` cancels the request. */
+  open(signal: AbortSignal): Promise<DifyEventStream>;
   /** Called with every new state, in order (to save ids as soon as they are known). */
   onState?(state: S): Promise<void>;
   /** Asks Dify to stop a task nobody can see any more (best effort). */
@@ -41,7 +42,13 @@ export interface StreamAnswerOptions<S> {
   interrupt?: AbortSignal;
   /** The workspace's edit allowance (shared with every other answer). */
   budget?: EditBudget;
+  /** A Stop button for this run (who asked; the registry that finds the run). */
+  stop?: { registry: RunRegistry; runId: string; askerId: string };
+  /** Feedback buttons for the final answer, when the run produced a Dify message. */
+  feedback?(state: S): FeedbackRef | undefined;
 }
+
+export const STOPPED_LINE = '_(stopped)_';
 
 export const INTERRUPTED_LINE = '_(interrupted, please ask again)_';
 
@@ -81,14 +88,20 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
     (err) => logger.warn({ err: describeError(err) }, 'Slack rejected an intermediate edit; will retry'),
     opts.budget,
   );
-  const onInterrupt = () => stream?.abort();
+  // Stop (a button) and interrupt (a shutdown) end the run at once; Dify is asked to stop too.
+  const run = new AbortController();
+  run.signal.addEventListener('abort', () => stream?.abort(), { once: true });
+  const onInterrupt = () => run.abort('interrupted');
+  if (opts.interrupt?.aborted) run.abort('interrupted');
   opts.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  const unregister = opts.stop?.registry.register(opts.stop.runId, () => run.abort('stopped'));
+  if (opts.stop) opts.sink.setControls?.({ stop: { runId: opts.stop.runId, askerId: opts.stop.askerId } });
 
   try {
     renderer.start(model.render(state, false));
-    opts.interrupt?.throwIfAborted();
-    stream = await opts.open();
-    if (opts.interrupt?.aborted) stream.abort();
+    run.signal.throwIfAborted();
+    stream = await opts.open(run.signal);
+    if (run.signal.aborted) stream.abort();
     for await (const event of stream) {
       const next = model.reduce(state, event);
       if (next === state) continue;
@@ -99,15 +112,19 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
     }
   } catch (err) {
     failure = err;
-    if (!opts.interrupt?.aborted) logger.warn({ err: describeError(err) }, 'Dify run failed');
+    if (!run.signal.aborted) logger.warn({ err: describeError(err) }, 'Dify run failed');
   } finally {
     opts.interrupt?.removeEventListener('abort', onInterrupt);
+    unregister?.();
   }
-  // Stalled or interrupted: stop reading is done; ask Dify to stop generating too.
-  const stopped = opts.interrupt?.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
-  if (stopped && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
+  // Stopped, interrupted or stalled: reading has ended; ask Dify to stop generating too
+  // (Dify's stop is unreliable, so nothing waits for it).
+  const cut = run.signal.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
+  if (cut && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
-  const failureLine = opts.interrupt?.aborted ? INTERRUPTED_LINE : failure === undefined ? undefined : describeFailure(failure);
+  const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : describeFailure(failure);
+  const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
+  opts.sink.setControls?.(feedback ? { feedback } : {});
   try {
     await renderer.finish(model.render(state, true, failureLine));
     return { state, ...(failure === undefined ? {} : { failure }), delivered: true };

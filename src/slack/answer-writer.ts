@@ -2,7 +2,8 @@ import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIReq
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { SinkRateLimited, SinkUnavailable, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
+import { controlsBlock } from './blocks/answer-controls.js';
 import type { ReplyTarget, ReplyTracking } from '../core/chat-bridge.js';
 import { splitMarkdown } from '../markdown/split.js';
 import { uploadFiles } from './files/upload-files.js';
@@ -28,8 +29,11 @@ const UNAVAILABLE: Record<string, string> = {
 
 interface Page {
   ts?: string;
-  text?: string;
+  /** What the message shows (text and buttons), to skip edits that change nothing. */
+  shown?: string;
 }
+
+type MessageBody = { markdown_text: string } | { text: string; blocks: unknown[] };
 
 /** Posts carry this metadata, so a post whose response was lost can be found again. */
 const METADATA_TYPE = 'dify_bridge_answer';
@@ -53,6 +57,7 @@ export interface WriterOptions {
 export class SlackAnswerWriter implements AnswerSink {
   private readonly pages: Page[];
   private limit = PAGE_LIMIT;
+  private controls: AnswerControls = {};
   /** Identifies this answer's posts in their metadata. */
   private readonly answerId = randomUUID();
 
@@ -69,6 +74,20 @@ export class SlackAnswerWriter implements AnswerSink {
   /** Messages posted so far (their ts), first page first. */
   get messageTs(): string[] {
     return this.pages.flatMap((p) => (p.ts ? [p.ts] : []));
+  }
+
+  setControls(controls: AnswerControls): void {
+    this.controls = controls;
+  }
+
+  /**
+   * A page as Slack message arguments: Markdown as `markdown_text`, or, where the page carries
+   * buttons (the last one), a markdown block and an actions block with a plain-text fallback.
+   */
+  private body(text: string, last: boolean): MessageBody {
+    const controls = last ? controlsBlock(this.controls) : undefined;
+    if (!controls) return { markdown_text: text };
+    return { text: text.slice(0, 3000), blocks: [{ type: 'markdown', text }, controls] };
   }
 
   async show(markdown: string, _final: boolean): Promise<void> {
@@ -101,15 +120,16 @@ export class SlackAnswerWriter implements AnswerSink {
   private async apply(texts: string[]): Promise<void> {
     const { channelId: channel, threadTs } = this.target;
     for (let i = 0; i < texts.length; i++) {
-      const text = texts[i]!;
+      const body = this.body(texts[i]!, i === texts.length - 1);
+      const shown = JSON.stringify(body);
       const page = (this.pages[i] ??= {});
       if (!page.ts) {
-        page.ts = await this.post(text, i);
-        page.text = text;
+        page.ts = await this.post(body, i);
+        page.shown = shown;
         await this.record();
-      } else if (page.text !== text) {
-        await this.client.chat.update({ channel, ts: page.ts, markdown_text: text });
-        page.text = text;
+      } else if (page.shown !== shown) {
+        await this.client.chat.update({ channel, ts: page.ts, ...body } as Parameters<WebClient['chat']['update']>[0]);
+        page.shown = shown;
       }
     }
     while (this.pages.length > texts.length) {
@@ -127,18 +147,18 @@ export class SlackAnswerWriter implements AnswerSink {
    * answer is lost (5xx, a dropped connection) the post may still have happened, so before
    * the policy tries again the thread is searched for it by its metadata.
    */
-  private async post(text: string, index: number): Promise<string> {
+  private async post(body: MessageBody, index: number): Promise<string> {
     const { channelId: channel, threadTs } = this.target;
     const key = `${this.answerId}:${index}`;
     try {
       const res = await this.client.chat.postMessage({
         channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
-        markdown_text: text,
+        ...body,
         unfurl_links: false,
         unfurl_media: false,
         metadata: { event_type: METADATA_TYPE, event_payload: { key } },
-      });
+      } as Parameters<WebClient['chat']['postMessage']>[0]);
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { LocalCoordination } from './local-coordination.js';
 import type { Store } from './store.js';
 
-type Coordination = Pick<Store, 'waitTurn' | 'renewTurn' | 'endTurn' | 'takeEdit' | 'pauseEdits' | 'activeStreams'>;
+type Coordination = Pick<Store, 'waitTurn' | 'renewTurn' | 'endTurn' | 'takeEdit' | 'pauseEdits' | 'activeStreams' | 'raiseFlag' | 'takeFlag'>;
 
 /** The coordination half of a single-process store (memory, SQLite): turns and the edit allowance in memory. */
 export abstract class LocallyCoordinatedStore implements Coordination {
@@ -33,6 +33,19 @@ export abstract class LocallyCoordinatedStore implements Coordination {
 
   activeStreams(teamId: string, streamId: string, active: boolean): Promise<number> {
     return this.local.activeStreams(teamId, streamId, active);
+  }
+
+  private readonly flags = new Map<string, number>();
+
+  async raiseFlag(key: string, ttlMs: number): Promise<void> {
+    this.flags.set(key, this.now() + ttlMs);
+  }
+
+  async takeFlag(key: string): Promise<boolean> {
+    const until = this.flags.get(key);
+    if (until === undefined) return false;
+    this.flags.delete(key);
+    return until > this.now();
   }
 
   /** A thread write with a fence older than the thread's latest turn comes from a run that was taken over. */

@@ -178,6 +178,14 @@ export class RedisStore implements Store {
     return Number(await this.run('activeStreams', [this.k('streams', teamId)], [streamId, active ? '1' : '0', STREAM_HEARTBEAT_MS]));
   }
 
+  async raiseFlag(key: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.k('flag', key), '1', 'PX', ttlMs);
+  }
+
+  async takeFlag(key: string): Promise<boolean> {
+    return (await this.redis.del(this.k('flag', key))) === 1;
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -64,5 +64,10 @@ export interface Store {
   /** Marks an answer as streaming in the workspace (for a fair share of edits); returns how many are. */
   activeStreams(teamId: string, streamId: string, active: boolean): Promise<number>;
 
+  /** Raises a short-lived flag any replica can see (a Stop pressed on another replica's answer). */
+  raiseFlag(key: string, ttlMs: number): Promise<void>;
+  /** Whether the flag is up (and takes it down). */
+  takeFlag(key: string): Promise<boolean>;
+
   close(): Promise<void>;
 }

@@ -26,10 +26,14 @@ describe('a mention in a channel', () => {
       expect((shown.match(/```/g) ?? []).length % 2).toBe(0);
       expect((shown.replace(/```[\s\S]*?```/g, '').match(/\*\*/g) ?? []).length % 2).toBe(0);
     }
-    // Markdown goes out as markdown_text, so Slack renders it.
+    // Markdown goes out in a markdown block (Slack renders it), with a Stop button while streaming.
     const post = t.slack.callsTo('chat.postMessage')[0]!;
-    expect(post.args['markdown_text']).toBeDefined();
+    const blocks = post.args['blocks'] as Array<Record<string, any>>;
+    expect(blocks[0]!['type']).toBe('markdown');
+    expect((blocks[1]!['elements'] as unknown[])[0]).toMatchObject({ action_id: 'dify_stop', text: { text: '■ Stop' } });
     expect(post.args['thread_ts']).toBe(ts);
+    // The final message has the feedback buttons instead.
+    expect((reply.blocks!.at(-1)!['elements'] as Array<{ action_id: string }>).map((e) => e.action_id)).toEqual(['dify_feedback_like', 'dify_feedback_dislike']);
     expect(t.dify.chatRequests()[0]!.body).toMatchObject({ query: 'what is the plan?', response_mode: 'streaming', conversation_id: '' });
   });
 });

@@ -18,6 +18,8 @@ export interface FakeMessage {
   history: string[];
   deleted: boolean;
   metadata?: unknown;
+  /** The message's blocks now (buttons included). */
+  blocks?: Array<Record<string, unknown>>;
   postedAt: number;
   updatedAt: number[];
 }
@@ -221,7 +223,11 @@ export class FakeSlack {
   }
 
   private apply(method: string, args: Record<string, unknown>): unknown {
-    const text = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : typeof args['text'] === 'string' ? args['text'] : undefined;
+    // What a person sees: markdown_text, else the markdown blocks, else the text.
+    const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;
+    const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
+    const text =
+      typeof args['markdown_text'] === 'string' ? args['markdown_text'] : markdownBlocks?.length ? markdownBlocks.join('') : typeof args['text'] === 'string' ? args['text'] : undefined;
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'bridge', team_id: 'T1', user_id: this.botUserId, bot_id: this.botId };
@@ -235,7 +241,7 @@ export class FakeSlack {
         if (text.length > this.markdownLimit) return { ok: false, error: 'msg_too_long' };
         const ts = slackTs();
         const thread = typeof args['thread_ts'] === 'string' ? args['thread_ts'] : undefined;
-        this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, ...(args['metadata'] ? { metadata: args['metadata'] } : {}), postedAt: Date.now(), updatedAt: [] });
+        this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, ...(args['metadata'] ? { metadata: args['metadata'] } : {}), ...(blocks ? { blocks } : {}), postedAt: Date.now(), updatedAt: [] });
         return { ok: true, channel, ts, message: { text, ts } };
       }
       case 'chat.update': {
@@ -243,8 +249,10 @@ export class FakeSlack {
         if (!m) return { ok: false, error: 'message_not_found' };
         if (text === undefined || text === '') return { ok: false, error: 'no_text' };
         if (text.length > this.markdownLimit) return { ok: false, error: 'msg_too_long' };
+        if (blocks) m.blocks = blocks;
+        else delete m.blocks;
+        if (m.text !== text) m.history.push(text);
         m.text = text;
-        m.history.push(text);
         m.updatedAt.push(Date.now());
         return { ok: true, channel: m.channel, ts: m.ts, text };
       }

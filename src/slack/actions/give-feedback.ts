@@ -1,0 +1,81 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { DifyClient } from '../../dify/client.js';
+import type { FeedbackRef } from '../../core/answer-sink.js';
+import { sendFeedback } from '../../core/feedback.js';
+import { describeError } from '../../core/log-fields.js';
+import { CONTROLS_BLOCK, FEEDBACK_ACTION, feedbackBlock, feedbackValueSchema } from '../blocks/answer-controls.js';
+
+const COMMENT_CALLBACK = 'dify_feedback_comment';
+const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string() });
+
+/**
+ * 👍 / 👎 under an answer: the rating goes to Dify as the run's user, the buttons show the
+ * choice (pressing it again takes it back), and 👎 offers a comment box sent as the content.
+ */
+export function registerFeedback(app: App, dify: Pick<DifyClient, 'feedback'>, logger: Logger): void {
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${FEEDBACK_ACTION}_(like|dislike)$`), async ({ ack, action, body, client, respond }) => {
+    await ack();
+    const parsed = feedbackValueSchema.safeParse(safeJson(action.value));
+    if (!parsed.success || !body.message || !body.channel) return;
+    const v = parsed.data;
+    const ref: FeedbackRef = { appId: v.app, messageId: v.m, user: v.u };
+    const rating = v.chosen === v.rating ? null : v.rating;
+    try {
+      await sendFeedback(dify, ref, rating);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'Dify refused the feedback');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: '⚠️ Dify did not take the feedback; please try again.' }).catch(() => undefined);
+      return;
+    }
+    // Same message, with the buttons showing the new state.
+    const blocks = ((body.message['blocks'] as KnownBlock[] | undefined) ?? []).map((b) => (b.block_id === CONTROLS_BLOCK ? feedbackBlock({ ...ref, ...(rating ? { rating } : {}) }) : b));
+    await client.chat
+      .update({ channel: body.channel.id, ts: body.message.ts, text: String(body.message['text'] ?? ''), blocks })
+      .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not show the chosen rating'));
+    if (rating === 'dislike' && 'trigger_id' in body) {
+      await client.views
+        .open({
+          trigger_id: body.trigger_id,
+          view: {
+            type: 'modal',
+            callback_id: COMMENT_CALLBACK,
+            private_metadata: JSON.stringify({ app: v.app, m: v.m, u: v.u }),
+            title: { type: 'plain_text', text: 'What went wrong?' },
+            submit: { type: 'plain_text', text: 'Send' },
+            close: { type: 'plain_text', text: 'Skip' },
+            blocks: [
+              {
+                type: 'input',
+                block_id: 'comment',
+                optional: true,
+                label: { type: 'plain_text', text: 'Tell the app\'s builders (optional)' },
+                element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 },
+              },
+            ],
+          },
+        })
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not open the comment box'));
+    }
+  });
+
+  app.view(COMMENT_CALLBACK, async ({ ack, view }) => {
+    await ack();
+    const meta = commentMetadata.safeParse(safeJson(view.private_metadata));
+    const comment = view.state.values['comment']?.['value']?.value?.trim();
+    if (!meta.success || !comment) return;
+    await sendFeedback(dify, { appId: meta.data.app, messageId: meta.data.m, user: meta.data.u }, 'dislike', comment).catch((err: unknown) =>
+      logger.warn({ err: describeError(err) }, 'Dify refused the feedback comment'),
+    );
+  });
+}
+
+function safeJson(s: string | undefined): unknown {
+  try {
+    return JSON.parse(s ?? '');
+  } catch {
+    return undefined;
+  }
+}
