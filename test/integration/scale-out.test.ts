@@ -141,3 +141,16 @@ describe('taking over from a replica that died mid-answer', () => {
     expect(replies[0]!.ts).toBe(partial.ts);
   });
 });
+
+describe('Stop across replicas', () => {
+  it('a Stop pressed on the other replica stops the answer', async () => {
+    const [a, b] = [await replica(), await replica()];
+    dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
+    const { ts } = await a!.mention('long');
+    const streaming = await slack.waitFor(() => slack.replies('C1', ts).find((m) => m.text.startsWith('w0 w1')), 3000, 'streaming');
+    await b!.press(streaming, 'dify_stop');
+    await settleAll();
+    expect(slack.replies('C1', ts)[0]!.text).toMatch(/^w0 w1 .*\n\n_\(stopped\)_$/s);
+    expect(dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);
+  });
+});

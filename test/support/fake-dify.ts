@@ -252,6 +252,7 @@ export class FakeDify {
       return this.onChat({ req: request, conversationId, events, res });
     }
     if (req.method === 'POST' && /^\/v1\/(chat-messages|completion-messages|workflows\/tasks)\/[^/]+\/stop$/.test(url.pathname)) return this.onStop(request, res);
+    if (req.method === 'POST' && /^\/v1\/messages\/[^/]+\/feedbacks$/.test(url.pathname)) return json(res, 200, { result: 'success' });
     json(res, 404, { code: 'not_found', message: 'The requested URL was not found on the server.', status: 404 });
   }
 }

@@ -32,6 +32,8 @@ export interface TestBridge {
   command(text: string, opts?: { command?: string; channel?: string; user?: string }): Promise<{ status: number; body: string; responseId: string }>;
   /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
   submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
+  /** Presses a button on a message, as Slack would (signed block_actions); returns the response id for ephemeral replies. */
+  press(message: { channel: string; ts: string; blocks?: Array<Record<string, unknown>>; text?: string }, actionId: string, opts?: { user?: string }): Promise<{ status: number; responseId: string }>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -180,6 +182,30 @@ export async function startTestBridge(
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
       return { status: res.status, body: await res.text() };
+    },
+    async press(message, actionId, o = {}) {
+      const button = (message.blocks ?? [])
+        .flatMap((b) => (Array.isArray(b['elements']) ? (b['elements'] as Array<Record<string, unknown>>) : []))
+        .find((e) => e['action_id'] === actionId);
+      if (!button) throw new Error(`no button ${actionId} on the message`);
+      const responseId = `A${randomUUID().slice(0, 8)}`;
+      const payload = {
+        type: 'block_actions',
+        user: { id: o.user ?? 'UALICE', username: 'alice', team_id: TEAM },
+        api_app_id: 'A1',
+        token: 'legacy',
+        team: { id: TEAM, domain: 'fake' },
+        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+        trigger_id: `trig-${randomUUID()}`,
+        channel: { id: message.channel, name: 'general' },
+        message: { type: 'message', ts: message.ts, text: message.text ?? '', blocks: message.blocks ?? [] },
+        response_url: slack.responseUrl(responseId),
+        actions: [{ action_id: actionId, block_id: 'dify_controls', value: button['value'], type: 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
+      await res.text();
+      return { status: res.status, responseId };
     },
     async restart() {
       await bridge.stop();

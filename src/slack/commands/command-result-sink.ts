@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SinkUnavailable, type AnswerSink, type OutgoingFile } from '../../core/answer-sink.js';
+import { SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../../core/answer-sink.js';
 import type { SlackAnswerWriter } from '../answer-writer.js';
 import type { ResponseUrl } from '../response-url.js';
 
@@ -19,6 +19,10 @@ export class CommandResultSink implements AnswerSink {
     private readonly inviteHint: string,
     private readonly logger: Logger,
   ) {}
+
+  setControls(controls: AnswerControls): void {
+    this.writer.setControls(controls);
+  }
 
   async show(markdown: string, final: boolean): Promise<void> {
     if (!this.viaResponseUrl) {
