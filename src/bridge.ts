@@ -50,7 +50,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   // The directory needs the app's Web API client, which exists once the app does; it is
   // first used after start.
   let client: App['client'] | undefined;
-  const directory = new SlackWebDirectory(() => client!, logger);
+  const directory = new SlackWebDirectory(() => client!, logger, { token: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
   // Bolt takes its custom routes when the app is built.
   const routes = [healthzRoute(store, VERSION)];
   if (config.extension.apiKey) {

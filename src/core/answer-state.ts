@@ -1,4 +1,11 @@
 import type { DifyEvent } from '../dify/events.js';
+import type { RunFile } from './workflow-state.js';
+
+/** "…/files/tools/abc.png?timestamp=…" → "abc.png"; else "image-<id>". */
+function fileNameOf(url: string, type: string, id: string): string {
+  const last = /\/([^/?#]+\.[A-Za-z0-9]{1,8})(?:[?#]|$)/.exec(url)?.[1];
+  return last ? decodeURIComponent(last) : `${type}-${id.slice(0, 8)}`;
+}
 
 /** What a chat answer looks like so far, folded from Dify's stream events. */
 export interface AnswerState {
@@ -6,7 +13,8 @@ export interface AnswerState {
   /** A short line while a tool or workflow node runs ("Using current_time…"). */
   status?: string;
   sources: string[];
-  files: string[];
+  /** Files the answer produced (message_file), uploaded into the thread when it is final. */
+  files: RunFile[];
   conversationId?: string;
   messageId?: string;
   taskId?: string;
@@ -63,7 +71,7 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
       delete next.status;
       break;
     case 'message_file':
-      next.files = [...state.files, event.url];
+      next.files = [...state.files, { url: event.url, filename: fileNameOf(event.url, event.type ?? 'file', event.id) }];
       break;
     case 'message_end': {
       next.complete = true;

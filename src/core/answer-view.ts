@@ -21,7 +21,6 @@ export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExt
   if (extras.failure) parts.push(extras.failure);
   if (final) {
     if (!body.trim() && !extras.failure) parts.push('_(Dify returned an empty answer)_');
-    if (state.files.length) parts.push(state.files.map((url, i) => `[file ${i + 1}](${url})`).join(' · '));
     if (state.sources.length) parts.push(`_Sources: ${state.sources.join(' · ')}_`);
   } else if (!body.trim() && !state.status) {
     parts.push(THINKING);

@@ -1,5 +1,6 @@
 import type { AppType, DifyAppConfig } from '../config/types.js';
 import type { DifyClient } from '../dify/client.js';
+import { parseFilePolicy, type FilePolicy } from './file-policy.js';
 import { parseInputForm, type FormField } from './input-form.js';
 import { isSlackContextVariable, type SlackContextVariable } from './slack-context.js';
 
@@ -14,6 +15,8 @@ export interface AppDescription {
   fields: FormField[];
   /** The slack_* inputs the app declares, filled in by the bridge. */
   contextVariables: SlackContextVariable[];
+  /** Which files the app takes with a chat message. */
+  files: FilePolicy;
   command?: string;
 }
 
@@ -73,6 +76,7 @@ export class AppCatalog {
       description: app.description || info?.description || '',
       fields: all.filter((f) => !isSlackContextVariable(f.variable)),
       contextVariables: all.map((f) => f.variable).filter(isSlackContextVariable),
+      files: parseFilePolicy(params.file_upload, params['system_parameters']),
       ...(app.command ? { command: app.command } : {}),
     };
   }

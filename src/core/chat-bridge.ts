@@ -8,7 +8,9 @@ import { INTERRUPTED_LINE } from './stream-answer.js';
 import { describeError } from './log-fields.js';
 import { RunTracker } from './run-tracker.js';
 import type { AppCatalog } from './app-catalog.js';
-import { encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
+import { NO_FILES } from './file-policy.js';
+import { sendFiles } from './send-files.js';
+import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
 import type { ThreadLog } from './thread-log.js';
@@ -26,6 +28,16 @@ export interface IncomingMessage {
   text: string;
   /** Delivered as app_mention (the bot was addressed explicitly). */
   mentioned: boolean;
+  /** Files attached to the message. */
+  files?: SharedFile[];
+}
+
+/** A file a user shared in Slack (fetched only with the bot token, only from Slack). */
+export interface SharedFile {
+  name: string;
+  mimeType: string;
+  size: number;
+  url?: string;
 }
 
 /** Where to show an answer: a channel, and the thread to reply in (none: a DM's main timeline). */
@@ -123,13 +135,26 @@ export class ChatBridge {
         await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
         return;
       }
-      if (!msg.text.trim()) {
+      const shared = msg.files ?? [];
+      if (!msg.text.trim() && shared.length === 0) {
         await sink.show('Hi! Write your question after the mention and I will ask Dify.', true);
         return;
       }
       if (!keep) await store.setThread(threadKey, { appId }, fence);
-      const inputs = await this.contextInputs(appId, placement.ref, msg.userId);
-      const turn = { ref: placement.ref, appId, query: msg.text, inputs, fence, askerId: msg.userId, ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}) };
+      const app = await this.deps.catalog.describe(appId).catch(() => undefined);
+      const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory) : {};
+      const files = shared.length ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, difyUserForThread(placement.ref), log) : { files: [], refused: [] };
+      const turn = {
+        ref: placement.ref,
+        appId,
+        query: msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`,
+        inputs,
+        fence,
+        askerId: msg.userId,
+        files: files.files,
+        ...(files.refused.length ? { notice: `Not sent to Dify: ${files.refused.join('; ')}.` } : {}),
+        ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
+      };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
       if (result.messageId || result.taskId) {
         await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
@@ -164,16 +189,6 @@ export class ChatBridge {
       if (!(await this.deps.store.getThread(encodeThreadKey(ref)))) return undefined;
     }
     return { ref, target: { channelId: msg.channelId, threadTs } };
-  }
-
-  /** The slack_* inputs the app declares; none if Dify cannot describe the app right now (the run will say why). */
-  private async contextInputs(appId: string, ref: ThreadRef, userId: string): Promise<Record<string, string>> {
-    try {
-      const app = await this.deps.catalog.describe(appId);
-      return await slackContextInputs(app.contextVariables, { ...ref, userId }, this.deps.directory);
-    } catch {
-      return {};
-    }
   }
 
   private appFor(channelId: string): string | undefined {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StreamMode } from '../config/types.js';
-import type { ChatBlockingResponse, ChatInvoke, DifyClient, ResponseMode } from '../dify/client.js';
+import type { ChatBlockingResponse, ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../dify/client.js';
 import type { DifyEventStream } from '../dify/stream.js';
 import { DifyError } from '../dify/errors.js';
 import type { Store } from '../store/store.js';
@@ -9,6 +9,7 @@ import type { AnswerSink } from './answer-sink.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
 import { renderAnswer, type ViewExtras } from './answer-view.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
+import { attachRunFiles } from './attach-files.js';
 import { describeError } from './log-fields.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
 import type { EditBudget } from './edit-budget.js';
@@ -39,6 +40,10 @@ export interface ChatTurn {
   fence?: number;
   /** The Slack user who asked (who may press Stop). */
   askerId: string;
+  /** Files the user attached, already uploaded to Dify. */
+  files?: DifyFile[];
+  /** One line shown above the answer (files that could not be sent, say). */
+  notice?: string;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -61,7 +66,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   const user = difyUserForThread(turn.ref);
   const logger = deps.logger.child({ thread: key, app: appId });
   let conversationId = turn.conversationId;
-  const extras: ViewExtras = {};
+  const extras: ViewExtras = turn.notice ? { notice: turn.notice } : {};
 
   const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M, signal?: AbortSignal): ChatInvoke<M> & { responseMode: M } => ({
     query: turn.query,
@@ -69,6 +74,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     user,
     responseMode,
     ...(conversation ? { conversationId: conversation } : {}),
+    ...(turn.files?.length ? { files: turn.files } : {}),
     ...(signal ? { signal } : {}),
   });
   /** A stored conversation Dify no longer knows is dropped once and the call repeated. */
@@ -78,7 +84,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     } catch (err) {
       // Safe to repeat: a 404 means Dify refused the request before generating anything.
       if (!(err instanceof DifyError && err.isConversationMissing && conversationId)) throw err;
-      extras.notice = NEW_CONVERSATION_NOTICE;
+      extras.notice = [extras.notice, NEW_CONVERSATION_NOTICE].filter(Boolean).join(' ');
       conversationId = undefined;
       await deps.store.setThread(key, { appId }, turn.fence);
       return call(undefined);
@@ -136,6 +142,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),
   });
+  if (run.delivered) await attachRunFiles(deps.dify, appId, run.state.files, sink, logger);
   const outcome = !run.delivered ? 'undeliverable' : run.failure ? 'failed' : 'answered';
   return { outcome, text: run.state.text, ...ids(run.state) };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DifyClient, DifyFile } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
 import type { DifyEventStream } from '../dify/stream.js';
-import type { AnswerSink, OutgoingFile } from './answer-sink.js';
+import type { AnswerSink } from './answer-sink.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
 import { renderAnswer } from './answer-view.js';
 import type { AppCatalog, AppDescription } from './app-catalog.js';
@@ -12,6 +12,8 @@ import { freeTextField, isFileField, type FormField } from './input-form.js';
 import { difyUserForSlackUser } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
+import { attachRunFiles } from './attach-files.js';
+import { difyFileType } from './file-policy.js';
 import { describeError } from './log-fields.js';
 import { RunTracker } from './run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
@@ -81,7 +83,6 @@ export interface CommandRunnerDeps {
   runs?: RunRegistry;
 }
 
-const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
 
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
@@ -199,7 +200,7 @@ export class CommandRunner {
       };
       const run = await streamAnswer({ ...common, model });
       logger.info({ outcome: run.state.finished?.status ?? 'failed', task: run.state.taskId, ms: Date.now() - started }, 'workflow run handled');
-      if (run.delivered) await this.attachOutputFiles(app.id, runFiles(run.state), sink, logger);
+      if (run.delivered) await attachRunFiles(this.deps.dify, app.id, runFiles(run.state), sink, logger);
     } else {
       const model: AnswerModel<AnswerState> = {
         initial: emptyAnswer(),
@@ -213,25 +214,6 @@ export class CommandRunner {
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
       const run = await streamAnswer({ ...common, model, feedback });
       logger.info({ outcome: run.failure ? 'failed' : 'answered', task: run.state.taskId, ms: Date.now() - started }, 'completion run handled');
-    }
-  }
-
-  private async attachOutputFiles(appId: string, files: ReturnType<typeof runFiles>, sink: AnswerSink, logger: Logger): Promise<void> {
-    if (files.length === 0 || !sink.attachFiles) return;
-    const out: OutgoingFile[] = [];
-    for (const f of files) {
-      try {
-        const { data, mimeType } = await this.deps.dify.downloadFile(appId, f.url, MAX_OUTPUT_FILE_BYTES);
-        const type = f.mimeType ?? mimeType;
-        out.push({ filename: f.filename, data, ...(type ? { mimeType: type } : {}) });
-      } catch (err) {
-        logger.warn({ err: describeError(err), file: f.filename }, 'could not fetch an output file from Dify');
-      }
-    }
-    try {
-      await sink.attachFiles(out);
-    } catch (err) {
-      logger.error({ err: describeError(err) }, 'could not upload output files to Slack');
     }
   }
 
@@ -287,12 +269,4 @@ function difyErrorText(app: string, err: unknown): string {
     return `⚠️ **${app}**: ${err.message}`;
   }
   return `⚠️ Something went wrong running **${app}**; the operator can find details in the bridge's log.`;
-}
-
-/** Dify's file `type` from a MIME type. */
-export function difyFileType(mime: string): DifyFile['type'] {
-  if (mime.startsWith('image/')) return 'image';
-  if (mime.startsWith('audio/')) return 'audio';
-  if (mime.startsWith('video/')) return 'video';
-  return 'document';
 }

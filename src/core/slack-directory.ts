@@ -22,4 +22,6 @@ export interface SlackDirectory {
   channel(teamId: string, channelId: string): Promise<ChannelProfile | undefined>;
   /** A thread's messages (or a DM's recent ones when threadTs is ''), oldest first. */
   threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]>;
+  /** A file a user shared (url_private_download), at most `maxBytes`. */
+  fetchFile(url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ChannelProfile, SlackDirectory, UserProfile } from '../core/slack-directory.js';
 import type { LoggedMessage } from '../core/thread-log.js';
 import { describeError } from '../core/log-fields.js';
+import { downloadSlackFile } from './files/download-file.js';
 
 const userSchema = z.looseObject({
   user: z.looseObject({
@@ -45,8 +46,14 @@ export class SlackWebDirectory implements SlackDirectory {
   constructor(
     private readonly clientOf: () => WebClient,
     private readonly logger: Logger,
+    /** The bot token goes to Slack's file hosts only (and SLACK_API_URL's host). */
+    private readonly files: { token: string; apiUrl?: string },
     private readonly ttlMs = 30 * 60_000,
   ) {}
+
+  fetchFile(url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
+    return downloadSlackFile(url, this.files.token, { maxBytes, ...(this.files.apiUrl ? { apiUrl: this.files.apiUrl } : {}) });
+  }
 
   user(teamId: string, userId: string): Promise<UserProfile | undefined> {
     return this.cached(this.users, `${teamId}:${userId}`, async () => {

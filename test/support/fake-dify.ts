@@ -94,6 +94,8 @@ export interface FakeApp {
   name: string;
   description?: string;
   form?: Array<Record<string, unknown>>;
+  /** /parameters file_upload (default: none). */
+  fileUpload?: Record<string, unknown>;
   /** Workflow and completion runs; the default echoes the inputs. */
   onRun?: (req: DifyRequest, res: ServerResponse) => Promise<void> | void;
 }
@@ -217,7 +219,7 @@ export class FakeDify {
     if (await this.onRequest(request, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info') return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
     if (req.method === 'GET' && url.pathname === '/v1/parameters') {
-      return json(res, 200, { opening_statement: '', suggested_questions: [], suggested_questions_after_answer: { enabled: false }, user_input_form: app.form ?? [], file_upload: {}, system_parameters: { file_size_limit: 15 } });
+      return json(res, 200, { opening_statement: '', suggested_questions: [], suggested_questions_after_answer: { enabled: false }, user_input_form: app.form ?? [], file_upload: app.fileUpload ?? {}, system_parameters: { file_size_limit: 15 } });
     }
     if (req.method === 'POST' && url.pathname === '/v1/files/upload') {
       const id = randomUUID();

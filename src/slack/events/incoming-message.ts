@@ -13,6 +13,18 @@ export const userMessageSchema = z.looseObject({
   team: z.string().optional(),
   subtype: z.string().optional(),
   bot_id: z.string().optional(),
+  files: z
+    .array(
+      z.looseObject({
+        name: z.string().nullish(),
+        title: z.string().nullish(),
+        mimetype: z.string().nullish(),
+        size: z.number().nullish(),
+        url_private_download: z.string().nullish(),
+        url_private: z.string().nullish(),
+      }),
+    )
+    .optional(),
 });
 
 export type SlackUserMessage = z.infer<typeof userMessageSchema>;
@@ -29,7 +41,8 @@ export function toIncomingMessage(
   const parsed = userMessageSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const e = parsed.data;
-  if (e.subtype !== undefined || e.bot_id !== undefined) return undefined;
+  // file_share is a person's message with files; every other subtype is not a new message.
+  if ((e.subtype !== undefined && e.subtype !== 'file_share') || e.bot_id !== undefined) return undefined;
   if (context.botUserId && e.user === context.botUserId) return undefined;
   const teamId = context.teamId ?? e.team;
   if (!teamId) return undefined;
@@ -43,6 +56,14 @@ export function toIncomingMessage(
     userId: e.user,
     text: stripMention(e.text, context.botUserId),
     mentioned: e.type === 'app_mention',
+    ...(e.files?.length
+      ? {
+          files: e.files.map((f) => {
+            const url = f.url_private_download ?? f.url_private;
+            return { name: f.name ?? f.title ?? 'file', mimeType: f.mimetype ?? 'application/octet-stream', size: f.size ?? 0, ...(url ? { url } : {}) };
+          }),
+        }
+      : {}),
   };
 }
 
