@@ -7,7 +7,9 @@ import { AppCatalog } from './core/app-catalog.js';
 import { ChatBridge } from './core/chat-bridge.js';
 import { EditBudget } from './core/edit-budget.js';
 import { RunRegistry } from './core/run-registry.js';
+import { registerAskSuggestion } from './slack/actions/ask-suggestion.js';
 import { registerFeedback } from './slack/actions/give-feedback.js';
+import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
@@ -106,6 +108,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
   registerStopAnswer(app, runs, logger);
   registerFeedback(app, dify, logger);
+  registerAskSuggestion(app, chat, logger);
+  registerAssistantThreadStarted(app, catalog, config.chat.default, logger);
 
   let port = config.server.port;
   try {

@@ -40,6 +40,8 @@ export class SinkUnavailable extends Error {
 export interface AnswerControls {
   stop?: { runId: string; askerId: string };
   feedback?: FeedbackRef;
+  /** Follow-up questions, each a button that asks it in the thread. */
+  suggestions?: string[];
 }
 
 /** What a feedback click needs to reach Dify: the app, its message, and the run's Dify user. */

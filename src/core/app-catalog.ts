@@ -17,6 +17,11 @@ export interface AppDescription {
   contextVariables: SlackContextVariable[];
   /** Which files the app takes with a chat message. */
   files: FilePolicy;
+  openingStatement?: string;
+  /** Questions to suggest when a conversation starts. */
+  suggestedQuestions: string[];
+  /** Dify suggests follow-up questions after each answer. */
+  suggestsFollowUps: boolean;
   command?: string;
 }
 
@@ -77,6 +82,9 @@ export class AppCatalog {
       fields: all.filter((f) => !isSlackContextVariable(f.variable)),
       contextVariables: all.map((f) => f.variable).filter(isSlackContextVariable),
       files: parseFilePolicy(params.file_upload, params['system_parameters']),
+      ...(params.opening_statement ? { openingStatement: params.opening_statement } : {}),
+      suggestedQuestions: (params.suggested_questions ?? []).filter((q) => q.trim()),
+      suggestsFollowUps: params.suggested_questions_after_answer?.enabled === true,
       ...(app.command ? { command: app.command } : {}),
     };
   }

@@ -152,6 +152,7 @@ export class ChatBridge {
         fence,
         askerId: msg.userId,
         files: files.files,
+        suggestFollowUps: app?.suggestsFollowUps === true,
         ...(files.refused.length ? { notice: `Not sent to Dify: ${files.refused.join('; ')}.` } : {}),
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };

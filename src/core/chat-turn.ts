@@ -44,6 +44,8 @@ export interface ChatTurn {
   files?: DifyFile[];
   /** One line shown above the answer (files that could not be sent, say). */
   notice?: string;
+  /** Offer Dify's suggested follow-up questions after the answer. */
+  suggestFollowUps?: boolean;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -138,6 +140,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     open: (signal) => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
     ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId } } : {}),
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
+    ...(turn.suggestFollowUps ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) } : {}),
     onState: saveConversation,
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),

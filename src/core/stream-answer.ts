@@ -46,6 +46,8 @@ export interface StreamAnswerOptions<S> {
   stop?: { registry: RunRegistry; runId: string; askerId: string };
   /** Feedback buttons for the final answer, when the run produced a Dify message. */
   feedback?(state: S): FeedbackRef | undefined;
+  /** Follow-up question buttons for the final answer (asked of Dify before the final render). */
+  suggestions?(state: S): Promise<string[]>;
 }
 
 export const STOPPED_LINE = '_(stopped)_';
@@ -124,7 +126,8 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
 
   const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : describeFailure(failure);
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
-  opts.sink.setControls?.(feedback ? { feedback } : {});
+  const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];
+  opts.sink.setControls?.({ ...(feedback ? { feedback } : {}), ...(suggestions.length ? { suggestions: suggestions.slice(0, 3) } : {}) });
   try {
     await renderer.finish(model.render(state, true, failureLine));
     return { state, ...(failure === undefined ? {} : { failure }), delivered: true };

@@ -79,6 +79,7 @@ export const infoSchema = z.looseObject({
 export type AppInfo = z.infer<typeof infoSchema>;
 
 const resultSchema = z.looseObject({ result: z.string().optional() });
+const suggestedSchema = z.looseObject({ data: z.array(z.string()) });
 const uploadSchema = z.looseObject({ id: z.string() });
 
 interface Invoker<P extends { responseMode: ResponseMode }, B> {
@@ -99,6 +100,8 @@ export interface DifyClient {
   info(appId: string): Promise<AppInfo>;
   uploadFile(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<{ id: string }>;
   feedback(appId: string, messageId: string, body: { rating: 'like' | 'dislike' | null; user: string; content?: string }): Promise<void>;
+  /** Follow-up questions Dify suggests after an answer (the app must enable them). */
+  suggested(appId: string, messageId: string, user: string): Promise<string[]>;
   /**
    * Downloads a file Dify produced (its signed URL; a relative one is resolved against the
    * app's Dify). The app key is never sent with it.
@@ -192,6 +195,10 @@ export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: 
     async feedback(appId, messageId, body) {
       const json = await http.json(appFor(appId), { method: 'POST', path: `/messages/${encodeURIComponent(messageId)}/feedbacks`, json: body });
       validate(resultSchema, json, 'feedback');
+    },
+    async suggested(appId, messageId, user) {
+      const json = await http.json(appFor(appId), { method: 'GET', path: `/messages/${encodeURIComponent(messageId)}/suggested`, query: { user } });
+      return validate(suggestedSchema, json, 'suggested questions').data;
     },
     async downloadFile(appId, url, maxBytes) {
       const app = appFor(appId);

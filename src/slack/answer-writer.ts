@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
-import { controlsBlock } from './blocks/answer-controls.js';
+import { controlsBlocks } from './blocks/answer-controls.js';
 import type { ReplyTarget, ReplyTracking } from '../core/chat-bridge.js';
 import { splitMarkdown } from '../markdown/split.js';
 import { uploadFiles } from './files/upload-files.js';
@@ -85,9 +85,9 @@ export class SlackAnswerWriter implements AnswerSink {
    * buttons (the last one), a markdown block and an actions block with a plain-text fallback.
    */
   private body(text: string, last: boolean): MessageBody {
-    const controls = last ? controlsBlock(this.controls) : undefined;
-    if (!controls) return { markdown_text: text };
-    return { text: text.slice(0, 3000), blocks: [{ type: 'markdown', text }, controls] };
+    const controls = last ? controlsBlocks(this.controls) : [];
+    if (controls.length === 0) return { markdown_text: text };
+    return { text: text.slice(0, 3000), blocks: [{ type: 'markdown', text }, ...controls] };
   }
 
   async show(markdown: string, _final: boolean): Promise<void> {

@@ -96,6 +96,10 @@ export interface FakeApp {
   form?: Array<Record<string, unknown>>;
   /** /parameters file_upload (default: none). */
   fileUpload?: Record<string, unknown>;
+  openingStatement?: string;
+  starters?: string[];
+  /** Follow-up questions after each answer (enables suggested_questions_after_answer). */
+  followUps?: string[];
   /** Workflow and completion runs; the default echoes the inputs. */
   onRun?: (req: DifyRequest, res: ServerResponse) => Promise<void> | void;
 }
@@ -219,7 +223,18 @@ export class FakeDify {
     if (await this.onRequest(request, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info') return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
     if (req.method === 'GET' && url.pathname === '/v1/parameters') {
-      return json(res, 200, { opening_statement: '', suggested_questions: [], suggested_questions_after_answer: { enabled: false }, user_input_form: app.form ?? [], file_upload: app.fileUpload ?? {}, system_parameters: { file_size_limit: 15 } });
+      return json(res, 200, {
+        opening_statement: app.openingStatement ?? '',
+        suggested_questions: app.starters ?? [],
+        suggested_questions_after_answer: { enabled: app.followUps !== undefined },
+        user_input_form: app.form ?? [],
+        file_upload: app.fileUpload ?? {},
+        system_parameters: { file_size_limit: 15 },
+      });
+    }
+    if (req.method === 'GET' && /^\/v1\/messages\/[^/]+\/suggested$/.test(url.pathname)) {
+      if (!app.followUps) return json(res, 400, { code: 'bad_request', message: 'Suggested Questions Is Disabled.', status: 400 });
+      return json(res, 200, { result: 'success', data: app.followUps });
     }
     if (req.method === 'POST' && url.pathname === '/v1/files/upload') {
       const id = randomUUID();

@@ -262,6 +262,8 @@ export class FakeSlack {
         m.deleted = true;
         return { ok: true, channel: m.channel, ts: m.ts };
       }
+      case 'assistant.threads.setSuggestedPrompts':
+        return Array.isArray(args['prompts']) && args['prompts'].length <= 4 ? { ok: true } : { ok: false, error: 'invalid_arguments' };
       case 'users.info': {
         const u = this.users.get(String(args['user']));
         return u ? { ok: true, user: u } : { ok: false, error: 'user_not_found' };

@@ -33,7 +33,7 @@ export interface TestBridge {
   /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
   submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
   /** Presses a button on a message, as Slack would (signed block_actions); returns the response id for ephemeral replies. */
-  press(message: { channel: string; ts: string; blocks?: Array<Record<string, unknown>>; text?: string }, actionId: string, opts?: { user?: string }): Promise<{ status: number; responseId: string }>;
+  press(message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string }, actionId: string, opts?: { user?: string }): Promise<{ status: number; responseId: string }>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -198,7 +198,7 @@ export async function startTestBridge(
         container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
         trigger_id: `trig-${randomUUID()}`,
         channel: { id: message.channel, name: 'general' },
-        message: { type: 'message', ts: message.ts, text: message.text ?? '', blocks: message.blocks ?? [] },
+        message: { type: 'message', ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), text: message.text ?? '', blocks: message.blocks ?? [] },
         response_url: slack.responseUrl(responseId),
         actions: [{ action_id: actionId, block_id: 'dify_controls', value: button['value'], type: 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
       };

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { AnswerControls, FeedbackRef } from '../../core/answer-sink.js';
 
 export const STOP_ACTION = 'dify_stop';
+export const SUGGEST_ACTION = 'dify_suggest';
+export const SUGGESTIONS_BLOCK = 'dify_suggestions';
+export const suggestValueSchema = z.object({ q: z.string().min(1) });
 export const FEEDBACK_ACTION = 'dify_feedback';
 export const CONTROLS_BLOCK = 'dify_controls';
 
@@ -33,11 +36,20 @@ export function feedbackBlock(ref: FeedbackRef): ActionsBlock {
   };
 }
 
-/** The buttons under an answer's last message, if any. */
-export function controlsBlock(controls: AnswerControls): ActionsBlock | undefined {
+/** The buttons under an answer's last message: Stop while it runs; feedback and follow-ups after. */
+export function controlsBlocks(controls: AnswerControls): ActionsBlock[] {
   if (controls.stop) {
-    return { type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] };
+    return [{ type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] }];
   }
-  if (controls.feedback) return feedbackBlock(controls.feedback);
-  return undefined;
+  const blocks: ActionsBlock[] = [];
+  if (controls.suggestions?.length) {
+    blocks.push({
+      type: 'actions',
+      block_id: SUGGESTIONS_BLOCK,
+      // Button text is capped at 75 characters; the value carries the whole question.
+      elements: controls.suggestions.slice(0, 3).map((q, i) => button(q.length > 75 ? `${q.slice(0, 74)}…` : q, `${SUGGEST_ACTION}_${i}`, { q: q.slice(0, 1900) })),
+    });
+  }
+  if (controls.feedback) blocks.push(feedbackBlock(controls.feedback));
+  return blocks;
 }

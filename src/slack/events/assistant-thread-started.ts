@@ -1,0 +1,34 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AppCatalog } from '../../core/app-catalog.js';
+import { describeError } from '../../core/log-fields.js';
+
+const startedSchema = z.looseObject({
+  assistant_thread: z.looseObject({ user_id: z.string(), channel_id: z.string(), thread_ts: z.string() }),
+});
+
+/**
+ * A new assistant thread (Slack's AI surface): the chat app's opening statement, and its
+ * suggested questions as Slack's suggested prompts (at most 4).
+ */
+export function registerAssistantThreadStarted(app: App, catalog: AppCatalog, defaultApp: string | undefined, logger: Logger): void {
+  app.event('assistant_thread_started', async ({ event, client }) => {
+    const parsed = startedSchema.safeParse(event);
+    if (!parsed.success || !defaultApp) return;
+    const { channel_id: channel, thread_ts: threadTs } = parsed.data.assistant_thread;
+    try {
+      const about = await catalog.describe(defaultApp);
+      if (about.suggestedQuestions.length) {
+        await client.assistant.threads.setSuggestedPrompts({
+          channel_id: channel,
+          thread_ts: threadTs,
+          prompts: about.suggestedQuestions.slice(0, 4).map((q) => ({ title: q.length > 75 ? `${q.slice(0, 74)}…` : q, message: q })) as [{ title: string; message: string }],
+        });
+      }
+      if (about.openingStatement) await client.chat.postMessage({ channel, thread_ts: threadTs, markdown_text: about.openingStatement });
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'could not greet a new assistant thread');
+    }
+  });
+}
