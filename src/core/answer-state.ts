@@ -18,13 +18,11 @@ export interface AnswerState {
   conversationId?: string;
   messageId?: string;
   taskId?: string;
-  /** message_end arrived: the answer text is complete. */
-  complete: boolean;
   /** Agent deltas arrived: a later plain `message` is the New-Agent closing full answer. */
   sawAgentDelta: boolean;
 }
 
-export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], complete: false, sawAgentDelta: false });
+export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], sawAgentDelta: false });
 
 /** Workflow nodes worth naming while they run (Chatflows); start/end/answer nodes are instant. */
 const NOTABLE_NODES = new Set(['llm', 'tool', 'agent', 'knowledge-retrieval', 'http-request', 'code', 'question-classifier', 'parameter-extractor', 'iteration', 'loop']);
@@ -74,7 +72,6 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
       next.files = [...state.files, { url: event.url, filename: fileNameOf(event.url, event.type ?? 'file', event.id) }];
       break;
     case 'message_end': {
-      next.complete = true;
       delete next.status;
       const names = (event.metadata?.retriever_resources ?? [])
         .map((r) => r.document_name || r.dataset_name || '')

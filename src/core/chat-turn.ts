@@ -173,7 +173,6 @@ async function blockingAnswer(blocking: () => Promise<ChatBlockingResponse>, str
   return {
     ...emptyAnswer(),
     text: res.answer,
-    complete: true,
     sources: [...new Set(sources)],
     messageId: res.message_id,
     ...(res.conversation_id ? { conversationId: res.conversation_id } : {}),

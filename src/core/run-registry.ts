@@ -14,20 +14,27 @@ export class RunRegistry {
   private readonly local = new Map<string, () => void>();
 
   constructor(
-    private readonly store: Pick<Store, 'raiseFlag' | 'takeFlag'>,
+    private readonly store: Pick<Store, 'kind' | 'raiseFlag' | 'takeFlag'>,
     readonly policy: StopPolicy,
   ) {}
+
+  /** Only a store shared by several processes can carry a Stop from another replica. */
+  private get shared(): boolean {
+    return this.store.kind === 'redis';
+  }
 
   /** Registers a run; returns the function that unregisters it. */
   register(runId: string, stop: () => void): () => void {
     this.local.set(runId, stop);
-    const poll = setInterval(() => {
-      void this.store
-        .takeFlag(`stop:${runId}`)
-        .then((up) => up && this.local.get(runId)?.())
-        .catch(() => undefined);
-    }, POLL_MS);
-    poll.unref();
+    const poll = this.shared
+      ? setInterval(() => {
+          void this.store
+            .takeFlag(`stop:${runId}`)
+            .then((up) => up && this.local.get(runId)?.())
+            .catch(() => undefined);
+        }, POLL_MS)
+      : undefined;
+    poll?.unref();
     return () => {
       clearInterval(poll);
       this.local.delete(runId);
@@ -39,7 +46,7 @@ export class RunRegistry {
     if (this.policy === 'asker' && byUserId !== askerId) return false;
     const here = this.local.get(runId);
     if (here) here();
-    else await this.store.raiseFlag(`stop:${runId}`, FLAG_TTL_MS);
+    else if (this.shared) await this.store.raiseFlag(`stop:${runId}`, FLAG_TTL_MS);
     return true;
   }
 }

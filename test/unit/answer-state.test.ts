@@ -11,7 +11,7 @@ describe('answer state', () => {
 
   it('appends message deltas and records ids', () => {
     const s = fold([ev.message('Hel'), ev.message('lo'), ev.messageEnd([{ document_name: 'Guide' }])]);
-    expect(s).toMatchObject({ text: 'Hello', conversationId: 'conv-1', messageId: 'msg-1', taskId: 'task-1', complete: true, sources: ['Guide'] });
+    expect(s).toMatchObject({ text: 'Hello', conversationId: 'conv-1', messageId: 'msg-1', taskId: 'task-1', sources: ['Guide'] });
   });
 
   it('replaces on message_replace', () => {
