@@ -6,6 +6,7 @@ import type { Config } from './config/types.js';
 import { AppCatalog } from './core/app-catalog.js';
 import { ChatBridge } from './core/chat-bridge.js';
 import { EditBudget } from './core/edit-budget.js';
+import { sendFeedback } from './core/feedback.js';
 import { RunRegistry } from './core/run-registry.js';
 import { registerAskSuggestion } from './slack/actions/ask-suggestion.js';
 import { registerFeedback } from './slack/actions/give-feedback.js';
@@ -107,7 +108,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerCommands(app, commands, commandNames, surfaceOptions);
   registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
   registerStopAnswer(app, runs, logger);
-  registerFeedback(app, dify, logger);
+  registerFeedback(app, (ref, rating, content) => sendFeedback(dify, ref, rating, content), logger);
   registerAskSuggestion(app, chat, logger);
   registerAssistantThreadStarted(app, catalog, config.chat.default, logger);
 

@@ -2,9 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { DifyClient } from '../../dify/client.js';
 import type { FeedbackRef } from '../../core/answer-sink.js';
-import { sendFeedback } from '../../core/feedback.js';
 import { describeError } from '../../core/log-fields.js';
 import { CONTROLS_BLOCK, FEEDBACK_ACTION, feedbackBlock, feedbackValueSchema } from '../blocks/answer-controls.js';
 
@@ -15,7 +13,7 @@ const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string()
  * 👍 / 👎 under an answer: the rating goes to Dify as the run's user, the buttons show the
  * choice (pressing it again takes it back), and 👎 offers a comment box sent as the content.
  */
-export function registerFeedback(app: App, dify: Pick<DifyClient, 'feedback'>, logger: Logger): void {
+export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>, logger: Logger): void {
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${FEEDBACK_ACTION}_(like|dislike)$`), async ({ ack, action, body, client, respond }) => {
     await ack();
     const parsed = feedbackValueSchema.safeParse(safeJson(action.value));
@@ -24,7 +22,7 @@ export function registerFeedback(app: App, dify: Pick<DifyClient, 'feedback'>, l
     const ref: FeedbackRef = { appId: v.app, messageId: v.m, user: v.u };
     const rating = v.chosen === v.rating ? null : v.rating;
     try {
-      await sendFeedback(dify, ref, rating);
+      await sendFeedback(ref, rating);
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the feedback');
       await respond({ response_type: 'ephemeral', replace_original: false, text: '⚠️ Dify did not take the feedback; please try again.' }).catch(() => undefined);
@@ -66,7 +64,7 @@ export function registerFeedback(app: App, dify: Pick<DifyClient, 'feedback'>, l
     const meta = commentMetadata.safeParse(safeJson(view.private_metadata));
     const comment = view.state.values['comment']?.['value']?.value?.trim();
     if (!meta.success || !comment) return;
-    await sendFeedback(dify, { appId: meta.data.app, messageId: meta.data.m, user: meta.data.u }, 'dislike', comment).catch((err: unknown) =>
+    await sendFeedback({ appId: meta.data.app, messageId: meta.data.m, user: meta.data.u }, 'dislike', comment).catch((err: unknown) =>
       logger.warn({ err: describeError(err) }, 'Dify refused the feedback comment'),
     );
   });
