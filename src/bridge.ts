@@ -15,6 +15,7 @@ import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
+import { NativeLatch, NativeStreamWriter } from './slack/native-stream-writer.js';
 import { createSlackApp } from './slack/create-app.js';
 import { registerAppMention } from './slack/events/app-mention.js';
 import { registerMessage } from './slack/events/message.js';
@@ -70,9 +71,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const app = createSlackApp(config, logger, routes);
   client = app.client;
 
-  if (config.stream.mode === 'native') {
-    logger.warn('STREAM_MODE=native is not available in this version; answers stream by editing messages');
-  }
+  const nativeLatch = new NativeLatch();
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
@@ -93,7 +92,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     busyRetryMs: config.difyBusyRetryMs,
     editBudget,
     runs,
-    createSink: (target, reply) => new SlackAnswerWriter(app.client, target, logger.child({ channel: target.channelId }), { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply }),
+    createSink: (target, reply, asker) => {
+      const log = logger.child({ channel: target.channelId });
+      const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply });
+      // Native streaming needs a thread; a DM's main timeline, and STREAM_MODE=edit/off, edit.
+      const native = (config.stream.mode === 'auto' || config.stream.mode === 'native') && target.threadTs && reply.existing.length === 0;
+      return native ? new NativeStreamWriter(app.client, { channelId: target.channelId, threadTs: target.threadTs! }, asker, edit, nativeLatch, log, runs) : edit;
+    },
   });
   registerAppMention(app, chat);
   registerMessage(app, chat);

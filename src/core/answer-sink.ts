@@ -3,12 +3,21 @@
  * message writer) decides how: which messages to post, edit or split.
  */
 export interface AnswerSink {
-  /** Shows the whole answer so far as Markdown, replacing what was shown before. */
-  show(markdown: string, final: boolean): Promise<void>;
+  /**
+   * Shows the whole answer so far as Markdown, replacing what was shown before. `live` is the
+   * same answer for sinks that can only append (Slack's native streaming): the raw text so far,
+   * and a status line shown apart from it.
+   */
+  show(markdown: string, final: boolean, live?: LiveView): Promise<void>;
   /** The buttons shown under the answer from the next show on (none: no buttons). */
   setControls?(controls: AnswerControls): void;
   /** Adds files to the answer (in its thread), after the final show. */
   attachFiles?(files: OutgoingFile[]): Promise<void>;
+}
+
+export interface LiveView {
+  text: string;
+  status?: string;
 }
 
 export interface OutgoingFile {

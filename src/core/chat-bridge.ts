@@ -54,7 +54,8 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   threadLog: ThreadLog;
   /** The bot's own user id, for its answers in thread transcripts. */
   botUserId: string;
-  createSink(target: ReplyTarget, reply: ReplyTracking): AnswerSink;
+  /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
+  createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string }): AnswerSink;
 }
 
 /** How a sink remembers the messages of an answer, so a re-run of the same message edits them. */
@@ -115,7 +116,7 @@ export class ChatBridge {
     const sink = this.deps.createSink(placement.target, {
       existing: reply.ts,
       onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
-    });
+    }, { teamId: msg.teamId, userId: msg.userId });
     try {
       let fence: number;
       try {

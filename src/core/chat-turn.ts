@@ -130,6 +130,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     reduce: reduceAnswer,
     render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
     hasContent: (state) => state.text.length > 0 || !!state.status,
+    live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}) }),
   };
   const run = await streamAnswer({
     model,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DifyError } from '../dify/errors.js';
 import type { DifyEvent } from '../dify/events.js';
 import type { DifyEventStream } from '../dify/stream.js';
-import { SinkUnavailable, type AnswerSink, type FeedbackRef } from './answer-sink.js';
+import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView } from './answer-sink.js';
 import type { EditBudget } from './edit-budget.js';
 import { describeFailure } from './error-text.js';
 import { describeError } from './log-fields.js';
@@ -18,6 +18,8 @@ export interface AnswerModel<S> {
   render(state: S, final: boolean, failure?: string): string;
   /** Worth showing before the placeholder delay (text or a status line). */
   hasContent(state: S): boolean;
+  /** The raw answer text and status, for sinks that can only append (absent: they edit). */
+  live?(state: S): LiveView;
 }
 
 export interface StreamedRun<S> {
@@ -110,7 +112,7 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
       state = next;
       await opts.onState?.(state);
       const current = state;
-      renderer.update(() => model.render(current, false), model.hasContent(current));
+      renderer.update(() => ({ markdown: model.render(current, false), ...(model.live ? { live: model.live(current) } : {}) }), model.hasContent(current));
     }
   } catch (err) {
     failure = err;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SinkRateLimited, SinkUnavailable, type AnswerSink } from './answer-sink.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerSink, type LiveView } from './answer-sink.js';
 import type { EditBudget } from './edit-budget.js';
 
 export interface StreamTiming {
@@ -7,6 +7,12 @@ export interface StreamTiming {
   intervalMs: number;
   /** How long to wait for a first token before showing a placeholder. */
   placeholderDelayMs: number;
+}
+
+/** One render: the Markdown, and the append-only form of the same answer (see AnswerSink). */
+export interface RenderedView {
+  markdown: string;
+  live?: LiveView;
 }
 
 const FINAL_ATTEMPTS = 8;
@@ -20,7 +26,7 @@ const FINAL_ERROR_ATTEMPTS = 3;
  */
 export class ThrottledRenderer {
   /** Rendered only when a flush happens: rendering per token would be quadratic in the answer's length. */
-  private latest?: () => string;
+  private latest?: () => RenderedView;
   /** An update arrived since the last flush took the view. */
   private dirty = false;
   private shown?: string;
@@ -48,7 +54,7 @@ export class ThrottledRenderer {
   start(placeholder: string): void {
     this.placeholderTimer = setTimeout(() => {
       if (this.latest === undefined && !this.closed) {
-        this.latest = () => placeholder;
+        this.latest = () => ({ markdown: placeholder, live: { text: '', status: 'Thinking…' } });
         this.dirty = true;
         this.schedule();
       }
@@ -56,7 +62,7 @@ export class ThrottledRenderer {
   }
 
   /** The answer so far. `hasContent` false: nothing worth showing yet (wait for the placeholder). */
-  update(view: () => string, hasContent: boolean): void {
+  update(view: () => RenderedView, hasContent: boolean): void {
     if (this.closed || this.unavailable) return;
     if (!hasContent && this.shown === undefined && !this.inFlight) return;
     this.latest = view;
@@ -115,10 +121,10 @@ export class ThrottledRenderer {
         if (!go || this.closed || this.latest === undefined) return;
         this.dirty = false;
         // The newest view: updates that came while waiting for the allowance are in it.
-        const markdown = this.latest();
+        const { markdown, live } = this.latest();
         if (markdown === this.shown) return;
         this.lastShowAt = Date.now();
-        return this.sink.show(markdown, false).then(() => {
+        return this.sink.show(markdown, false, live).then(() => {
           this.shown = markdown;
         });
       })

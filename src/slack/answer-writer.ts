@@ -76,6 +76,14 @@ export class SlackAnswerWriter implements AnswerSink {
     return this.pages.flatMap((p) => (p.ts ? [p.ts] : []));
   }
 
+  /** Carries on a message posted by another writer (a native stream that ended) as the first page. */
+  adopt(ts: string): void {
+    if (this.pages.length === 0) {
+      this.pages.push({ ts });
+      void this.record();
+    }
+  }
+
   setControls(controls: AnswerControls): void {
     this.controls = controls;
   }

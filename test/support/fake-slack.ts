@@ -18,6 +18,9 @@ export interface FakeMessage {
   history: string[];
   deleted: boolean;
   metadata?: unknown;
+  /** Being streamed natively (chat.startStream … stopStream). */
+  streaming?: boolean;
+  appends?: number;
   /** The message's blocks now (buttons included). */
   blocks?: Array<Record<string, unknown>>;
   postedAt: number;
@@ -68,6 +71,11 @@ export class FakeSlack {
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
+  /** Whether chat.startStream works here (else it answers `nativeError`). */
+  nativeStreaming = false;
+  nativeError = 'not_allowed';
+  /** A stream expires (message_not_in_streaming_state) after this many appends. */
+  streamExpiresAfterAppends = Number.POSITIVE_INFINITY;
   /** When set, chat.update answers 429 past this many calls in any 60 s window (per workspace, like Tier 3). */
   updateLimitPerMinute?: number;
   /** 429s this fake sent. */
@@ -262,6 +270,42 @@ export class FakeSlack {
         m.deleted = true;
         return { ok: true, channel: m.channel, ts: m.ts };
       }
+      case 'chat.startStream': {
+        if (!this.nativeStreaming) return { ok: false, error: this.nativeError };
+        const channel = String(args['channel'] ?? '');
+        const thread = typeof args['thread_ts'] === 'string' ? args['thread_ts'] : undefined;
+        if (!thread) return { ok: false, error: 'invalid_arguments' };
+        if (!channel.startsWith('D') && !args['recipient_user_id']) return { ok: false, error: 'missing_recipient_user_id' };
+        if (!channel.startsWith('D') && !args['recipient_team_id']) return { ok: false, error: 'missing_recipient_team_id' };
+        const first = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
+        const ts = slackTs();
+        this.messages.push({ channel, ts, thread_ts: thread, text: first, history: [first], deleted: false, streaming: true, appends: 0, postedAt: Date.now(), updatedAt: [] });
+        return { ok: true, channel, ts };
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const m = this.messages.find((x) => x.ts === args['ts'] && x.channel === args['channel'] && !x.deleted);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        if (!m.streaming) return { ok: false, error: 'message_not_in_streaming_state' };
+        if (method === 'chat.appendStream' && (m.appends ?? 0) >= this.streamExpiresAfterAppends) {
+          m.streaming = false;
+          return { ok: false, error: 'message_not_in_streaming_state' };
+        }
+        const more = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
+        if (more) {
+          m.text += more;
+          m.history.push(m.text);
+          m.updatedAt.push(Date.now());
+        }
+        if (method === 'chat.appendStream') m.appends = (m.appends ?? 0) + 1;
+        else {
+          m.streaming = false;
+          if (Array.isArray(args['blocks'])) m.blocks = args['blocks'] as Array<Record<string, unknown>>;
+        }
+        return { ok: true, channel: m.channel, ts: m.ts };
+      }
+      case 'assistant.threads.setStatus':
+        return { ok: true };
       case 'assistant.threads.setSuggestedPrompts':
         return Array.isArray(args['prompts']) && args['prompts'].length <= 4 ? { ok: true } : { ok: false, error: 'invalid_arguments' };
       case 'users.info': {

@@ -1,0 +1,157 @@
+import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { AnswerControls, AnswerSink, LiveView, OutgoingFile } from '../core/answer-sink.js';
+import type { ReplyTarget } from '../core/chat-bridge.js';
+import { slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
+import type { RunRegistry } from '../core/run-registry.js';
+
+/** Errors meaning "no native streaming here": the workspace, channel type or app cannot. */
+const UNSUPPORTED = new Set([
+  'channel_type_not_supported',
+  'missing_scope',
+  'not_allowed',
+  'not_allowed_token_type',
+  'not_agent_app',
+  'feature_not_enabled',
+  'unknown_method',
+  'method_not_supported_for_channel_type',
+  'missing_recipient_team_id',
+  'missing_recipient_user_id',
+  'invalid_arguments',
+]);
+/** One append carries at most this much (Slack's markdown_text limit is 12,000). */
+const APPEND_LIMIT = 10_000;
+/** After a workspace-wide refusal, native streaming is not tried there again for this long. */
+const LATCH_MS = 10 * 60_000;
+
+/** Workspaces where native streaming was refused recently (shared by all answers of a process). */
+export class NativeLatch {
+  private readonly until = new Map<string, number>();
+  allowed(teamId: string): boolean {
+    return (this.until.get(teamId) ?? 0) <= Date.now();
+  }
+  refuse(teamId: string): void {
+    this.until.set(teamId, Date.now() + LATCH_MS);
+  }
+}
+
+/**
+ * Streams an answer with Slack's native streaming (chat.startStream / appendStream /
+ * stopStream) into a thread, the text appended as Dify produces it and the status shown with
+ * assistant.threads.setStatus. Whenever that cannot go on — not supported here, the stream
+ * expired (~5 min), the answer was replaced (message_replace) — the answer carries on in the
+ * edit writer, on the same message, so no text is lost or repeated. The final text is always
+ * set exactly (with its buttons) by an edit after the stream stops.
+ */
+export class NativeStreamWriter implements AnswerSink {
+  private ts?: string;
+  private sent = '';
+  private status?: string;
+  private mode: 'native' | 'edit' = 'native';
+  private stopControl?: { runId: string; askerId: string };
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly target: Required<ReplyTarget>,
+    private readonly recipient: { teamId: string; userId: string },
+    /** Takes over the message when streaming cannot go on. */
+    private readonly edit: SlackAnswerWriter,
+    private readonly latch: NativeLatch,
+    private readonly logger: Logger,
+    /** Slack's own stop of a stream (stopped_by_user) stops the run like the Stop button. */
+    private readonly runs?: RunRegistry,
+  ) {
+    if (!latch.allowed(recipient.teamId)) this.mode = 'edit';
+  }
+
+  setControls(controls: AnswerControls): void {
+    if (controls.stop) this.stopControl = controls.stop;
+    this.edit.setControls(controls);
+  }
+
+  attachFiles(files: OutgoingFile[]): Promise<void> {
+    return this.edit.attachFiles(files);
+  }
+
+  async show(markdown: string, final: boolean, live?: LiveView): Promise<void> {
+    if (this.mode === 'native' && !final && live) {
+      try {
+        return await this.stream(live);
+      } catch (err) {
+        if (!(err instanceof WebAPIPlatformError)) throw err;
+        const code = slackErrorCode(err) ?? 'error';
+        if (code === 'stopped_by_user' && this.stopControl && this.runs) {
+          void this.runs.requestStop(this.stopControl.runId, this.stopControl.askerId, this.stopControl.askerId);
+        }
+        this.fallBack(code);
+      }
+    }
+    if (this.mode === 'native' && final && this.ts) {
+      // The stream ends; the exact final text and its buttons arrive by an edit.
+      await this.stop();
+    }
+    return this.edit.show(markdown, final);
+  }
+
+  private async stream(live: LiveView): Promise<void> {
+    const { channelId: channel, threadTs } = this.target;
+    if (!this.ts) {
+      // Started on the first render, text or not: where streaming is refused, the edit writer
+      // must show the placeholder or status at once.
+      const first = live.text.slice(0, APPEND_LIMIT);
+      const res = await this.client.chat.startStream({
+        channel,
+        thread_ts: threadTs,
+        ...(first ? { markdown_text: first } : {}),
+        // Required in channels; harmless in DMs.
+        recipient_team_id: this.recipient.teamId,
+        recipient_user_id: this.recipient.userId,
+      });
+      if (!res.ts) throw new Error('chat.startStream returned no ts');
+      this.ts = res.ts;
+      this.sent = first;
+    }
+    if (!live.text.startsWith(this.sent)) {
+      // Replaced (output moderation): appending cannot express it.
+      this.toEdit('the answer was replaced');
+      return;
+    }
+    while (this.sent.length < live.text.length) {
+      const delta = live.text.slice(this.sent.length, this.sent.length + APPEND_LIMIT);
+      await this.client.chat.appendStream({ channel, ts: this.ts, markdown_text: delta });
+      this.sent += delta;
+    }
+    if (live.status !== this.status) {
+      this.status = live.status;
+      await this.client.assistant.threads
+        .setStatus({ channel_id: channel, thread_ts: threadTs, status: live.status ?? '' })
+        .catch((err: unknown) => this.logger.debug({ err: slackErrorCode(err) }, 'setStatus not available'));
+    }
+  }
+
+  private async stop(): Promise<void> {
+    await this.client.chat.stopStream({ channel: this.target.channelId, ts: this.ts! }).catch((err: unknown) => {
+      // Expired or already stopped: the edit below sets the text all the same.
+      this.logger.debug({ err: slackErrorCode(err) }, 'chat.stopStream failed');
+    });
+    if (this.status) {
+      await this.client.assistant.threads.setStatus({ channel_id: this.target.channelId, thread_ts: this.target.threadTs, status: '' }).catch(() => undefined);
+    }
+    this.toEdit();
+  }
+
+  /** Native streaming ends here; the edit writer carries on with the streamed message, if any. */
+  private toEdit(reason?: string): void {
+    if (reason) this.logger.info({ reason }, 'native streaming ended; continuing by editing the message');
+    this.mode = 'edit';
+    if (this.ts) this.edit.adopt(this.ts);
+  }
+
+  private fallBack(code: string): void {
+    if (UNSUPPORTED.has(code)) {
+      this.latch.refuse(this.recipient.teamId);
+      this.logger.info({ code }, 'native streaming is not available here; answers stream by editing messages');
+    }
+    this.toEdit(code);
+  }
+}
