@@ -18,6 +18,14 @@ export interface AnswerSink {
 export interface LiveView {
   text: string;
   status?: string;
+  /** Steps of the run (tool calls, workflow nodes), for sinks that show them as tasks. */
+  tasks?: LiveTask[];
+}
+
+export interface LiveTask {
+  id: string;
+  title: string;
+  status: 'in_progress' | 'complete' | 'error';
 }
 
 export interface OutgoingFile {

@@ -1,4 +1,5 @@
 import type { DifyEvent } from '../dify/events.js';
+import type { LiveTask } from './answer-sink.js';
 import type { RunFile } from './workflow-state.js';
 
 /** "…/files/tools/abc.png?timestamp=…" → "abc.png"; else "image-<id>". */
@@ -15,6 +16,8 @@ export interface AnswerState {
   sources: string[];
   /** Files the answer produced (message_file), uploaded into the thread when it is final. */
   files: RunFile[];
+  /** Tool calls and chatflow nodes so far, in the order they started. */
+  tasks: LiveTask[];
   conversationId?: string;
   messageId?: string;
   taskId?: string;
@@ -22,7 +25,7 @@ export interface AnswerState {
   sawAgentDelta: boolean;
 }
 
-export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], sawAgentDelta: false });
+export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], sawAgentDelta: false });
 
 /** Workflow nodes worth naming while they run (Chatflows); start/end/answer nodes are instant. */
 const NOTABLE_NODES = new Set(['llm', 'tool', 'agent', 'knowledge-retrieval', 'http-request', 'code', 'question-classifier', 'parameter-extractor', 'iteration', 'loop']);
@@ -33,6 +36,11 @@ function toolNames(tool: string): string {
     .map((t) => t.trim())
     .filter(Boolean)
     .join(', ');
+}
+
+function upsertTask(tasks: LiveTask[], task: LiveTask): LiveTask[] {
+  const i = tasks.findIndex((t) => t.id === task.id);
+  return i === -1 ? [...tasks, task] : tasks.map((t, j) => (j === i ? task : t));
 }
 
 export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState {
@@ -60,13 +68,21 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
       const tool = toolNames(event.tool ?? '');
       if (tool && !event.observation) next.status = `Using ${tool}…`;
       else delete next.status;
+      if (tool) next.tasks = upsertTask(state.tasks, { id: event.id, title: tool, status: event.observation ? 'complete' : 'in_progress' });
       break;
     }
     case 'node_started':
-      if (NOTABLE_NODES.has(event.data.node_type)) next.status = `Running ${event.data.title || event.data.node_type}…`;
+      if (NOTABLE_NODES.has(event.data.node_type)) {
+        const title = event.data.title || event.data.node_type;
+        next.status = `Running ${title}…`;
+        next.tasks = upsertTask(state.tasks, { id: event.data.id, title, status: 'in_progress' });
+      }
       break;
     case 'node_finished':
       delete next.status;
+      if (state.tasks.some((t) => t.id === event.data.id)) {
+        next.tasks = upsertTask(state.tasks, { id: event.data.id, title: event.data.title || event.data.node_type, status: event.data.status === 'succeeded' ? 'complete' : 'error' });
+      }
       break;
     case 'message_file':
       next.files = [...state.files, { url: event.url, filename: fileNameOf(event.url, event.type ?? 'file', event.id) }];

@@ -130,7 +130,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     reduce: reduceAnswer,
     render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
     hasContent: (state) => state.text.length > 0 || !!state.status,
-    live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}) }),
+    live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}), ...(state.tasks.length ? { tasks: state.tasks } : {}) }),
   };
   const run = await streamAnswer({
     model,

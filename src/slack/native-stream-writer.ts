@@ -48,6 +48,8 @@ export class NativeStreamWriter implements AnswerSink {
   private sent = '';
   private status?: string;
   private mode: 'native' | 'edit' = 'native';
+  /** Task states already sent, by task id. */
+  private readonly tasksSent = new Map<string, string>();
   private stopControl?: { runId: string; askerId: string };
 
   constructor(
@@ -115,6 +117,12 @@ export class NativeStreamWriter implements AnswerSink {
       // Replaced (output moderation): appending cannot express it.
       this.toEdit('the answer was replaced');
       return;
+    }
+    // Tool calls and workflow nodes show as task updates (only the ones that changed).
+    const changed = (live.tasks ?? []).filter((t) => this.tasksSent.get(t.id) !== t.status);
+    if (changed.length) {
+      await this.client.chat.appendStream({ channel, ts: this.ts, chunks: changed.map((t) => ({ type: 'task_update' as const, id: t.id, title: t.title.slice(0, 100), status: t.status })) });
+      for (const t of changed) this.tasksSent.set(t.id, t.status);
     }
     while (this.sent.length < live.text.length) {
       const delta = live.text.slice(this.sent.length, this.sent.length + APPEND_LIMIT);

@@ -43,6 +43,11 @@ describe('Slack native streaming (STREAM_MODE=auto)', () => {
     expect(statuses).toContain('Using web_search…');
     expect(statuses.at(-1)).toBe('');
     expect(t.slack.replies('C1', ts)[0]!.text).toBe('Found it.');
+    // The tool call also shows as a task: in progress, then complete.
+    expect(t.slack.replies('C1', ts)[0]!.chunks).toEqual([
+      { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'in_progress' },
+      { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'complete' },
+    ]);
   });
 
   it('falls back to editing where native streaming is refused, and stops trying in that workspace', async () => {

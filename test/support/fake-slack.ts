@@ -20,6 +20,8 @@ export interface FakeMessage {
   metadata?: unknown;
   /** Being streamed natively (chat.startStream … stopStream). */
   streaming?: boolean;
+  /** Chunks appended to the stream (task_update …). */
+  chunks?: Array<Record<string, unknown>>;
   appends?: number;
   /** The message's blocks now (buttons included). */
   blocks?: Array<Record<string, unknown>>;
@@ -291,6 +293,7 @@ export class FakeSlack {
           m.streaming = false;
           return { ok: false, error: 'message_not_in_streaming_state' };
         }
+        if (Array.isArray(args['chunks'])) (m.chunks ??= []).push(...(args['chunks'] as Array<Record<string, unknown>>));
         const more = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
         if (more) {
           m.text += more;

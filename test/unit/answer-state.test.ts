@@ -28,6 +28,16 @@ describe('answer state', () => {
     expect(fold([ev.agentThought('google_search', ''), ev.agentThought('google_search', '{"r":1}')]).status).toBeUndefined();
   });
 
+  it('keeps tool calls and chatflow nodes as tasks (for native streaming)', () => {
+    const started = ev.nodeStarted('llm', 'Draft');
+    const finished = { ...started, event: 'node_finished', data: { ...started.data, status: 'succeeded', error: null, outputs: {} } };
+    const s = fold([ev.agentThought('search', ''), started, ev.agentThought('search', '{"ok":1}'), finished, ev.nodeStarted('start', 'Start')]);
+    expect(s.tasks).toEqual([
+      { id: 'thought-1', title: 'search', status: 'complete' },
+      { id: started.data.id, title: 'Draft', status: 'complete' },
+    ]);
+  });
+
   it('passes unknown events through without change', () => {
     const s = fold([ev.message('a'), { event: 'brand_new_event', whatever: 1 }]);
     expect(s.text).toBe('a');
