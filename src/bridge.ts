@@ -10,6 +10,7 @@ import { sendFeedback } from './core/feedback.js';
 import { RunRegistry } from './core/run-registry.js';
 import { registerAskSuggestion } from './slack/actions/ask-suggestion.js';
 import { registerFeedback } from './slack/actions/give-feedback.js';
+import { registerAppHomeOpened } from './slack/events/app-home-opened.js';
 import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { CommandRunner } from './core/command-runner.js';
@@ -116,6 +117,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerFeedback(app, (ref, rating, content) => sendFeedback(dify, ref, rating, content), logger);
   registerAskSuggestion(app, chat, logger);
   registerAssistantThreadStarted(app, catalog, config.chat.default, logger);
+  registerAppHomeOpened(app, catalog, store, config.chat.default, logger);
 
   let port = config.server.port;
   try {

@@ -44,3 +44,18 @@ describe('suggested questions', () => {
     expect(t.slack.replies('D1', '1790000400.000100')[0]!.text).toBe('Hi! I know the handbook.');
   });
 });
+
+describe('a new DM', () => {
+  it('is greeted once with the opening statement and suggested questions that ask when pressed', async () => {
+    const opened = { type: 'app_home_opened', user: 'UALICE', channel: 'D1', tab: 'messages', event_ts: '1790000500.000100' };
+    await t.sendEvent(opened);
+    const greeting = await t.slack.waitFor(() => t.slack.replies('D1', undefined)[0], 3000, 'the greeting');
+    expect(greeting.text).toBe('Hi! I know the handbook.');
+    await t.sendEvent({ ...opened, event_ts: '1790000501.000100' });
+    await settled(t);
+    expect(t.slack.replies('D1', undefined)).toHaveLength(1);
+    await t.press(greeting, 'dify_suggest_0');
+    await settled(t);
+    expect(t.slack.replies('D1', undefined).map((m) => m.text)).toEqual(['Hi! I know the handbook.', '<@UALICE> asked: How do I request leave?', 'You said: How do I request leave?']);
+  });
+});

@@ -1,0 +1,37 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AppCatalog } from '../../core/app-catalog.js';
+import { describeError } from '../../core/log-fields.js';
+import type { Store } from '../../store/store.js';
+import { controlsBlocks } from '../blocks/answer-controls.js';
+
+const openedSchema = z.looseObject({ user: z.string(), channel: z.string(), tab: z.string() });
+/** A DM is greeted once; the mark is kept this long. */
+const GREETED_MS = 365 * 24 * 3600_000;
+
+/**
+ * The first time someone opens a DM with the bot: the chat app's opening statement, with its
+ * suggested questions as buttons (pressing one asks it, like the follow-ups under answers).
+ */
+export function registerAppHomeOpened(app: App, catalog: AppCatalog, store: Pick<Store, 'claim'>, defaultApp: string | undefined, logger: Logger): void {
+  app.event('app_home_opened', async ({ event, client, context }) => {
+    const e = openedSchema.safeParse(event);
+    if (!e.success || e.data.tab !== 'messages' || !defaultApp) return;
+    // An atomic claim doubles as "greeted already" across replicas.
+    if (!(await store.claim(`greeted:${context.teamId ?? ''}:${e.data.user}`, 'greeter', GREETED_MS))) return;
+    try {
+      const about = await catalog.describe(defaultApp);
+      if (!about.openingStatement && about.suggestedQuestions.length === 0) return;
+      const text = about.openingStatement || 'Ask me anything, or try one of these:';
+      const buttons = controlsBlocks({ suggestions: about.suggestedQuestions.slice(0, 3) });
+      await client.chat.postMessage(
+        buttons.length
+          ? { channel: e.data.channel, text, blocks: [{ type: 'markdown', text }, ...buttons] }
+          : { channel: e.data.channel, markdown_text: text },
+      );
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'could not greet a new DM');
+    }
+  });
+}
