@@ -15,7 +15,8 @@ export interface RenderedView {
   live?: LiveView;
 }
 
-const FINAL_ATTEMPTS = 8;
+/** A final render waits out rate limits this long before giving up (Slack's window is a minute). */
+const FINAL_DEADLINE_MS = 10 * 60_000;
 /** Transient failures of the final render (Slack 5xx, a dropped connection) are retried this often. */
 const FINAL_ERROR_ATTEMPTS = 3;
 
@@ -79,17 +80,21 @@ export class ThrottledRenderer {
     try {
       if (this.unavailable) throw this.unavailable;
       let errors = 0;
-      for (let attempt = 1; ; attempt++) {
-        // The final edit skips the allowance (it must land) but waits out a 429 pause.
+      const deadline = Date.now() + FINAL_DEADLINE_MS;
+      for (;;) {
         const wait = Math.max(this.lastShowAt + this.timing.intervalMs, this.blockedUntil) - Date.now();
         if (wait > 0) await sleep(wait);
+        // The final edit also draws from the workspace's allowance, so a hundred answers ending
+        // at once are paced instead of meeting Slack's 429s; it waits, it is never dropped.
+        const allowance = this.shown === undefined ? 0 : await this.finalAllowance(deadline);
+        if (allowance > 0) await sleep(allowance);
         this.lastShowAt = Date.now();
         try {
           await this.sink.show(markdown, true);
           this.shown = markdown;
           return;
         } catch (err) {
-          if (err instanceof SinkRateLimited && attempt < FINAL_ATTEMPTS) {
+          if (err instanceof SinkRateLimited && Date.now() < deadline) {
             this.blockedUntil = Date.now() + err.retryAfterMs;
             await this.budget?.rateLimited(err.retryAfterMs).catch(() => undefined);
             continue;
@@ -102,6 +107,16 @@ export class ThrottledRenderer {
       }
     } finally {
       await this.budget?.end().catch(() => undefined);
+    }
+  }
+
+  /** Waits for the allowance (0 when there is none to wait for), up to the deadline. */
+  private async finalAllowance(deadline: number): Promise<number> {
+    if (!this.budget) return 0;
+    for (;;) {
+      const wait = await this.budget.acquire().catch(() => 0);
+      if (wait <= 0 || Date.now() + wait >= deadline) return 0;
+      await sleep(wait);
     }
   }
 
