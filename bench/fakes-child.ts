@@ -10,7 +10,6 @@ interface Script {
   tokensPerSecond: number;
   /** Tokens in each answer ("word " each). */
   tokens: number;
-  /** Answer blocking (the naive baseline calls Dify without streaming). */
 }
 
 const slack = await new FakeSlack().start();
@@ -67,11 +66,12 @@ process.on('message', (raw: unknown) => {
       answers.clear();
       return reply(true);
     case 'stats': {
-      // For each query: Dify's first byte → the first Slack call that showed the start of its answer.
+      // For each query: Dify's first byte → the first Slack call that showed the start of its answer
+      // (the first token is "<query>:", which appears nowhere else).
       const firstText: Record<string, number> = {};
       const final: Record<string, { exact: boolean; at: number }> = {};
       for (const [q, at] of firstByteAt) {
-        const prefix = `${q}: word`;
+        const prefix = `${q}:`;
         const shown = slack.calls.find((c) => c.at >= at - 1 && JSON.stringify(c.args).includes(prefix) && (c.method === 'chat.postMessage' || c.method === 'chat.update' || c.method === 'chat.startStream' || c.method === 'chat.appendStream'));
         if (shown) firstText[q] = shown.at - at;
         const m = slack.messages.find((x) => x.text.startsWith(`${q}:`));
@@ -81,6 +81,8 @@ process.on('message', (raw: unknown) => {
       for (const c of slack.calls) calls[c.method] = (calls[c.method] ?? 0) + 1;
       return reply({ firstText, final, calls, rateLimited: slack.rateLimited });
     }
+    case 'firstByteAt':
+      return reply(firstByteAt.get(String(msg['q'])) ?? null);
     case 'close':
       void Promise.all([slack.close(), dify.close()]).then(() => {
         reply(true);

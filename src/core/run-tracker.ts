@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * The runs a component has under way: lets a shutdown wait for them, and interrupt them when
  * its deadline passes (each run watches `signal`).
@@ -5,6 +7,11 @@
 export class RunTracker {
   private readonly runs = new Set<Promise<void>>();
   private readonly controller = new AbortController();
+
+  constructor() {
+    // Every run listens to this one signal: hundreds of listeners are expected, not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   /** Aborted when a shutdown's deadline has passed. */
   get signal(): AbortSignal {
