@@ -126,7 +126,7 @@ export class SlackAnswerWriter implements AnswerSink {
   }
 
   private async apply(texts: string[]): Promise<void> {
-    const { channelId: channel, threadTs } = this.target;
+    const { channelId: channel } = this.target;
     for (let i = 0; i < texts.length; i++) {
       const body = this.body(texts[i]!, i === texts.length - 1);
       const shown = JSON.stringify(body);

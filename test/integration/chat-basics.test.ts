@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sleep, tokens, writeSse } from '../support/fake-dify.js';
+import { tokens, writeSse } from '../support/fake-dify.js';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
 
 let t: TestBridge;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, tokens, WorkflowEvents, writeSse } from '../support/fake-dify.js';
+import { tokens, WorkflowEvents, writeSse } from '../support/fake-dify.js';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
 
 let t: TestBridge | undefined;

@@ -170,7 +170,7 @@ describe('Dify client: workflow, completion and app endpoints', () => {
   });
 
   it('calls the stop endpoint of each app type with the user', async () => {
-    dify.onRequest = (req, res) => {
+    dify.onRequest = (_req, res) => {
       json(res, 200, { result: 'success' });
       return true;
     };
