@@ -96,8 +96,10 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     createSink: (target, reply, asker) => {
       const log = logger.child({ channel: target.channelId });
       const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply });
-      // Native streaming needs a thread; a DM's main timeline, and STREAM_MODE=edit/off, edit.
-      const native = (config.stream.mode === 'auto' || config.stream.mode === 'native') && target.threadTs && reply.existing.length === 0;
+      // Native streaming needs a thread. `auto` uses it in DMs only: in a channel Slack shows the
+      // live text to the recipient alone, so everyone else would see the answer only at the end.
+      const wanted = config.stream.mode === 'native' || (config.stream.mode === 'auto' && asker.channelType === 'im');
+      const native = wanted && target.threadTs && reply.existing.length === 0;
       return native ? new NativeStreamWriter(app.client, { channelId: target.channelId, threadTs: target.threadTs! }, asker, edit, nativeLatch, log, runs) : edit;
     },
   });

@@ -55,7 +55,7 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   /** The bot's own user id, for its answers in thread transcripts. */
   botUserId: string;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
-  createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string }): AnswerSink;
+  createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
 
 /** How a sink remembers the messages of an answer, so a re-run of the same message edits them. */
@@ -116,7 +116,7 @@ export class ChatBridge {
     const sink = this.deps.createSink(placement.target, {
       existing: reply.ts,
       onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
-    }, { teamId: msg.teamId, userId: msg.userId });
+    }, { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType });
     try {
       let fence: number;
       try {

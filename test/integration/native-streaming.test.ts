@@ -10,13 +10,13 @@ afterEach(async () => {
 
 const answer = 'Native **streaming** sends only what is new, then the final text is set exactly.';
 async function nativeBridge(env: Record<string, string> = {}): Promise<TestBridge> {
-  const b = await startTestBridge({ env });
+  const b = await startTestBridge({ env: { STREAM_MODE: 'native', ...env } });
   b.slack.nativeStreaming = true;
   b.dify.onChat = ({ events, res }) => writeSse(res, [...tokens(answer, 8).map((d) => events.message(d)), events.messageEnd()], 40);
   return b;
 }
 
-describe('Slack native streaming (STREAM_MODE=auto)', () => {
+describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
   it('streams into the thread with startStream/appendStream/stopStream, then sets the exact final text with its buttons', async () => {
     t = await nativeBridge();
     const { ts } = await t.mention('stream it');
@@ -82,6 +82,18 @@ describe('Slack native streaming (STREAM_MODE=auto)', () => {
     expect(t.slack.replies('C1', ts).map((m) => m.text)).toEqual(['[removed by moderation]']);
   });
 
+  it('auto streams natively in a DM thread, and edits in channels (where only the recipient would see it live)', async () => {
+    t = await nativeBridge({ STREAM_MODE: 'auto' });
+    await t.message('in a DM thread', { channel: 'D1', channelType: 'im', threadTs: '1790000600.000100' });
+    await settled(t);
+    expect(t.slack.callsTo('chat.startStream')).toHaveLength(1);
+    expect(t.slack.callsTo('chat.startStream')[0]!.args['channel']).toBe('D1');
+    const { ts } = await t.mention('in a channel');
+    await settled(t);
+    expect(t.slack.callsTo('chat.startStream')).toHaveLength(1);
+    expect(t.slack.replies('C1', ts)[0]!.text).toBe(answer);
+  });
+
   it('is not used with STREAM_MODE=edit, nor in a DM\'s main timeline', async () => {
     t = await nativeBridge({ STREAM_MODE: 'edit' });
     const edited = await t.mention('edit please');
@@ -89,7 +101,7 @@ describe('Slack native streaming (STREAM_MODE=auto)', () => {
     expect(t.slack.callsTo('chat.startStream')).toHaveLength(0);
     expect(t.slack.replies('C1', edited.ts)[0]!.text).toBe(answer);
     await t.close();
-    t = await nativeBridge();
+    t = await nativeBridge({ STREAM_MODE: 'auto' });
     await t.message('hi', { channel: 'D1', channelType: 'im' });
     await settled(t);
     expect(t.slack.callsTo('chat.startStream')).toHaveLength(0);
