@@ -38,7 +38,6 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-export const nextUserTs = slackTs;
 
 export async function startTestBridge(
   options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown } = {},
@@ -114,7 +113,7 @@ export async function startTestBridge(
       return { status: res.status, ms: Date.now() - started, eventId };
     },
     async mention(text, o = {}) {
-      const ts = o.ts ?? nextUserTs();
+      const ts = o.ts ?? slackTs();
       const event = {
         type: 'app_mention',
         user: o.user ?? 'UALICE',
@@ -130,7 +129,7 @@ export async function startTestBridge(
       return { ts, eventId };
     },
     async message(text, o = {}) {
-      const ts = o.ts ?? nextUserTs();
+      const ts = o.ts ?? slackTs();
       const event = {
         type: 'message',
         user: o.user ?? 'UALICE',

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ChatBridge } from '../../core/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
 import { SUGGEST_ACTION, suggestValueSchema } from '../blocks/answer-controls.js';
+import { parseJson } from '../parse-json.js';
 
 /**
  * A suggested follow-up pressed: the question is posted in the thread (so everyone sees what
@@ -11,7 +12,7 @@ import { SUGGEST_ACTION, suggestValueSchema } from '../blocks/answer-controls.js
 export function registerAskSuggestion(app: App, chat: ChatBridge, logger: Logger): void {
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${SUGGEST_ACTION}_\\d+$`), async ({ ack, action, body, client, context }) => {
     await ack();
-    const value = suggestValueSchema.safeParse(safeJson(action.value));
+    const value = suggestValueSchema.safeParse(parseJson(action.value));
     const teamId = context.teamId ?? body.team?.id;
     if (!value.success || !body.channel || !body.message || !teamId) return;
     const channelId = body.channel.id;
@@ -37,12 +38,4 @@ export function registerAskSuggestion(app: App, chat: ChatBridge, logger: Logger
       logger.warn({ err: describeError(err) }, 'could not ask the suggested question');
     }
   });
-}
-
-function safeJson(s: string | undefined): unknown {
-  try {
-    return JSON.parse(s ?? '');
-  } catch {
-    return undefined;
-  }
 }

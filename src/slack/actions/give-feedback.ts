@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { FeedbackRef } from '../../core/answer-sink.js';
 import { describeError } from '../../core/log-fields.js';
 import { CONTROLS_BLOCK, FEEDBACK_ACTION, feedbackBlock, feedbackValueSchema } from '../blocks/answer-controls.js';
+import { parseJson } from '../parse-json.js';
 
 const COMMENT_CALLBACK = 'dify_feedback_comment';
 const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string() });
@@ -16,7 +17,7 @@ const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string()
 export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>, logger: Logger): void {
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${FEEDBACK_ACTION}_(like|dislike)$`), async ({ ack, action, body, client, respond }) => {
     await ack();
-    const parsed = feedbackValueSchema.safeParse(safeJson(action.value));
+    const parsed = feedbackValueSchema.safeParse(parseJson(action.value));
     if (!parsed.success || !body.message || !body.channel) return;
     const v = parsed.data;
     const ref: FeedbackRef = { appId: v.app, messageId: v.m, user: v.u };
@@ -61,19 +62,11 @@ export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rati
 
   app.view(COMMENT_CALLBACK, async ({ ack, view }) => {
     await ack();
-    const meta = commentMetadata.safeParse(safeJson(view.private_metadata));
+    const meta = commentMetadata.safeParse(parseJson(view.private_metadata));
     const comment = view.state.values['comment']?.['value']?.value?.trim();
     if (!meta.success || !comment) return;
     await sendFeedback({ appId: meta.data.app, messageId: meta.data.m, user: meta.data.u }, 'dislike', comment).catch((err: unknown) =>
       logger.warn({ err: describeError(err) }, 'Dify refused the feedback comment'),
     );
   });
-}
-
-function safeJson(s: string | undefined): unknown {
-  try {
-    return JSON.parse(s ?? '');
-  } catch {
-    return undefined;
-  }
 }

@@ -8,13 +8,14 @@ import { ResponseUrl } from '../response-url.js';
 import { isSlackUrl } from '../slack-hosts.js';
 import { INPUTS_CALLBACK_ID, modalMetadataSchema } from './input-modal.js';
 import { readSubmission, stateValuesSchema } from './read-submission.js';
+import { parseJson } from '../parse-json.js';
 
 const MAX_INPUT_FILE_BYTES = 15 * 1024 * 1024;
 
 /** The input form was submitted: check it (errors go back into the form), then run the app. */
 export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog: AppCatalog, opts: CommandSurfaceOptions & { botToken: string }): void {
   app.view(INPUTS_CALLBACK_ID, async ({ ack, body, view, client, context }) => {
-    const meta = modalMetadataSchema.safeParse(safeJson(view.private_metadata));
+    const meta = modalMetadataSchema.safeParse(parseJson(view.private_metadata));
     const state = stateValuesSchema.safeParse(view.state.values);
     if (!meta.success || !state.success || !catalog.has(meta.data.app) || !isSlackUrl(meta.data.responseUrl, opts.apiUrl)) {
       await ack({ response_action: 'errors', errors: {} } as never);
@@ -57,12 +58,4 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
     }
     await runner.submit({ appId, who: { teamId, userId: body.user.id, channelId: channel }, values: read.values, files }, surface);
   });
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
 }
