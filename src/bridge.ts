@@ -13,6 +13,8 @@ import { registerFeedback } from './slack/actions/give-feedback.js';
 import { registerAppHomeOpened } from './slack/events/app-home-opened.js';
 import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
+import { FeedbackStyle } from './slack/blocks/feedback-style.js';
+import { registerAgentSessionStopped } from './slack/events/agent-session-stopped.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
@@ -73,6 +75,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   client = app.client;
 
   const nativeLatch = new NativeLatch();
+  const feedbackStyle = new FeedbackStyle();
   const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
@@ -95,7 +98,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     runs,
     createSink: (target, reply, asker) => {
       const log = logger.child({ channel: target.channelId });
-      const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply });
+      const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply, feedbackStyle });
       // Native streaming needs a thread. `auto` uses it in DMs only: in a channel Slack shows the
       // live text to the recipient alone, so everyone else would see the answer only at the end.
       const wanted = config.stream.mode === 'native' || (config.stream.mode === 'auto' && asker.channelType === 'im');
@@ -109,6 +112,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs });
   const surfaceOptions = {
     logger,
+    feedbackStyle,
     chatEnabled: config.chat.default !== undefined,
     ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
   };
@@ -116,6 +120,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerCommands(app, commands, commandNames, surfaceOptions);
   registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
   registerStopAnswer(app, runs, logger);
+  registerAgentSessionStopped(app, runs, logger);
   registerFeedback(app, (ref, rating, content) => sendFeedback(dify, ref, rating, content), logger);
   registerAskSuggestion(app, chat, logger);
   registerAssistantThreadStarted(app, catalog, config.chat.default, logger);

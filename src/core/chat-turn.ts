@@ -139,7 +139,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     logger,
     ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
     open: (signal) => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
-    ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId } } : {}),
+    ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId, thread: key } } : {}),
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
     ...(turn.suggestFollowUps ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) } : {}),
     onState: saveConversation,

@@ -44,8 +44,8 @@ export interface StreamAnswerOptions<S> {
   interrupt?: AbortSignal;
   /** The workspace's edit allowance (shared with every other answer). */
   budget?: EditBudget;
-  /** A Stop button for this run (who asked; the registry that finds the run). */
-  stop?: { registry: RunRegistry; runId: string; askerId: string };
+  /** A Stop button for this run (who asked; the registry that finds the run; its thread's key, if any). */
+  stop?: { registry: RunRegistry; runId: string; askerId: string; thread?: string };
   /** Feedback buttons for the final answer, when the run produced a Dify message. */
   feedback?(state: S): FeedbackRef | undefined;
   /** Follow-up question buttons for the final answer (asked of Dify before the final render). */
@@ -98,7 +98,7 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
   const onInterrupt = () => run.abort('interrupted');
   if (opts.interrupt?.aborted) run.abort('interrupted');
   opts.interrupt?.addEventListener('abort', onInterrupt, { once: true });
-  const unregister = opts.stop?.registry.register(opts.stop.runId, () => run.abort('stopped'));
+  const unregister = opts.stop?.registry.register(opts.stop.runId, () => run.abort('stopped'), opts.stop.thread);
   if (opts.stop) opts.sink.setControls?.({ stop: { runId: opts.stop.runId, askerId: opts.stop.askerId } });
 
   try {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
 import { controlsBlocks } from './blocks/answer-controls.js';
+import type { FeedbackStyle } from './blocks/feedback-style.js';
 import type { ReplyTarget, ReplyTracking } from '../core/chat-bridge.js';
 import { splitMarkdown } from '../markdown/split.js';
 import { uploadFiles } from './files/upload-files.js';
@@ -46,6 +47,8 @@ export interface WriterOptions {
   apiUrl?: string;
   /** Messages of a previous run of the same answer, and where to record new ones. */
   reply?: ReplyTracking;
+  /** Slack's feedback buttons, or ordinary ones where Slack refuses those (shared by all answers). */
+  feedbackStyle?: FeedbackStyle;
 }
 
 /**
@@ -93,7 +96,7 @@ export class SlackAnswerWriter implements AnswerSink {
    * buttons (the last one), a markdown block and an actions block with a plain-text fallback.
    */
   private body(text: string, last: boolean): MessageBody {
-    const controls = last ? controlsBlocks(this.controls) : [];
+    const controls = last ? controlsBlocks(this.controls, this.options.feedbackStyle?.native ? 'native' : 'buttons') : [];
     if (controls.length === 0) return { markdown_text: text };
     return { text: text.slice(0, 3000), blocks: [{ type: 'markdown', text }, ...controls] };
   }
@@ -108,6 +111,12 @@ export class SlackAnswerWriter implements AnswerSink {
           // Slack counts differently from us (or lowered its limit): smaller pages, same text.
           this.limit = Math.max(MIN_PAGE_LIMIT, Math.floor(this.limit / 2));
           this.logger.warn({ limit: this.limit }, 'Slack said msg_too_long; splitting into smaller messages');
+          continue;
+        }
+        if (slackErrorCode(err) === 'invalid_blocks' && this.controls.feedback && this.options.feedbackStyle?.native) {
+          // Slack's feedback buttons are not available here: the same answer with ordinary ones.
+          this.options.feedbackStyle.refuse();
+          this.logger.warn('Slack refused its feedback buttons (invalid_blocks); answers carry ordinary 👍 / 👎 buttons from now on');
           continue;
         }
         throw this.translate(err);

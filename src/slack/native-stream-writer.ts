@@ -1,6 +1,6 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AnswerControls, AnswerSink, LiveView, OutgoingFile } from '../core/answer-sink.js';
+import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile } from '../core/answer-sink.js';
 import type { ReplyTarget } from '../core/chat-bridge.js';
 import { slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
 import type { RunRegistry } from '../core/run-registry.js';
@@ -23,6 +23,13 @@ const UNSUPPORTED = new Set([
 const APPEND_LIMIT = 10_000;
 /** After a workspace-wide refusal, native streaming is not tried there again for this long. */
 const LATCH_MS = 10 * 60_000;
+
+/** "Working: 1 of 2 steps done" while a step runs, "2 steps done" once none does. */
+export function planTitle(tasks: LiveTask[]): string {
+  const done = tasks.filter((t) => t.status === 'complete' || t.status === 'error').length;
+  const steps = (n: number) => `${n} ${n === 1 ? 'step' : 'steps'}`;
+  return done < tasks.length ? `Working: ${done} of ${steps(tasks.length)} done` : `${steps(done)} done`;
+}
 
 /** Workspaces where native streaming was refused recently (shared by all answers of a process). */
 export class NativeLatch {
@@ -50,6 +57,7 @@ export class NativeStreamWriter implements AnswerSink {
   private mode: 'native' | 'edit' = 'native';
   /** Task states already sent, by task id. */
   private readonly tasksSent = new Map<string, string>();
+  private planSent?: string;
   private stopControl?: { runId: string; askerId: string };
 
   constructor(
@@ -82,8 +90,11 @@ export class NativeStreamWriter implements AnswerSink {
       } catch (err) {
         if (!(err instanceof WebAPIPlatformError)) throw err;
         const code = slackErrorCode(err) ?? 'error';
-        if (code === 'stopped_by_user' && this.stopControl && this.runs) {
-          void this.runs.requestStop(this.stopControl.runId, this.stopControl.askerId, this.stopControl.askerId);
+        if (code === 'stopped_by_user') {
+          // Slack's stop button (agent_session_stopped may arrive later, or on another replica).
+          if (this.stopControl && this.runs) void this.runs.requestStop(this.stopControl.runId, this.stopControl.askerId, this.stopControl.askerId);
+          // Slack leaves the session "processing" until the app ends it.
+          await this.endSession();
         }
         this.fallBack(code);
       }
@@ -118,11 +129,20 @@ export class NativeStreamWriter implements AnswerSink {
       this.toEdit('the answer was replaced');
       return;
     }
-    // Tool calls and workflow nodes show as task updates (only the ones that changed).
-    const changed = (live.tasks ?? []).filter((t) => this.tasksSent.get(t.id) !== t.status);
+    // Tool calls and workflow nodes show as task updates (only the ones that changed), under a
+    // plan title that counts them.
+    const tasks = live.tasks ?? [];
+    const changed = tasks.filter((t) => this.tasksSent.get(t.id) !== t.status);
     if (changed.length) {
-      await this.client.chat.appendStream({ channel, ts: this.ts, chunks: changed.map((t) => ({ type: 'task_update' as const, id: t.id, title: t.title.slice(0, 100), status: t.status })) });
+      const title = planTitle(tasks);
+      const plan = title !== this.planSent ? [{ type: 'plan_update' as const, title }] : [];
+      await this.client.chat.appendStream({
+        channel,
+        ts: this.ts,
+        chunks: [...plan, ...changed.map((t) => ({ type: 'task_update' as const, id: t.id, title: t.title.slice(0, 100), status: t.status }))],
+      });
       for (const t of changed) this.tasksSent.set(t.id, t.status);
+      this.planSent = title;
     }
     while (this.sent.length < live.text.length) {
       const delta = live.text.slice(this.sent.length, this.sent.length + APPEND_LIMIT);
@@ -138,14 +158,21 @@ export class NativeStreamWriter implements AnswerSink {
   }
 
   private async stop(): Promise<void> {
-    await this.client.chat.stopStream({ channel: this.target.channelId, ts: this.ts! }).catch((err: unknown) => {
-      // Expired or already stopped: the edit below sets the text all the same.
+    await this.endSession();
+    this.toEdit();
+  }
+
+  /** Ends the stream and the "processing" state Slack shows with it (its own stop button included). */
+  private async endSession(): Promise<void> {
+    if (!this.ts) return;
+    await this.client.chat.stopStream({ channel: this.target.channelId, ts: this.ts }).catch((err: unknown) => {
+      // Expired or already stopped: the final edit sets the text all the same.
       this.logger.debug({ err: slackErrorCode(err) }, 'chat.stopStream failed');
     });
     if (this.status) {
+      this.status = undefined;
       await this.client.assistant.threads.setStatus({ channel_id: this.target.channelId, thread_ts: this.target.threadTs, status: '' }).catch(() => undefined);
     }
-    this.toEdit();
   }
 
   /** Native streaming ends here; the edit writer carries on with the streamed message, if any. */

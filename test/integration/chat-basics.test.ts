@@ -33,7 +33,7 @@ describe('a mention in a channel', () => {
     expect((blocks[1]!['elements'] as unknown[])[0]).toMatchObject({ action_id: 'dify_stop', text: { text: '■ Stop' } });
     expect(post.args['thread_ts']).toBe(ts);
     // The final message has the feedback buttons instead.
-    expect((reply.blocks!.at(-1)!['elements'] as Array<{ action_id: string }>).map((e) => e.action_id)).toEqual(['dify_feedback_like', 'dify_feedback_dislike']);
+    expect(reply.blocks!.at(-1)).toMatchObject({ type: 'context_actions', elements: [{ type: 'feedback_buttons', action_id: 'dify_feedback' }] });
     expect(t.dify.chatRequests()[0]!.body).toMatchObject({ query: 'what is the plan?', response_mode: 'streaming', conversation_id: '' });
   });
 });

@@ -81,7 +81,7 @@ describe('the Stop button', () => {
 });
 
 describe('feedback buttons', () => {
-  it('send the rating to Dify as the thread\'s user, show the choice, take it back, and ask why on 👎', async () => {
+  it('Slack\'s feedback buttons send the rating to Dify as the thread\'s user, show the choice, take it back, and ask why on 👎', async () => {
     t = await startTestBridge();
     t.dify.onChat = ({ events, res }) => writeSse(res, [...tokens('A fine answer.').map((d) => events.message(d)), events.messageEnd()]);
     const { ts } = await t.mention('question');
@@ -90,23 +90,49 @@ describe('feedback buttons', () => {
     const feedbacks = () => t!.dify.requests.filter((r) => r.path.endsWith('/feedbacks'));
     const user = t.dify.chatRequests()[0]!.body['user'];
 
-    await t.press(reply(), 'dify_feedback_like');
+    const controls = reply().blocks!.find((b) => b['block_id'] === 'dify_controls')!;
+    expect(controls['type']).toBe('context_actions');
+    expect((controls['elements'] as Array<Record<string, unknown>>)[0]!['type']).toBe('feedback_buttons');
+    await t.press(reply(), 'dify_feedback', { choice: 'positive' });
     await t.slack.waitFor(() => feedbacks()[0], 2000, 'the like');
     expect(feedbacks()[0]!.body).toEqual({ rating: 'like', user });
     expect(feedbacks()[0]!.path).toMatch(/^\/v1\/messages\/[^/]+\/feedbacks$/);
-    await t.slack.waitFor(() => JSON.stringify(reply().blocks).includes('👍 Helpful'), 2000, 'the chosen state');
+    await t.slack.waitFor(() => JSON.stringify(reply().blocks).includes('👍 Rated helpful'), 2000, 'the chosen state');
     expect(reply().text).toBe('A fine answer.');
 
-    await t.press(reply(), 'dify_feedback_like'); // pressed again: taken back
+    await t.press(reply(), 'dify_feedback', { choice: 'positive' }); // pressed again: taken back
     await t.slack.waitFor(() => feedbacks()[1], 2000, 'the revoke');
     expect(feedbacks()[1]!.body).toEqual({ rating: null, user });
+    await t.slack.waitFor(() => !JSON.stringify(reply().blocks).includes('Rated'), 2000, 'the choice cleared');
 
-    await t.press(reply(), 'dify_feedback_dislike');
+    await t.press(reply(), 'dify_feedback', { choice: 'negative' });
     await t.slack.waitFor(() => t!.slack.views[0], 2000, 'the comment box');
     expect(feedbacks()[2]!.body).toEqual({ rating: 'dislike', user });
     await t.submitView({ comment: { value: { type: 'plain_text_input', value: 'It missed the point.' } } });
     await t.slack.waitFor(() => feedbacks()[3], 2000, 'the comment');
     expect(feedbacks()[3]!.body).toEqual({ rating: 'dislike', user, content: 'It missed the point.' });
-    expect(JSON.stringify(reply().blocks)).toContain('👎 Not helpful');
+    expect(JSON.stringify(reply().blocks)).toContain('👎 Rated not helpful');
+    expect(reply().blocks!.filter((b) => b['block_id'] === 'dify_rating')).toHaveLength(1);
+  });
+
+  it('where Slack refuses its feedback buttons (invalid_blocks), answers carry ordinary ones, and work the same', async () => {
+    t = await startTestBridge();
+    t.slack.refusedBlockTypes.add('context_actions');
+    t.dify.onChat = ({ events, res }) => writeSse(res, [...tokens('A fine answer.').map((d) => events.message(d)), events.messageEnd()]);
+    const first = await t.mention('question');
+    await settled(t);
+    const reply = () => t!.slack.replies('C1', first.ts)[0]!;
+    expect(reply().text).toBe('A fine answer.');
+    expect((reply().blocks!.at(-1)!['elements'] as Array<{ action_id: string }>).map((e) => e.action_id)).toEqual(['dify_feedback_like', 'dify_feedback_dislike']);
+    const refused = () => t!.slack.calls.filter((c) => JSON.stringify(c.args['blocks'] ?? '').includes('context_actions')).length;
+    expect(refused()).toBe(1);
+    await t.press(reply(), 'dify_feedback_like');
+    await t.slack.waitFor(() => JSON.stringify(reply().blocks).includes('👍 Helpful'), 2000, 'the chosen state');
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/feedbacks'))[0]!.body['rating']).toBe('like');
+    // The next answer is posted right the first time.
+    const second = await t.mention('another');
+    await settled(t);
+    expect(t.slack.replies('C1', second.ts)[0]!.text).toBe('A fine answer.');
+    expect(refused()).toBe(1);
   });
 });

@@ -31,7 +31,7 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     expect(replies[0]!.text).toBe(answer);
     // Appends only ever added text: every intermediate state is a prefix of the answer.
     for (const h of replies[0]!.history.slice(0, -1)) expect(answer.startsWith(h)).toBe(true);
-    expect(JSON.stringify(replies[0]!.blocks)).toContain('dify_feedback_like');
+    expect(JSON.stringify(replies[0]!.blocks)).toContain('feedback_buttons');
   });
 
   it('shows a running tool with assistant.threads.setStatus, and clears it at the end', async () => {
@@ -43,9 +43,11 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     expect(statuses).toContain('Using web_search…');
     expect(statuses.at(-1)).toBe('');
     expect(t.slack.replies('C1', ts)[0]!.text).toBe('Found it.');
-    // The tool call also shows as a task: in progress, then complete.
+    // The tool call also shows as a task (in progress, then complete) under a plan title that counts steps.
     expect(t.slack.replies('C1', ts)[0]!.chunks).toEqual([
+      { type: 'plan_update', title: 'Working: 0 of 1 step done' },
       { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'in_progress' },
+      { type: 'plan_update', title: '1 step done' },
       { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'complete' },
     ]);
   });
@@ -108,16 +110,50 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     expect(t.slack.replies('D1', undefined)[0]!.text).toBe(answer);
   });
 
-  it('stops the run when the person stops the stream in Slack (stopped_by_user)', async () => {
+  it('stops the run when an append finds the stream stopped in Slack (stopped_by_user), and ends the session', async () => {
     t = await nativeBridge();
     t.dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 60 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
-    t.slack.interceptors.push((call) => {
-      if (call.method === 'chat.appendStream' && t!.slack.callsTo('chat.appendStream').length > 3) return { body: { ok: false, error: 'stopped_by_user' } };
-      return undefined;
-    });
     const { ts } = await t.mention('go on and on');
+    const streaming = await t.slack.waitFor(() => t!.slack.replies('C1', ts).find((m) => m.streaming && m.text.startsWith('w0 w1')), 3000, 'a native stream');
+    t.slack.pressNativeStop(streaming);
     await settled(t);
-    expect(t.slack.replies('C1', ts)[0]!.text).toMatch(/^w0 .*\n\n_\(stopped\)_$/s);
+    expect(streaming.text).toMatch(/^w0 .*\n\n_\(stopped\)_$/s);
     expect(t.dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);
+    expect(t.slack.calls.some((c) => c.method === 'chat.stopStream' && c.args['ts'] === streaming.ts)).toBe(true);
+    expect(streaming.streaming).toBe(false);
+  });
+
+  it('Slack\'s own stop button (agent_session_stopped) stops the run at once and ends the session', async () => {
+    t = await nativeBridge();
+    t.dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
+    const { ts } = await t.mention('go on and on');
+    const streaming = await t.slack.waitFor(() => t!.slack.replies('C1', ts).find((m) => m.streaming && m.text.startsWith('w0 w1')), 3000, 'a native stream');
+    // The event alone stops it: Slack may report the press before the next append would find out.
+    const stoppedAt = Date.now();
+    const stopsBefore = t.slack.callsTo('chat.stopStream').length;
+    await t.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [streaming.ts], event_ts: String(Date.now() / 1000) });
+    await t.slack.waitFor(() => streaming.text.endsWith('_(stopped)_'), 2000, '(stopped)');
+    // At once: far sooner than the rest of the answer (5 s of tokens) would have taken.
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    await settled(t);
+    expect(streaming.text).toMatch(/^w0 w1 .*\n\n_\(stopped\)_$/s);
+    expect(streaming.text).not.toContain('w99');
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);
+    // The session leaves "processing": the stream is stopped by the app, and nothing is appended after.
+    expect(t.slack.callsTo('chat.stopStream').length).toBe(stopsBefore + 1);
+    expect(streaming.streaming).toBe(false);
+    expect(t.slack.replies('C1', ts)).toHaveLength(1);
+  });
+
+  it('agent_session_stopped in a thread where nothing runs changes nothing', async () => {
+    t = await nativeBridge();
+    const { ts } = await t.mention('stream it');
+    await settled(t);
+    const res = await t.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [], event_ts: String(Date.now() / 1000) });
+    expect(res.status).toBe(200);
+    await t.message('and again', { threadTs: ts });
+    await settled(t);
+    expect(t.slack.replies('C1', ts).map((m) => m.text)).toEqual([answer, answer]);
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(0);
   });
 });

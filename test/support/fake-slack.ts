@@ -20,6 +20,8 @@ export interface FakeMessage {
   metadata?: unknown;
   /** Being streamed natively (chat.startStream … stopStream). */
   streaming?: boolean;
+  /** Stopped with Slack's own stop button: appends are refused with stopped_by_user. */
+  stoppedByUser?: boolean;
   /** Chunks appended to the stream (task_update …). */
   chunks?: Array<Record<string, unknown>>;
   appends?: number;
@@ -73,6 +75,8 @@ export class FakeSlack {
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
+  /** Block types this workspace refuses (invalid_blocks), as where an AI feature is missing. */
+  readonly refusedBlockTypes = new Set<string>();
   /** Whether chat.startStream works here (else it answers `nativeError`). */
   nativeStreaming = false;
   nativeError = 'not_allowed';
@@ -123,6 +127,12 @@ export class FakeSlack {
   }
 
   /** Visible replies in a thread (or a channel's top level when threadTs is undefined), oldest first. */
+  /** A person presses Slack's own stop button on a natively streamed message. */
+  pressNativeStop(m: FakeMessage): void {
+    if (!m.streaming) throw new Error(`message ${m.ts} is not streaming`);
+    m.stoppedByUser = true;
+  }
+
   replies(channel: string, threadTs?: string): FakeMessage[] {
     return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs && !m.deleted);
   }
@@ -238,6 +248,9 @@ export class FakeSlack {
     const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
     const text =
       typeof args['markdown_text'] === 'string' ? args['markdown_text'] : markdownBlocks?.length ? markdownBlocks.join('') : typeof args['text'] === 'string' ? args['text'] : undefined;
+    if ((method === 'chat.postMessage' || method === 'chat.update') && blocks?.some((b) => this.refusedBlockTypes.has(String(b['type'])))) {
+      return { ok: false, error: 'invalid_blocks' };
+    }
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'bridge', team_id: 'T1', user_id: this.botUserId, bot_id: this.botId };
@@ -288,6 +301,7 @@ export class FakeSlack {
       case 'chat.stopStream': {
         const m = this.messages.find((x) => x.ts === args['ts'] && x.channel === args['channel'] && !x.deleted);
         if (!m) return { ok: false, error: 'message_not_found' };
+        if (m.stoppedByUser && method === 'chat.appendStream') return { ok: false, error: 'stopped_by_user' };
         if (!m.streaming) return { ok: false, error: 'message_not_in_streaming_state' };
         if (method === 'chat.appendStream' && (m.appends ?? 0) >= this.streamExpiresAfterAppends) {
           m.streaming = false;

@@ -33,7 +33,12 @@ export interface TestBridge {
   /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
   submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
   /** Presses a button on a message, as Slack would (signed block_actions); returns the response id for ephemeral replies. */
-  press(message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string }, actionId: string, opts?: { user?: string }): Promise<{ status: number; responseId: string }>;
+  /** Presses a button (or one side of Slack's feedback buttons: `choice`) on a message. */
+  press(
+    message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string },
+    actionId: string,
+    opts?: { user?: string; choice?: 'positive' | 'negative' },
+  ): Promise<{ status: number; responseId: string }>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -183,10 +188,12 @@ export async function startTestBridge(
       return { status: res.status, body: await res.text() };
     },
     async press(message, actionId, o = {}) {
-      const button = (message.blocks ?? [])
-        .flatMap((b) => (Array.isArray(b['elements']) ? (b['elements'] as Array<Record<string, unknown>>) : []))
-        .find((e) => e['action_id'] === actionId);
-      if (!button) throw new Error(`no button ${actionId} on the message`);
+      const block = (message.blocks ?? []).find((b) => Array.isArray(b['elements']) && (b['elements'] as Array<Record<string, unknown>>).some((e) => e['action_id'] === actionId));
+      const element = (block?.['elements'] as Array<Record<string, unknown>> | undefined)?.find((e) => e['action_id'] === actionId);
+      if (!element) throw new Error(`no button ${actionId} on the message`);
+      const feedback = element['type'] === 'feedback_buttons';
+      if (feedback && !o.choice) throw new Error(`${actionId} is Slack's feedback buttons: say which (choice)`);
+      const button = feedback ? (element[`${o.choice}_button`] as Record<string, unknown>) : element;
       const responseId = `A${randomUUID().slice(0, 8)}`;
       const payload = {
         type: 'block_actions',
@@ -199,7 +206,7 @@ export async function startTestBridge(
         channel: { id: message.channel, name: 'general' },
         message: { type: 'message', ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), text: message.text ?? '', blocks: message.blocks ?? [] },
         response_url: slack.responseUrl(responseId),
-        actions: [{ action_id: actionId, block_id: 'dify_controls', value: button['value'], type: 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
+        actions: [{ action_id: actionId, block_id: block!['block_id'], value: button['value'], type: feedback ? 'feedback_buttons' : 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
       };
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });

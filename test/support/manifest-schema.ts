@@ -3,6 +3,9 @@
  * schemas/manifest.schema.1.0.0.json) for every key a bridge manifest can use, restated
  * here because the schema is not published on npm and tests run offline. Keys Slack's
  * schema has for hosted apps (functions, workflows, datastores…) are allowed but not detailed.
+ * `agent_view` (Slack's default agent experience since June 2026) is newer than that schema
+ * file; its rules are those of @slack/web-api 8's manifest types and Slack's manifest reference
+ * (agent_description ≤300 characters, ≤4 suggested prompts).
  */
 const url = (max: number) => ({ type: 'string', pattern: '^https?:\\/\\/', maxLength: max });
 const strings = (maxLength: number, maxItems: number) => ({ type: 'array', items: { type: 'string', maxLength }, maxItems });
@@ -45,6 +48,11 @@ export const manifestSchemaV1 = {
         unfurl_domains: { type: 'array', minItems: 1, maxItems: 5 },
         workflow_steps: { type: 'array', minItems: 1, maxItems: 10 },
         functions: { type: 'array' },
+        agent_view: obj({
+          agent_description: { type: 'string', maxLength: 300 },
+          suggested_prompts: { type: 'array', maxItems: 4, items: obj({ title: { type: 'string' }, message: { type: 'string' } }, ['title', 'message']) },
+          actions: { type: 'array', items: obj({ name: { type: 'string' }, description: { type: 'string' } }, ['name']) },
+        }),
         assistant_view: obj(
           {
             assistant_description: { type: 'string' },

@@ -20,6 +20,7 @@ describe('manifest.json', () => {
     expect(validate({ ...manifest, display_information: { name: 'x'.repeat(36) } })).toBe(false);
     const commands = [{ command: 'dify', description: 'x' }];
     expect(validate({ ...manifest, features: { ...manifest.features, slash_commands: commands } })).toBe(false);
+    expect(validate({ ...manifest, features: { ...manifest.features, agent_view: { agent_description: 'x'.repeat(301) } } })).toBe(false);
   });
 
   it('subscribes to the events the bridge handles, with the scopes they need', () => {
@@ -41,6 +42,12 @@ describe('manifest.json', () => {
     expect(scopes).toContain('files:read'); // files attached in input forms
     expect(scopes).toContain('files:write'); // workflow output files
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
+    // Slack's agent experience: native streams get Slack's own stop button, which reports back
+    // with agent_session_stopped (without the subscription the user sees a spinner they cannot stop).
+    expect(manifest.features.agent_view.agent_description.length).toBeGreaterThan(0);
+    expect(scopes).toContain('assistant:write');
+    expect(events).toContain('agent_session_stopped');
+    expect(events).toContain('app_home_opened');
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toContain('/dify');
   });
 });

@@ -1,21 +1,22 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, FeedbackButtonsAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { FeedbackRef } from '../../core/answer-sink.js';
 import { describeError } from '../../core/log-fields.js';
-import { CONTROLS_BLOCK, FEEDBACK_ACTION, feedbackBlock, feedbackValueSchema } from '../blocks/answer-controls.js';
+import { CONTROLS_BLOCK, FEEDBACK_ACTION, RATING_BLOCK, feedbackBlocks, feedbackValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';
 
 const COMMENT_CALLBACK = 'dify_feedback_comment';
 const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string() });
 
 /**
- * 👍 / 👎 under an answer: the rating goes to Dify as the run's user, the buttons show the
- * choice (pressing it again takes it back), and 👎 offers a comment box sent as the content.
+ * 👍 / 👎 under an answer (Slack's feedback buttons, or ordinary ones): the rating goes to Dify
+ * as the run's user, the message shows the choice (pressing it again takes it back), and 👎
+ * offers a comment box sent as the content.
  */
 export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>, logger: Logger): void {
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${FEEDBACK_ACTION}_(like|dislike)$`), async ({ ack, action, body, client, respond }) => {
+  app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(new RegExp(`^${FEEDBACK_ACTION}(_like|_dislike)?$`), async ({ ack, action, body, client, respond }) => {
     await ack();
     const parsed = feedbackValueSchema.safeParse(parseJson(action.value));
     if (!parsed.success || !body.message || !body.channel) return;
@@ -29,8 +30,11 @@ export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rati
       await respond({ response_type: 'ephemeral', replace_original: false, text: '⚠️ Dify did not take the feedback; please try again.' }).catch(() => undefined);
       return;
     }
-    // Same message, with the buttons showing the new state.
-    const blocks = ((body.message['blocks'] as KnownBlock[] | undefined) ?? []).map((b) => (b.block_id === CONTROLS_BLOCK ? feedbackBlock({ ...ref, ...(rating ? { rating } : {}) }) : b));
+    // Same message, its feedback control (of the kind pressed) showing the new state.
+    const look = action.type === 'feedback_buttons' ? 'native' : 'buttons';
+    const blocks = ((body.message['blocks'] as KnownBlock[] | undefined) ?? [])
+      .filter((b) => b.block_id !== RATING_BLOCK)
+      .flatMap((b) => (b.block_id === CONTROLS_BLOCK ? feedbackBlocks({ ...ref, ...(rating ? { rating } : {}) }, look) : [b]));
     await client.chat
       .update({ channel: body.channel.id, ts: body.message.ts, text: String(body.message['text'] ?? ''), blocks })
       .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not show the chosen rating'));

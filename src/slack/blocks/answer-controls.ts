@@ -1,4 +1,4 @@
-import type { ActionsBlock, Button } from '@slack/types';
+import type { ActionsBlock, Button, ContextActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { AnswerControls, FeedbackRef } from '../../core/answer-sink.js';
 
@@ -8,6 +8,8 @@ export const SUGGESTIONS_BLOCK = 'dify_suggestions';
 export const suggestValueSchema = z.object({ q: z.string().min(1) });
 export const FEEDBACK_ACTION = 'dify_feedback';
 export const CONTROLS_BLOCK = 'dify_controls';
+/** The line under Slack's feedback buttons that says which rating was given. */
+export const RATING_BLOCK = 'dify_rating';
 
 /** What a Stop button carries: the run, and who asked (for the "asker only" policy). */
 export const stopValueSchema = z.object({ r: z.string(), a: z.string() });
@@ -15,33 +17,62 @@ export const stopValueSchema = z.object({ r: z.string(), a: z.string() });
 export const feedbackValueSchema = z.object({ app: z.string(), m: z.string(), u: z.string(), rating: z.enum(['like', 'dislike']), chosen: z.enum(['like', 'dislike']).optional() });
 export type FeedbackValue = z.infer<typeof feedbackValueSchema>;
 
-const button = (text: string, action_id: string, value: unknown, style?: 'primary' | 'danger'): Button => ({
+const button = (text: string, action_id: string, value: unknown, style?: 'primary' | 'danger', raw?: string): Button => ({
   type: 'button',
   action_id,
   text: { type: 'plain_text', text, emoji: true },
-  value: JSON.stringify(value),
+  value: raw ?? JSON.stringify(value),
   ...(style ? { style } : {}),
 });
 
-export function feedbackBlock(ref: FeedbackRef): ActionsBlock {
-  const value = (rating: 'like' | 'dislike') => ({ app: ref.appId, m: ref.messageId, u: ref.user, rating, ...(ref.rating ? { chosen: ref.rating } : {}) });
-  return {
+/** Where Slack's own feedback buttons are refused, or were, ordinary buttons stand in. */
+export type FeedbackLook = 'native' | 'buttons';
+
+/**
+ * 👍 / 👎 for an answer, showing the rating already given (pressing it again takes it back):
+ * Slack's feedback_buttons element with a line saying the choice, or two buttons, the chosen
+ * one highlighted.
+ */
+export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock[] {
+  const value = (rating: 'like' | 'dislike') => JSON.stringify({ app: ref.appId, m: ref.messageId, u: ref.user, rating, ...(ref.rating ? { chosen: ref.rating } : {}) });
+  if (look === 'native') {
+    const buttons: ContextActionsBlock = {
+      type: 'context_actions',
+      block_id: CONTROLS_BLOCK,
+      elements: [
+        {
+          type: 'feedback_buttons',
+          action_id: FEEDBACK_ACTION,
+          positive_button: { text: { type: 'plain_text', text: '👍' }, accessibility_label: 'This answer was helpful', value: value('like') },
+          negative_button: { text: { type: 'plain_text', text: '👎' }, accessibility_label: 'This answer was not helpful', value: value('dislike') },
+        },
+      ],
+    };
+    if (!ref.rating) return [buttons];
+    const said: ContextBlock = {
+      type: 'context',
+      block_id: RATING_BLOCK,
+      elements: [{ type: 'mrkdwn', text: ref.rating === 'like' ? '👍 Rated helpful (press 👍 again to take it back)' : '👎 Rated not helpful (press 👎 again to take it back)' }],
+    };
+    return [buttons, said];
+  }
+  const actions: ActionsBlock = {
     type: 'actions',
     block_id: CONTROLS_BLOCK,
     elements: [
-      // The chosen rating is highlighted; pressing it again takes it back.
-      button(ref.rating === 'like' ? '👍 Helpful' : '👍', `${FEEDBACK_ACTION}_like`, value('like'), ref.rating === 'like' ? 'primary' : undefined),
-      button(ref.rating === 'dislike' ? '👎 Not helpful' : '👎', `${FEEDBACK_ACTION}_dislike`, value('dislike'), ref.rating === 'dislike' ? 'danger' : undefined),
+      button(ref.rating === 'like' ? '👍 Helpful' : '👍', `${FEEDBACK_ACTION}_like`, undefined, ref.rating === 'like' ? 'primary' : undefined, value('like')),
+      button(ref.rating === 'dislike' ? '👎 Not helpful' : '👎', `${FEEDBACK_ACTION}_dislike`, undefined, ref.rating === 'dislike' ? 'danger' : undefined, value('dislike')),
     ],
   };
+  return [actions];
 }
 
 /** The buttons under an answer's last message: Stop while it runs; feedback and follow-ups after. */
-export function controlsBlocks(controls: AnswerControls): ActionsBlock[] {
+export function controlsBlocks(controls: AnswerControls, look: FeedbackLook = 'buttons'): KnownBlock[] {
   if (controls.stop) {
     return [{ type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] }];
   }
-  const blocks: ActionsBlock[] = [];
+  const blocks: KnownBlock[] = [];
   if (controls.suggestions?.length) {
     blocks.push({
       type: 'actions',
@@ -50,6 +81,6 @@ export function controlsBlocks(controls: AnswerControls): ActionsBlock[] {
       elements: controls.suggestions.slice(0, 3).map((q, i) => button(q.length > 75 ? `${q.slice(0, 74)}…` : q, `${SUGGEST_ACTION}_${i}`, { q: q.slice(0, 1900) })),
     });
   }
-  if (controls.feedback) blocks.push(feedbackBlock(controls.feedback));
+  if (controls.feedback) blocks.push(...feedbackBlocks(controls.feedback, look));
   return blocks;
 }

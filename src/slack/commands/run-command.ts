@@ -10,6 +10,7 @@ import { ResponseUrl } from '../response-url.js';
 import { isSlackUrl } from '../slack-hosts.js';
 import { inputModal } from '../views/input-modal.js';
 import { CommandResultSink } from './command-result-sink.js';
+import type { FeedbackStyle } from '../blocks/feedback-style.js';
 
 const commandSchema = z.looseObject({
   command: z.string().startsWith('/'),
@@ -31,6 +32,7 @@ export interface CommandSurfaceOptions {
   logger: Logger;
   /** Whether a chat app answers mentions (then results say how to chat about them). */
   chatEnabled: boolean;
+  feedbackStyle?: FeedbackStyle;
 }
 
 /** Builds what a run needs from Slack: ephemeral replies, the visible result message. */
@@ -43,7 +45,7 @@ export function commandSurface(client: WebClient, responseUrl: ResponseUrl, chan
     },
     resultSink: () =>
       new CommandResultSink(
-        new SlackAnswerWriter(client, { channelId }, logger, opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+        new SlackAnswerWriter(client, { channelId }, logger, { ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), ...(opts.feedbackStyle ? { feedbackStyle: opts.feedbackStyle } : {}) }),
         responseUrl,
         `Add ${bot} to this channel (/invite) to see runs live.`,
         logger,
