@@ -1,4 +1,3 @@
-import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +7,10 @@ import { startBridge, type RunningBridge } from '../../src/bridge.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { FakeDify } from './fake-dify.js';
-import { FakeSlack, slackTs } from './fake-slack.js';
+import { FakeSlack } from './fake-slack.js';
+import { SIGNING_SECRET, SlackUser } from './slack-user.js';
 
-export const SIGNING_SECRET = 'test-signing-secret-0123456789';
-export const TEAM = 'T1';
-
-export function sign(body: string, secret = SIGNING_SECRET, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'x-slack-signature': signature, 'x-slack-request-timestamp': String(timestamp) };
-}
+export { SIGNING_SECRET, TEAM, sign } from './slack-user.js';
 
 export interface TestBridge {
   bridge: RunningBridge;
@@ -32,7 +26,6 @@ export interface TestBridge {
   command(text: string, opts?: { command?: string; channel?: string; user?: string }): Promise<{ status: number; body: string; responseId: string }>;
   /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
   submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
-  /** Presses a button on a message, as Slack would (signed block_actions); returns the response id for ephemeral replies. */
   /** Presses a button (or one side of Slack's feedback buttons: `choice`) on a message. */
   press(
     message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string },
@@ -85,6 +78,7 @@ export async function startTestBridge(
   const logger = pino({ level: 'debug' }, sinkStream);
 
   let bridge = await startBridge(config, logger);
+  const user = new SlackUser(slack, () => `http://127.0.0.1:${bridge.port}`);
   const t: TestBridge = {
     get bridge() {
       return bridge;
@@ -95,124 +89,12 @@ export async function startTestBridge(
     get base() {
       return `http://127.0.0.1:${bridge.port}`;
     },
-    async sendEvent(event, opts = {}) {
-      const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-      const body = JSON.stringify({
-        token: 'legacy',
-        team_id: TEAM,
-        api_app_id: 'A1',
-        event,
-        type: 'event_callback',
-        event_id: eventId,
-        event_time: Math.floor(Date.now() / 1000),
-        authorizations: [{ team_id: TEAM, user_id: slack.botUserId, is_bot: true }],
-      });
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...sign(body) };
-      if (opts.retryNum) {
-        headers['x-slack-retry-num'] = String(opts.retryNum);
-        headers['x-slack-retry-reason'] = 'http_timeout';
-      }
-      const started = Date.now();
-      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers, body });
-      await res.text();
-      return { status: res.status, ms: Date.now() - started, eventId };
-    },
-    async mention(text, o = {}) {
-      const ts = o.ts ?? slackTs();
-      const event = {
-        type: 'app_mention',
-        user: o.user ?? 'UALICE',
-        text: `<@${slack.botUserId}> ${text}`,
-        ts,
-        channel: o.channel ?? 'C1',
-        event_ts: ts,
-        team: TEAM,
-        ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
-      };
-      slack.userMessages.push({ channel: event.channel, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), user: event.user, text: event.text });
-      const { eventId } = await t.sendEvent(event);
-      return { ts, eventId };
-    },
-    async message(text, o = {}) {
-      const ts = o.ts ?? slackTs();
-      const event = {
-        type: 'message',
-        user: o.user ?? 'UALICE',
-        text,
-        ts,
-        channel: o.channel ?? 'C1',
-        channel_type: o.channelType ?? 'channel',
-        event_ts: ts,
-        team: TEAM,
-        ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
-        ...o.extra,
-      };
-      if (!o.extra) slack.userMessages.push({ channel: event.channel, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), user: event.user, text });
-      const { eventId } = await t.sendEvent(event);
-      return { ts, eventId };
-    },
-    async command(text, o = {}) {
-      const responseId = `R${randomUUID().slice(0, 8)}`;
-      const body = new URLSearchParams({
-        token: 'legacy',
-        team_id: TEAM,
-        team_domain: 'fake',
-        channel_id: o.channel ?? 'C1',
-        channel_name: 'general',
-        user_id: o.user ?? 'UALICE',
-        user_name: 'alice',
-        command: o.command ?? '/dify',
-        text,
-        api_app_id: 'A1',
-        response_url: slack.responseUrl(responseId),
-        trigger_id: `trig-${randomUUID()}`,
-      }).toString();
-      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
-      return { status: res.status, body: await res.text(), responseId };
-    },
-    async submitView(values, o = {}) {
-      const view = o.view ?? slack.views.at(-1);
-      if (!view) throw new Error('no view was opened');
-      const payload = {
-        type: 'view_submission',
-        team: { id: TEAM, domain: 'fake' },
-        user: { id: o.user ?? 'UALICE', username: 'alice', team_id: TEAM },
-        api_app_id: 'A1',
-        token: 'legacy',
-        trigger_id: 'trig-submit',
-        view: { id: 'V1', team_id: TEAM, type: 'modal', ...view, state: { values }, hash: 'h', app_id: 'A1', bot_id: slack.botId },
-        response_urls: [],
-      };
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
-      return { status: res.status, body: await res.text() };
-    },
-    async press(message, actionId, o = {}) {
-      const block = (message.blocks ?? []).find((b) => Array.isArray(b['elements']) && (b['elements'] as Array<Record<string, unknown>>).some((e) => e['action_id'] === actionId));
-      const element = (block?.['elements'] as Array<Record<string, unknown>> | undefined)?.find((e) => e['action_id'] === actionId);
-      if (!element) throw new Error(`no button ${actionId} on the message`);
-      const feedback = element['type'] === 'feedback_buttons';
-      if (feedback && !o.choice) throw new Error(`${actionId} is Slack's feedback buttons: say which (choice)`);
-      const button = feedback ? (element[`${o.choice}_button`] as Record<string, unknown>) : element;
-      const responseId = `A${randomUUID().slice(0, 8)}`;
-      const payload = {
-        type: 'block_actions',
-        user: { id: o.user ?? 'UALICE', username: 'alice', team_id: TEAM },
-        api_app_id: 'A1',
-        token: 'legacy',
-        team: { id: TEAM, domain: 'fake' },
-        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-        trigger_id: `trig-${randomUUID()}`,
-        channel: { id: message.channel, name: 'general' },
-        message: { type: 'message', ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), text: message.text ?? '', blocks: message.blocks ?? [] },
-        response_url: slack.responseUrl(responseId),
-        actions: [{ action_id: actionId, block_id: block!['block_id'], value: button['value'], type: feedback ? 'feedback_buttons' : 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
-      };
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const res = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
-      await res.text();
-      return { status: res.status, responseId };
-    },
+    sendEvent: (event, opts) => user.sendEvent(event, opts),
+    mention: (text, o) => user.mention(text, o),
+    message: (text, o) => user.message(text, o),
+    command: (text, o) => user.command(text, o),
+    submitView: (values, o) => user.submitView(values, o),
+    press: (message, actionId, o) => user.press(message, actionId, o),
     async restart() {
       await bridge.stop();
       bridge = await startBridge(config, logger);
