@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type Demo } from '../../demo/server.js';
+
+/** Debian's Chromium (bash .ci/run installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (bash .ci/run does), or set CHROMIUM_PATH`);
+  demo = await startDemo();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No sandbox as root in CI; no background networking on a machine with no outside network.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await page.goto(demo.url);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+const bot = (scope: string) => page.locator(`${scope} .msg.bot`);
+
+describe('npm run demo, in a real browser', () => {
+  it('a question with a mention streams into its thread, then finishes with feedback and follow-ups', async () => {
+    await page.fill('#composer', '@Dify what can this bridge do?');
+    await page.press('#composer', 'Enter');
+    // The thread opens; the answer appears while Dify is still writing it…
+    const answer = bot('#thread-messages').first();
+    await answer.waitFor({ timeout: 10_000 });
+    const seen: string[] = [];
+    const final = 'Sources: Slack bridge handbook';
+    for (let i = 0; i < 200 && !(seen.at(-1) ?? '').includes(final); i++) {
+      const text = (await answer.locator('.body').innerText()).trim();
+      if (text && text !== seen.at(-1)) seen.push(text);
+      await page.waitForTimeout(50);
+    }
+    expect(seen.at(-1)).toContain(final);
+    // …in several visible states, each a beginning of the next (it streamed; nothing jumped back).
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    // Rendered Markdown, not raw syntax.
+    await expect.poll(() => answer.locator('.body strong').first().innerText()).toBe('first message');
+    expect(await answer.locator('.body pre code').innerText()).toContain("app.chat.invoke('assistant'");
+    expect(await answer.locator('.body').innerText()).not.toContain('**');
+    // Feedback reaches Dify and the choice shows.
+    await answer.locator('button[data-choice="positive"]').click();
+    await expect.poll(() => answer.locator('.context').innerText(), { timeout: 5000 }).toContain('Rated helpful');
+    expect(demo.dify.requests.filter((r) => r.path.endsWith('/feedbacks'))).toHaveLength(1);
+    expect(await answer.locator('button[data-action="dify_suggest_0"]').innerText()).toBe('What happens when I press Stop?');
+  });
+
+  it('a reply in the thread continues the same conversation; the channel shows the reply count', async () => {
+    await page.fill('#thread-composer', 'and what did I ask before?');
+    await page.press('#thread-composer', 'Enter');
+    await expect.poll(() => bot('#thread-messages').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => bot('#thread-messages').nth(1).locator('.body').innerText(), { timeout: 15_000 }).toContain('message #2 of this thread');
+    await expect.poll(() => bot('#thread-messages').nth(1).locator('.body').innerText(), { timeout: 15_000 }).toContain('Sources:');
+    // Close the thread and open it again from the channel.
+    await page.click('#thread-close');
+    expect(await page.isHidden('#thread')).toBe(true);
+    await page.click('#channel-messages .replies-link');
+    await expect.poll(() => bot('#thread-messages').count()).toBe(2);
+    expect(await page.locator('#channel-messages .replies-link').innerText()).toBe('3 replies');
+  });
+
+  it('Stop ends a streaming answer at once with "(stopped)"', async () => {
+    await page.fill('#thread-composer', 'a third question');
+    await page.press('#thread-composer', 'Enter');
+    const stop = bot('#thread-messages').nth(2).locator('button[data-action="dify_stop"]');
+    await stop.waitFor({ timeout: 10_000 });
+    await stop.click();
+    await expect.poll(() => demo.dify.requests.some((r) => r.path.endsWith('/stop')), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => bot('#thread-messages').nth(2).locator('.body').innerText(), { timeout: 5000 }).toContain('(stopped)');
+    expect(await bot('#thread-messages').nth(2).locator('.body').innerText()).not.toContain('Sources:');
+  });
+
+  it('runs a workflow from a slash command, showing its steps live, then its output', async () => {
+    await page.fill('#composer', '/report Slack bridges');
+    await page.press('#composer', 'Enter');
+    const run = page.locator('#channel-messages .msg.bot', { hasText: 'report' }).last();
+    await expect.poll(() => run.innerText(), { timeout: 10_000 }).toMatch(/Research|Draft|Review/);
+    await expect.poll(() => run.innerText(), { timeout: 15_000 }).toContain('Report: Slack bridges');
+    expect(await run.locator('.body li strong').allInnerTexts()).toEqual(['Research', 'Draft', 'Review']);
+    // The README's picture: DEMO_SCREENSHOT=docs/demo.png npx vitest run test/e2e/demo.test.ts
+    if (process.env['DEMO_SCREENSHOT']) await page.screenshot({ path: process.env['DEMO_SCREENSHOT'] });
+  });
+
+  it('opens the form of a command given no inputs, and runs it when submitted', async () => {
+    await page.fill('#composer', '/dify haiku');
+    await page.press('#composer', 'Enter');
+    await page.locator('#modal-form').waitFor({ timeout: 10_000 });
+    await page.fill('#modal-form input', 'autumn');
+    await page.click('#modal-form button[type=submit]');
+    await page.locator('#modal').waitFor({ state: 'hidden' });
+    await expect.poll(() => page.locator('#channel-messages .msg.bot', { hasText: 'Tokens drift like snow' }).count(), { timeout: 15_000 }).toBe(1);
+  });
+
+  it('shows what people type as text, never as HTML', async () => {
+    await page.fill('#composer', '@Dify <img src=x onerror="document.title=\'pwned\'"> **not bold**');
+    await page.press('#composer', 'Enter');
+    await expect.poll(() => page.locator('#channel-messages .msg.you').last().innerText()).toContain('<img src=x');
+    await expect.poll(() => bot('#thread-messages').first().locator('.body').innerText(), { timeout: 10_000 }).toContain('<img src=x');
+    expect(await page.locator('#channel-messages img, #thread-messages img').count()).toBe(0);
+    expect(await page.title()).toBe('Dify bridge demo');
+  });
+});
