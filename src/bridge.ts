@@ -14,6 +14,9 @@ import { registerAppHomeOpened } from './slack/events/app-home-opened.js';
 import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { FeedbackStyle } from './slack/blocks/feedback-style.js';
+import { BridgeMetrics } from './ops/metrics.js';
+import { metricsRoute } from './slack/routes/metrics.js';
+import { observeRequests } from './slack/observe-requests.js';
 import { registerAgentSessionStopped } from './slack/events/agent-session-stopped.js';
 import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
@@ -49,7 +52,10 @@ export interface RunningBridge {
 
 /** Wires config → store, Dify client, core and Slack surfaces, and starts serving. */
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
-  const store = await openStore(config.store.url);
+  // Runs are known once the chat and command cores exist; the gauge reads them at scrape time.
+  let active = () => ({ chat: 0, command: 0 });
+  const metrics = new BridgeMetrics(() => active());
+  const store = metrics.timedStore(await openStore(config.store.url));
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   const threadLog = new ThreadLog();
   /** Filled in from auth.test at start. */
@@ -59,7 +65,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let client: App['client'] | undefined;
   const directory = new SlackWebDirectory(() => client!, logger, { token: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
   // Bolt takes its custom routes when the app is built.
-  const routes = [healthzRoute(store, VERSION)];
+  const routes = [healthzRoute(store, VERSION), metricsRoute(metrics.registry)];
   if (config.extension.apiKey) {
     routes.push(
       extensionRoute({
@@ -71,8 +77,9 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
       }),
     );
   }
-  const app = createSlackApp(config, logger, routes);
+  const app = createSlackApp(config, logger, routes, metrics.slackFetch());
   client = app.client;
+  observeRequests(app, logger.child({ component: 'slack' }), (type) => metrics.eventsReceived.inc({ type }));
 
   const nativeLatch = new NativeLatch();
   const feedbackStyle = new FeedbackStyle();
@@ -96,6 +103,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     busyRetryMs: config.difyBusyRetryMs,
     editBudget,
     runs,
+    observer: metrics,
     createSink: (target, reply, asker) => {
       const log = logger.child({ channel: target.channelId });
       const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply, feedbackStyle });
@@ -109,7 +117,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerAppMention(app, chat);
   registerMessage(app, chat);
 
-  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs });
+  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs, observer: metrics });
+  active = () => ({ chat: chat.runs.active, command: commands.runs.active });
   const surfaceOptions = {
     logger,
     feedbackStyle,

@@ -1,25 +1,66 @@
 import type { Logger as BoltLogger, LogLevel } from '@slack/bolt';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths that can hold secrets in any object we log; their values are replaced. */
 const REDACT = [
   'token',
   'apiKey',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'clientSecret',
   'authorization',
   'headers.authorization',
   '*.token',
   '*.apiKey',
+  '*.botToken',
+  '*.appToken',
+  '*.signingSecret',
+  '*.clientSecret',
   '*.authorization',
   'config.headers.Authorization',
 ];
 
-export function createLogger(level: string, pretty = process.stdout.isTTY === true): Logger {
-  return pino({
+/** Secrets by their look, wherever they appear in a message string (a library's error text, say). */
+const SECRET_TEXT = /\b(?:xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|app-[A-Za-z0-9]{12,}|dataset-[A-Za-z0-9]{12,})\b|(?<=\bBearer\s+)[^\s"',]+/g;
+
+/** Replaces secrets in a string: the ones configured (`known`), and any that look like one. */
+export function scrubSecrets(text: string, known: readonly string[] = []): string {
+  let out = text;
+  for (const secret of known) if (secret.length >= 6 && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out.replace(SECRET_TEXT, '[redacted]');
+}
+
+/** Scrubs every string in a logged object (errors carry other libraries' messages). */
+function scrubDeep(value: unknown, known: readonly string[], depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value, known);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, known, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, known, depth + 1)]));
+}
+
+/**
+ * JSON lines by default (one object per line, for log shippers), pretty in a terminal.
+ * Object fields that hold secrets are redacted, and secret-looking strings in messages too,
+ * at every level.
+ */
+export function createLogger(level: string, options: { pretty?: boolean; destination?: DestinationStream; secrets?: readonly string[] } = {}): Logger {
+  const known = options.secrets ?? [];
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  const destination = options.destination;
+  const pinoOptions = {
     level,
     base: { service: 'dify-slack-bridge' },
     redact: { paths: REDACT, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } } : {}),
-  });
+    formatters: { log: (object: Record<string, unknown>) => scrubDeep(object, known) as Record<string, unknown> },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a, known) : a)));
+      },
+    },
+  };
+  if (destination) return pino(pinoOptions, destination);
+  return pino({ ...pinoOptions, ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } } : {}) });
 }
 
 /** Bolt's logger interface on top of pino, so the bridge writes one log format. */

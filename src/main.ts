@@ -2,6 +2,7 @@ import { startBridge, type RunningBridge } from './bridge.js';
 import { readEnvironment } from './config/env.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './logger.js';
+import { secretsOf } from './config/secrets.js';
 
 const result = loadConfig(readEnvironment());
 if (!result.ok) {
@@ -10,7 +11,7 @@ if (!result.ok) {
   process.exit(1);
 }
 const config = result.config;
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { secrets: secretsOf(config) });
 
 // Installed before anything is announced, so a signal never meets Node's default (instant death).
 let bridge: RunningBridge | undefined;

@@ -96,6 +96,7 @@ export class ChatBridge {
     const claimKey = messageClaimKey(msg.teamId, msg.channelId, msg.ts);
     if (!(await this.deps.store.claim(claimKey, this.owner, LEASE_MS))) {
       log.debug('message already claimed (a retry or a duplicate delivery)');
+      this.deps.observer?.deduplicated();
       return;
     }
     const threadKey = encodeThreadKey(placement.ref);
@@ -163,7 +164,12 @@ export class ChatBridge {
       }
       // Filed right after the question it answers (Slack ts strings sort in time order).
       if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
-      log.info({ thread: threadKey, app: appId, ...result, ms: Date.now() - started }, 'chat message handled');
+      const ms = Date.now() - started;
+      log.info(
+        { thread: placement.ref.threadTs || 'dm', app: appId, kind: 'chat', outcome: result.outcome, task_id: result.taskId, conversation_id: result.conversationId, message_id: result.messageId, ms },
+        'Dify run finished',
+      );
+      this.deps.observer?.runFinished({ kind: 'chat', app: appId, outcome: result.outcome, ms });
     } catch (err) {
       log.error({ err: describeError(err) }, 'chat message failed');
     } finally {

@@ -14,6 +14,7 @@ import { describeError } from './log-fields.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
 import type { EditBudget } from './edit-budget.js';
 import type { RunRegistry } from './run-registry.js';
+import type { RunObserver } from './run-observer.js';
 import { describeFailure } from './error-text.js';
 import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
 
@@ -29,6 +30,7 @@ export interface ChatTurnDeps {
   editBudget?: (teamId: string) => EditBudget;
   /** Where Stop buttons find their run (absent: no Stop button). */
   runs?: RunRegistry;
+  observer?: RunObserver;
 }
 
 export interface ChatTurn {
@@ -51,7 +53,7 @@ export interface ChatTurn {
 }
 
 export interface ChatTurnOutcome {
-  outcome: 'answered' | 'failed' | 'undeliverable';
+  outcome: 'answered' | 'failed' | 'stopped' | 'interrupted' | 'undeliverable';
   /** The answer's text as Dify gave it (for the thread's transcript). */
   text: string;
   conversationId?: string;
@@ -143,11 +145,12 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
     ...(turn.suggestFollowUps ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) } : {}),
     onState: saveConversation,
+    ...(deps.observer ? { onFirstToken: (ms: number) => deps.observer!.firstToken(appId, ms), onFirstText: (ms: number) => deps.observer!.firstText(appId, ms) } : {}),
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),
   });
   if (run.delivered) await attachRunFiles(deps.dify, appId, run.state.files, sink, logger);
-  const outcome = !run.delivered ? 'undeliverable' : run.failure ? 'failed' : 'answered';
+  const outcome = !run.delivered ? 'undeliverable' : (run.cut ?? (run.failure ? 'failed' : 'answered'));
   return { outcome, text: run.state.text, ...ids(run.state) };
 }
 

@@ -15,6 +15,7 @@ import type { SlackDirectory } from './slack-directory.js';
 import { attachRunFiles } from './attach-files.js';
 import { difyFileType } from './file-policy.js';
 import { describeError } from './log-fields.js';
+import { noObserver, type RunObserver } from './run-observer.js';
 import { RunTracker } from './run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
 import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
@@ -81,6 +82,7 @@ export interface CommandRunnerDeps {
   editBudget?: (teamId: string) => EditBudget;
   /** Where Stop buttons find their run (absent: no Stop button). */
   runs?: RunRegistry;
+  observer?: RunObserver;
 }
 
 
@@ -161,7 +163,8 @@ export class CommandRunner {
     const user = difyUserForSlackUser(who.teamId, who.userId);
     // The Slack context inputs the app declares (never shown in forms).
     const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory)) };
-    const logger = this.deps.logger.child({ app: app.id, team: who.teamId, user: who.userId });
+    const logger = this.deps.logger.child({ app: app.id, kind: app.type, team: who.teamId, channel: who.channelId, user: who.userId });
+    const observer = this.deps.observer ?? noObserver;
     const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };
     const started = Date.now();
 
@@ -177,6 +180,7 @@ export class CommandRunner {
       );
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the run');
+      observer.runFinished({ kind: app.type, app: app.id, outcome: 'refused', ms: Date.now() - started });
       return surface.reply(difyErrorText(app.id, err));
     }
 
@@ -190,6 +194,13 @@ export class CommandRunner {
       interrupt: this.runs.signal,
       ...(this.deps.editBudget ? { budget: this.deps.editBudget(who.teamId) } : {}),
       ...(this.deps.runs ? { stop: { registry: this.deps.runs, runId: randomUUID(), askerId: who.userId } } : {}),
+      onFirstToken: (ms: number) => observer.firstToken(app.id, ms),
+      onFirstText: (ms: number) => observer.firstText(app.id, ms),
+    };
+    const finished = (outcome: string, taskId: string | undefined) => {
+      const ms = Date.now() - started;
+      logger.info({ outcome, task_id: taskId, ms }, 'Dify run finished');
+      observer.runFinished({ kind: app.type, app: app.id, outcome, ms });
     };
     if (app.type === 'workflow') {
       const model: AnswerModel<WorkflowState> = {
@@ -199,7 +210,7 @@ export class CommandRunner {
         hasContent: () => true,
       };
       const run = await streamAnswer({ ...common, model });
-      logger.info({ outcome: run.state.finished?.status ?? 'failed', task: run.state.taskId, ms: Date.now() - started }, 'workflow run handled');
+      finished(!run.delivered ? 'undeliverable' : (run.cut ?? run.state.finished?.status ?? 'failed'), run.state.taskId);
       if (run.delivered) await attachRunFiles(this.deps.dify, app.id, runFiles(run.state), sink, logger);
     } else {
       const model: AnswerModel<AnswerState> = {
@@ -213,7 +224,7 @@ export class CommandRunner {
       };
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
       const run = await streamAnswer({ ...common, model, feedback });
-      logger.info({ outcome: run.failure ? 'failed' : 'answered', task: run.state.taskId, ms: Date.now() - started }, 'completion run handled');
+      finished(!run.delivered ? 'undeliverable' : (run.cut ?? (run.failure ? 'failed' : 'answered')), run.state.taskId);
     }
   }
 

@@ -25,6 +25,8 @@ export interface AnswerModel<S> {
 export interface StreamedRun<S> {
   state: S;
   failure?: unknown;
+  /** Ended early by a Stop or a shutdown. */
+  cut?: 'stopped' | 'interrupted';
   /** The final render reached the user. */
   delivered: boolean;
 }
@@ -50,6 +52,26 @@ export interface StreamAnswerOptions<S> {
   feedback?(state: S): FeedbackRef | undefined;
   /** Follow-up question buttons for the final answer (asked of Dify before the final render). */
   suggestions?(state: S): Promise<string[]>;
+  /** Milliseconds from opening the Dify request to its first content, and to that content shown in Slack. */
+  onFirstToken?(ms: number): void;
+  onFirstText?(ms: number): void;
+}
+
+/** The sink, noticing the first show that carries content (the placeholder does not count). */
+function timedSink(sink: AnswerSink, contentArrived: () => boolean, shown: () => void): AnswerSink {
+  let done = false;
+  return {
+    show: async (markdown, final, live) => {
+      const withContent = !done && contentArrived();
+      await sink.show(markdown, final, live);
+      if (withContent) {
+        done = true;
+        shown();
+      }
+    },
+    ...(sink.setControls ? { setControls: (c) => sink.setControls!(c) } : {}),
+    ...(sink.attachFiles ? { attachFiles: (f) => sink.attachFiles!(f) } : {}),
+  };
 }
 
 export const STOPPED_LINE = '_(stopped)_';
@@ -78,8 +100,11 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
   let stream: DifyEventStream | undefined;
   let failure: unknown;
   let reported = false;
+  const openedAt = Date.now();
+  let firstTokenAt: number | undefined;
+  const sink = opts.onFirstText ? timedSink(opts.sink, () => firstTokenAt !== undefined, () => opts.onFirstText!(Date.now() - openedAt)) : opts.sink;
   const renderer = new ThrottledRenderer(
-    opts.sink,
+    sink,
     opts.timing,
     (err) => {
       reported = true;
@@ -110,6 +135,10 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
       const next = model.reduce(state, event);
       if (next === state) continue;
       state = next;
+      if (firstTokenAt === undefined && model.hasContent(state)) {
+        firstTokenAt = Date.now();
+        opts.onFirstToken?.(firstTokenAt - openedAt);
+      }
       await opts.onState?.(state);
       const current = state;
       renderer.update(() => ({ markdown: model.render(current, false), ...(model.live ? { live: model.live(current) } : {}) }), model.hasContent(current));
@@ -127,17 +156,18 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
   if (cut && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
   const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : describeFailure(failure);
+  const cutBy = run.signal.aborted ? { cut: run.signal.reason === 'stopped' ? ('stopped' as const) : ('interrupted' as const) } : {};
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
   const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];
   opts.sink.setControls?.({ ...(feedback ? { feedback } : {}), ...(suggestions.length ? { suggestions: suggestions.slice(0, 3) } : {}) });
   try {
     await renderer.finish(model.render(state, true, failureLine));
-    return { state, ...(failure === undefined ? {} : { failure }), delivered: true };
+    return { state, ...(failure === undefined ? {} : { failure }), ...cutBy, delivered: true };
   } catch (err) {
     // Logged once: the renderer already reported it if an intermediate render hit it first.
     if (err instanceof SinkUnavailable) {
       if (!reported) logger.error({ reason: err.reason }, err.message);
     } else logger.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
-    return { state, ...(failure === undefined ? {} : { failure }), delivered: false };
+    return { state, ...(failure === undefined ? {} : { failure }), ...cutBy, delivered: false };
   }
 }

@@ -9,7 +9,7 @@ import { boltLogger } from '../logger.js';
  * routes on PORT. The Web API client never retries on its own: a retried chat.postMessage
  * can post an answer twice, and rate limits are handled by the streaming policy.
  */
-export function createSlackApp(config: Config, logger: Logger, customRoutes: CustomRoute[]): App {
+export function createSlackApp(config: Config, logger: Logger, customRoutes: CustomRoute[], slackFetch?: typeof fetch): App {
   const { slack, server } = config;
   const common = {
     token: slack.botToken,
@@ -21,6 +21,8 @@ export function createSlackApp(config: Config, logger: Logger, customRoutes: Cus
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+      // Counts calls for /metrics.
+      ...(slackFetch ? { fetch: slackFetch } : {}),
     },
   };
   if (slack.appToken) {

@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { startBridge, type RunningBridge } from '../../src/bridge.js';
 import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logger.js';
+import { secretsOf } from '../../src/config/secrets.js';
 import type { Config } from '../../src/config/types.js';
 import { FakeDify } from './fake-dify.js';
 import { FakeSlack } from './fake-slack.js';
@@ -75,7 +76,8 @@ export async function startTestBridge(
       cb();
     },
   });
-  const logger = pino({ level: 'debug' }, sinkStream);
+  // The production logger (its redaction included), writing into `logs`.
+  const logger = createLogger(config.logLevel, { pretty: false, destination: sinkStream, secrets: secretsOf(config) });
 
   let bridge = await startBridge(config, logger);
   const user = new SlackUser(slack, () => `http://127.0.0.1:${bridge.port}`);
