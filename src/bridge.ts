@@ -15,6 +15,7 @@ import { registerAssistantThreadStarted } from './slack/events/assistant-thread-
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
 import { FeedbackStyle } from './slack/blocks/feedback-style.js';
 import { BridgeMetrics } from './ops/metrics.js';
+import { HealthCheck } from './ops/health.js';
 import { metricsRoute } from './slack/routes/metrics.js';
 import { observeRequests } from './slack/observe-requests.js';
 import { registerAgentSessionStopped } from './slack/events/agent-session-stopped.js';
@@ -65,7 +66,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let client: App['client'] | undefined;
   const directory = new SlackWebDirectory(() => client!, logger, { token: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
   // Bolt takes its custom routes when the app is built.
-  const routes = [healthzRoute(store, VERSION), metricsRoute(metrics.registry)];
+  const health = new HealthCheck({
+    version: VERSION,
+    storeKind: store.kind,
+    store: () => store.getThread('health:probe'),
+    dify: Object.fromEntries(Object.keys(config.dify.apps).map((name) => [name, () => dify.info(name)])),
+  });
+  const routes = [healthzRoute(health), metricsRoute(metrics.registry)];
   if (config.extension.apiKey) {
     routes.push(
       extensionRoute({

@@ -4,6 +4,12 @@ import { loadConfig } from './config/load.js';
 import { createLogger } from './logger.js';
 import { secretsOf } from './config/secrets.js';
 
+// `npm start -- --doctor`: check everything, start nothing.
+if (process.argv.includes('--doctor')) {
+  const { doctorCli } = await import('./ops/doctor-cli.js');
+  process.exit(await doctorCli(readEnvironment(), (line) => process.stdout.write(`${line}\n`)));
+}
+
 const result = loadConfig(readEnvironment());
 if (!result.ok) {
   process.stderr.write('The bridge cannot start; fix its configuration (.env or BRIDGE_CONFIG):\n');

@@ -86,7 +86,12 @@ describe('Slack surfaces', () => {
     expect(await res.json()).toEqual({ challenge: 'abc123' });
     const health = await fetch(`${t.base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, version: '0.1.0', store: 'memory' });
+    expect(await health.json()).toMatchObject({ ok: true, version: '0.1.0', store: { kind: 'memory', ok: true }, dify: { ok: true, apps: { default: true } } });
+    // Cached: a second look does not ask Dify again.
+    const infoCalls = () => t!.dify.requests.filter((r) => r.path === '/v1/info').length;
+    const before = infoCalls();
+    expect((await fetch(`${t.base}/healthz`)).status).toBe(200);
+    expect(infoCalls()).toBe(before);
   });
 
   it('logs what the operator must do when the bot is not in the channel, and stops the Dify run', async () => {

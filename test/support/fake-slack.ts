@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -75,6 +76,8 @@ export class FakeSlack {
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
+  /** The bot token's scopes (x-oauth-scopes on every answer): what manifest.json asks for. */
+  grantedScopes: string[] = (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot;
   /** Block types this workspace refuses (invalid_blocks), as where an AI feature is missing. */
   readonly refusedBlockTypes = new Set<string>();
   /** Whether chat.startStream works here (else it answers `nativeError`). */
@@ -171,7 +174,7 @@ export class FakeSlack {
     const call: FakeCall = { method, args, auth: req.headers.authorization, at: Date.now() };
     this.calls.push(call);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-oauth-scopes': this.grantedScopes.join(','), ...headers });
       res.end(JSON.stringify(body));
     };
     if (method === 'apps.connections.open') {

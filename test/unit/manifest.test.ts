@@ -48,6 +48,12 @@ describe('manifest.json', () => {
     expect(scopes).toContain('assistant:write');
     expect(events).toContain('agent_session_stopped');
     expect(events).toContain('app_home_opened');
+  });
+
+  it('asks for every scope a feature of the bridge uses (the doctor checks tokens against the same list)', async () => {
+    const { SCOPE_NEEDS } = await import('../../src/ops/scope-needs.js');
+    const scopes: string[] = manifest.oauth_config.scopes.bot;
+    expect(SCOPE_NEEDS.map((n) => n.scope).filter((s) => !scopes.includes(s))).toEqual([]);
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toContain('/dify');
   });
 });

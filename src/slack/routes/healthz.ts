@@ -1,13 +1,16 @@
 import type { CustomRoute } from '@slack/bolt';
-import type { Store } from '../../store/store.js';
+import type { HealthCheck } from '../../ops/health.js';
 
-export function healthzRoute(store: Pick<Store, 'kind'>, version: string): CustomRoute {
+/** GET /healthz: 200 with the checks while the store answers, 503 when it does not. */
+export function healthzRoute(health: HealthCheck): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET'],
     handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, version, store: store.kind }));
+      void health.current().then((h) => {
+        res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(h));
+      });
     },
   };
 }

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebClient, WebAPIPlatformError } from '@slack/web-api';
+import { pino } from 'pino';
+import type { Config } from '../config/types.js';
+import { ThreadLog } from '../core/thread-log.js';
+import { SlackContextProvider } from '../core/slack-context.js';
+import { createDifyClient } from '../dify/client.js';
+import { DifyError } from '../dify/errors.js';
+import { extensionRoute } from '../extension/extension-route.js';
+import { Moderator } from '../extension/moderation.js';
+import { withSlashCommands } from '../slack/manifest-commands.js';
+import { openStore } from '../store/open-store.js';
+import { SCOPE_NEEDS } from './scope-needs.js';
+
+/** One line of the doctor's report: what was checked, and how to fix it when it failed. */
+export interface Check {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+const pass = (what: string): Check => ({ ok: true, what });
+const fail = (what: string, fix: string): Check => ({ ok: false, what, fix });
+
+/** Dify's app modes for each type the configuration names. */
+const MODES: Record<string, readonly string[]> = {
+  chat: ['chat', 'advanced-chat', 'agent-chat'],
+  workflow: ['workflow'],
+  completion: ['completion'],
+};
+
+export interface DoctorOptions {
+  /** manifest.json's text, or undefined when there is none. */
+  manifest?: string;
+}
+
+/**
+ * Checks a configuration against the services it names, without starting the bridge: Slack
+ * token and scopes, Socket Mode or signing secret, every Dify app (reachable, right mode,
+ * inputs), the extension route, the store, and manifest.json. Never contains a secret: the
+ * caller prints the lines through the same scrubbing as the logs.
+ */
+export async function runDoctor(config: Config, options: DoctorOptions = {}): Promise<Check[]> {
+  const checks: Check[] = [];
+  checks.push(...(await checkSlack(config)));
+  checks.push(...(await checkDify(config)));
+  if (config.extension.apiKey) checks.push(await checkExtension(config));
+  checks.push(await checkStore(config));
+  checks.push(...checkManifest(config, options.manifest));
+  return checks;
+}
+
+async function checkSlack(config: Config): Promise<Check[]> {
+  const checks: Check[] = [];
+  const api = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  const client = new WebClient(config.slack.botToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+  try {
+    const auth = await client.auth.test();
+    checks.push(pass(`Slack token: bot user ${auth.user ?? auth.user_id} in workspace ${auth.team ?? ''} (${auth.team_id ?? '?'})`));
+    const granted = auth.response_metadata?.scopes;
+    if (!granted) {
+      checks.push(fail('Slack did not say which scopes the token has', 'reinstall the app from manifest.json so the token carries its scopes'));
+    } else {
+      const missing = SCOPE_NEEDS.filter((n) => n.needed(config) && !granted.includes(n.scope));
+      for (const need of missing) {
+        checks.push(fail(`Slack scope ${need.scope} missing: ${need.feature} will not work`, `add "${need.scope}" to oauth_config.scopes.bot (manifest.json has it), then reinstall the app to your workspace`));
+      }
+      if (missing.length === 0) checks.push(pass(`Slack scopes: all ${SCOPE_NEEDS.filter((n) => n.needed(config)).length} the enabled features need are granted`));
+    }
+  } catch (err) {
+    const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
+    if (code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked' || code === 'account_inactive') {
+      checks.push(fail(`Slack rejected SLACK_BOT_TOKEN (${code})`, 'copy the Bot User OAuth Token (xoxb-…) from your app\'s OAuth & Permissions page into SLACK_BOT_TOKEN'));
+    } else {
+      checks.push(fail(`Slack's Web API did not answer (${code ?? describe(err)})`, `check the network to ${config.slack.apiUrl ?? 'https://slack.com/api/'}${config.slack.apiUrl ? ' (SLACK_API_URL)' : ''}`));
+    }
+  }
+  if (config.slack.appToken) {
+    const app = new WebClient(config.slack.appToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+    try {
+      await app.apps.connections.open();
+      checks.push(pass('Socket Mode: the app-level token opens a connection'));
+    } catch (err) {
+      const code = err instanceof WebAPIPlatformError ? err.data.error : describe(err);
+      checks.push(fail(`Socket Mode: the app-level token was refused (${code})`, 'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN'));
+    }
+  } else if (config.slack.signingSecret) {
+    checks.push(pass('HTTP mode: SLACK_SIGNING_SECRET is set (Slack requests are verified)'));
+  } else {
+    checks.push(fail('HTTP mode without SLACK_SIGNING_SECRET', 'copy the Signing Secret from your app\'s Basic Information page into SLACK_SIGNING_SECRET'));
+  }
+  return checks;
+}
+
+async function checkDify(config: Config): Promise<Check[]> {
+  const dify = createDifyClient(config.dify.apps, { ...config.dify.timeouts, connectMs: Math.min(config.dify.timeouts.connectMs, 10_000) });
+  try {
+    return await Promise.all(
+      Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check> => {
+        try {
+          const [info, params] = await Promise.all([dify.info(name), dify.parameters(name)]);
+          if (!MODES[app.type]!.includes(info.mode ?? '')) {
+            const actual = Object.entries(MODES).find(([, modes]) => modes.includes(info.mode ?? ''))?.[0];
+            return fail(
+              `Dify app "${name}" is a ${info.mode ?? 'unknown'} app in Dify, configured as ${app.type}`,
+              actual ? `set "type": "${actual}" for "${name}" in BRIDGE_CONFIG` : `use an app of type ${app.type}, or change "type" for "${name}"`,
+            );
+          }
+          return pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
+        } catch (err) {
+          if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
+            return fail(`Dify rejected the API key of app "${name}"`, `copy the key from the app's "API Access" page in Dify into ${name === 'default' ? 'DIFY_API_KEY' : 'its apiKey in BRIDGE_CONFIG'}`);
+          }
+          if (err instanceof DifyError && (err.kind === 'network' || err.kind === 'timeout')) {
+            return fail(`Dify is not reachable for app "${name}" at ${app.apiUrl} (${err.message})`, 'check DIFY_API_URL (or the app\'s apiUrl) and that the bridge can reach it');
+          }
+          return fail(`Dify app "${name}": ${describe(err)}`, `check the app at ${app.apiUrl}`);
+        }
+      }),
+    );
+  } finally {
+    await dify.close();
+  }
+}
+
+function inputNames(form: unknown): string {
+  if (!Array.isArray(form) || form.length === 0) return 'none';
+  const names = form.flatMap((entry) => {
+    const control = entry && typeof entry === 'object' ? Object.values(entry as Record<string, unknown>)[0] : undefined;
+    if (!control || typeof control !== 'object') return [];
+    const c = control as { variable?: unknown; required?: unknown };
+    return typeof c.variable === 'string' ? [`${c.variable}${c.required ? '*' : ''}`] : [];
+  });
+  return names.length ? names.join(', ') : 'none';
+}
+
+/** Dify's ping, sent the way Dify sends it, to the bridge's own extension route on a throwaway port. */
+async function checkExtension(config: Config): Promise<Check> {
+  const silent = pino({ level: 'silent' });
+  const noDirectory = {
+    user: async () => undefined,
+    channel: async () => undefined,
+    threadMessages: async () => [],
+    fetchFile: async () => {
+      throw new Error('not available in the doctor');
+    },
+  };
+  const route = extensionRoute({
+    path: config.extension.path,
+    apiKey: config.extension.apiKey!,
+    moderator: new Moderator(config.moderation),
+    context: new SlackContextProvider(new ThreadLog(), noDirectory, { threadMaxChars: config.context.threadMaxChars }),
+    logger: silent,
+  });
+  const server = createServer((req, res) => (req.url === route.path ? void route.handler(req, res) : res.writeHead(404).end()));
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}${route.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.extension.apiKey}` },
+      body: JSON.stringify({ point: 'ping' }),
+    });
+    const body = await res.text();
+    if (res.status === 200 && body === '{"result":"pong"}') return pass(`Extension route ${config.extension.path}: answers Dify's ping with pong`);
+    return fail(`Extension route ${config.extension.path}: ping answered ${res.status} ${body.slice(0, 80)}`, 'report this as a bug');
+  } catch (err) {
+    return fail(`Extension route: ${describe(err)}`, 'report this as a bug');
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function checkStore(config: Config): Promise<Check> {
+  const where = config.store.url.replace(/\/\/[^@/]*@/, '//***@');
+  try {
+    const store = await openStore(config.store.url);
+    try {
+      const key = `doctor:${randomUUID()}`;
+      await store.raiseFlag(key, 10_000);
+      if (!(await store.takeFlag(key))) return fail(`Store ${where}: a value written could not be read back`, 'check the store (disk full? a Redis replica in read-only mode?)');
+      return pass(`Store ${where}: opens, writes and reads`);
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    return fail(`Store ${where}: ${describe(err)}`, config.store.url.startsWith('redis') ? 'check that Redis is running and STORE_URL is right' : 'check that STORE_URL points to a writable place');
+  }
+}
+
+function checkManifest(config: Config, manifestText: string | undefined): Check[] {
+  if (manifestText === undefined) return [fail('manifest.json not found', 'run the doctor from the bridge\'s directory (where manifest.json is)')];
+  let manifest: Record<string, any>;
+  try {
+    manifest = JSON.parse(manifestText) as Record<string, any>;
+  } catch {
+    return [fail('manifest.json is not valid JSON', 'restore it from the repository')];
+  }
+  const checks: Check[] = [];
+  const expected = withSlashCommands(manifest, { apps: config.dify.apps } as Parameters<typeof withSlashCommands>[1]);
+  const commands = (m: Record<string, any>) => JSON.stringify(m['features']?.['slash_commands'] ?? []);
+  const names = (m: Record<string, any>) => ((m['features']?.['slash_commands'] ?? []) as Array<{ command: string }>).map((c) => c.command).join(', ');
+  if (commands(expected) === commands(manifest)) checks.push(pass(`manifest.json: slash commands ${names(manifest)} match the configuration`));
+  else checks.push(fail(`manifest.json has ${names(manifest) || 'no commands'}, the configuration needs ${names(expected)}`, 'run npm run manifest, then update the app from manifest.json'));
+  const asked: string[] = manifest['oauth_config']?.['scopes']?.['bot'] ?? [];
+  const unasked = SCOPE_NEEDS.filter((n) => n.needed(config) && !asked.includes(n.scope)).map((n) => n.scope);
+  if (unasked.length) checks.push(fail(`manifest.json does not ask for ${unasked.join(', ')}`, 'restore manifest.json\'s oauth_config.scopes.bot from the repository'));
+  return checks;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The Web API client's own logging stays out of the report. */
+function quietLogger() {
+  const noop = () => undefined;
+  return { debug: noop, info: noop, warn: noop, error: noop, setLevel: noop, getLevel: () => 'error' as never, setName: noop };
+}

@@ -1,0 +1,28 @@
+import type { Config } from '../config/types.js';
+
+/** A bot scope, and what stops working without it. */
+export interface ScopeNeed {
+  scope: string;
+  feature: string;
+  /** Whether this configuration uses the feature. */
+  needed(config: Config): boolean;
+}
+
+const chatOn = (c: Config) => c.chat.default !== undefined || Object.keys(c.chat.channels).length > 0;
+
+/** Every bot scope the bridge uses (manifest.json asks for all of them). */
+export const SCOPE_NEEDS: readonly ScopeNeed[] = [
+  { scope: 'chat:write', feature: 'posting and editing answers', needed: () => true },
+  { scope: 'commands', feature: 'the /dify slash command', needed: () => true },
+  { scope: 'app_mentions:read', feature: 'answering @mentions', needed: chatOn },
+  { scope: 'channels:history', feature: 'follow-ups in threads of public channels', needed: chatOn },
+  { scope: 'groups:history', feature: 'follow-ups in threads of private channels', needed: chatOn },
+  { scope: 'im:history', feature: 'direct messages with the bot', needed: chatOn },
+  { scope: 'mpim:history', feature: 'group direct messages', needed: chatOn },
+  { scope: 'files:read', feature: 'files attached to messages and forms', needed: () => true },
+  { scope: 'files:write', feature: 'files Dify produces, uploaded into threads', needed: () => true },
+  { scope: 'users:read', feature: 'people\'s names in thread transcripts and slack_user', needed: () => true },
+  { scope: 'channels:read', feature: 'slack_channel for public channels', needed: () => true },
+  { scope: 'groups:read', feature: 'slack_channel for private channels', needed: () => true },
+  { scope: 'assistant:write', feature: 'native streaming, status lines and suggested prompts', needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native' },
+];

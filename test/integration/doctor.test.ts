@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDify } from '../support/fake-dify.js';
+import { FakeSlack } from '../support/fake-slack.js';
+
+const doctor = fileURLToPath(new URL('../../src/tools/doctor.ts', import.meta.url));
+const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const manifest = fileURLToPath(new URL('../../manifest.json', import.meta.url));
+const SIGNING = 'doctor-signing-secret-42';
+const EXTENSION_KEY = 'doctor-extension-key-42';
+let slack: FakeSlack;
+let dify: FakeDify;
+let cwd: string;
+
+beforeAll(async () => {
+  slack = await new FakeSlack().start();
+  dify = await new FakeDify().start();
+  dify.apps.set('app-workflow-key-000001', { mode: 'workflow', name: 'Summarize', form: [{ 'text-input': { label: 'Text', variable: 'text', required: true } }] });
+  cwd = mkdtempSync(join(tmpdir(), 'doctor-'));
+  // The repository's manifest, with the commands of a configuration that has only /dify.
+  const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
+  writeFileSync(join(cwd, 'manifest.json'), JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} } as never), null, 2));
+});
+afterAll(async () => {
+  await slack.close();
+  await dify.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+function run(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const baseEnv = () => ({
+  SLACK_BOT_TOKEN: slack.token,
+  SLACK_SIGNING_SECRET: SIGNING,
+  SLACK_API_URL: slack.url,
+  DIFY_API_URL: dify.url,
+  DIFY_API_KEY: dify.apiKey,
+  STORE_URL: `sqlite:${join(cwd, 'bridge.db')}`,
+  EXTENSION_API_KEY: EXTENSION_KEY,
+});
+const secrets = () => [slack.token, SIGNING, dify.apiKey, EXTENSION_KEY, 'app-workflow-key-000001', 'app-unknown-key-0000001', slack.appToken];
+const noSecret = (out: string) => {
+  for (const s of secrets()) expect(out).not.toContain(s);
+};
+
+describe('npm run doctor', () => {
+  it('passes every check against working services, and starts nothing', async () => {
+    const { code, out } = await run(doctor, baseEnv());
+    expect(out).toContain('✓ Slack token: bot user bridge in workspace Fake (T1)');
+    expect(out).toMatch(/✓ Slack scopes: all \d+ the enabled features need are granted/);
+    expect(out).toContain('✓ HTTP mode: SLACK_SIGNING_SECRET is set');
+    expect(out).toContain('✓ Dify app "default" (chat): "Echo chat", mode chat, inputs: none');
+    expect(out).toContain('✓ Extension route /api/dify/receive: answers Dify\'s ping with pong');
+    expect(out).toMatch(/✓ Store sqlite:\/.*bridge\.db: opens, writes and reads/);
+    expect(out).toContain('✓ manifest.json: slash commands /dify match the configuration');
+    expect(out).toContain('All checks passed.');
+    expect(out).not.toContain('✗');
+    expect(code).toBe(0);
+    noSecret(out);
+  });
+
+  it('npm start -- --doctor runs the same checks instead of the bridge', async () => {
+    const { code, out } = await run(main, { ...baseEnv(), PORT: '0' }, ['--doctor']);
+    expect(out).toContain('All checks passed.');
+    expect(out).not.toContain('Dify bridge running');
+    expect(code).toBe(0);
+  });
+
+  it('says what is wrong with the Dify apps, the store and the manifest, with a fix for each, and exits 1', async () => {
+    const config = {
+      apps: {
+        helpdesk: { type: 'workflow', apiKey: dify.apiKey },
+        summarize: { type: 'workflow', apiKey: 'app-workflow-key-000001', command: '/summarize' },
+        ghost: { type: 'chat', apiKey: 'app-unknown-key-0000001' },
+      },
+      chat: { default: 'ghost' },
+    };
+    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify(config));
+    const { DIFY_API_KEY: _unused, ...env } = baseEnv();
+    const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json'), STORE_URL: `sqlite:${join(cwd, 'manifest.json', 'bridge.db')}` });
+    expect(out).toContain('✗ Dify app "helpdesk" is a chat app in Dify, configured as workflow');
+    expect(out).toContain('fix: set "type": "chat" for "helpdesk" in BRIDGE_CONFIG');
+    expect(out).toContain('✓ Dify app "summarize" (workflow): "Summarize", mode workflow, inputs: text*');
+    expect(out).toContain('✗ Dify rejected the API key of app "ghost"');
+    expect(out).toContain(`✗ Store sqlite:${join(cwd, 'manifest.json', 'bridge.db')}`);
+    expect(out).toContain('✗ manifest.json has /dify, the configuration needs /dify, /summarize');
+    expect(out).toContain('fix: run npm run manifest');
+    expect(out).toContain('4 checks failed.');
+    expect(code).toBe(1);
+    noSecret(out);
+  });
+
+  it('reports a rejected Slack token, and Dify out of reach', async () => {
+    const { code, out } = await run(doctor, { ...baseEnv(), SLACK_BOT_TOKEN: 'xoxb-wrong-token-123', DIFY_API_URL: 'http://127.0.0.1:9/v1' });
+    expect(out).toContain('✗ Slack rejected SLACK_BOT_TOKEN (invalid_auth)');
+    expect(out).toContain('fix: copy the Bot User OAuth Token');
+    expect(out).toContain('✗ Dify is not reachable for app "default" at http://127.0.0.1:9/v1');
+    expect(out).not.toContain('xoxb-wrong-token-123');
+    expect(code).toBe(1);
+  });
+
+  it('names the feature a missing scope breaks', async () => {
+    const granted = slack.grantedScopes;
+    slack.grantedScopes = granted.filter((s) => s !== 'files:write' && s !== 'users:read');
+    try {
+      const { code, out } = await run(doctor, baseEnv());
+      expect(out).toContain('✗ Slack scope files:write missing: files Dify produces, uploaded into threads will not work');
+      expect(out).toContain('✗ Slack scope users:read missing');
+      expect(out).toContain('then reinstall the app');
+      expect(code).toBe(1);
+    } finally {
+      slack.grantedScopes = granted;
+    }
+  });
+
+  it('checks the app-level token in Socket Mode', async () => {
+    const { code, out } = await run(doctor, { ...baseEnv(), SLACK_APP_TOKEN: 'xapp-1-A1-wrong-token' });
+    expect(out).toContain('✗ Socket Mode: the app-level token was refused (invalid_auth)');
+    expect(out).not.toContain('xapp-1-A1-wrong-token');
+    expect(code).toBe(1);
+    slack.socketUrl = 'ws://127.0.0.1:9/socket';
+    const ok = await run(doctor, { ...baseEnv(), SLACK_APP_TOKEN: slack.appToken });
+    expect(ok.out).toContain('✓ Socket Mode: the app-level token opens a connection');
+    expect(ok.code).toBe(0);
+    noSecret(ok.out);
+  });
+
+  it('lists configuration problems one per line without checking further', async () => {
+    const { code, out } = await run(doctor, { SLACK_BOT_TOKEN: 'nope' });
+    expect(out).toMatch(/✗ .*SLACK_BOT_TOKEN/);
+    expect(out).toMatch(/configuration problem/);
+    expect(out).not.toMatch(/^\s+at /m);
+    expect(code).toBe(1);
+  });
+});
