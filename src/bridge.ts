@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.js';
 import { AppCatalog } from './core/app-catalog.js';
@@ -35,6 +34,10 @@ import { ThreadLog } from './core/thread-log.js';
 import { extensionRoute } from './extension/extension-route.js';
 import { Moderator } from './extension/moderation.js';
 import { SlackWebDirectory } from './slack/slack-directory.js';
+import { InstallationVault } from './slack/oauth/installation-vault.js';
+import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/workspaces.js';
+import { registerUninstall } from './slack/events/app-uninstalled.js';
+import { SCOPE_NEEDS } from './ops/scope-needs.js';
 import { VERSION } from './version.js';
 
 export interface RunningBridge {
@@ -59,12 +62,17 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const store = metrics.timedStore(await openStore(config.store.url));
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   const threadLog = new ThreadLog();
-  /** Filled in from auth.test at start. */
+  /** One workspace: filled in from auth.test at start. */
   const identity = { botUserId: '' };
-  // The directory needs the app's Web API client, which exists once the app does; it is
-  // first used after start.
-  let client: App['client'] | undefined;
-  const directory = new SlackWebDirectory(() => client!, logger, { token: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
+  const slackFetch = metrics.slackFetch();
+  // Multi-workspace mode: installations (tokens) sealed in the store.
+  const vault = config.slack.oauth ? new InstallationVault(store, config.slack.oauth.encryptionKey, logger.child({ component: 'oauth' })) : undefined;
+  // The workspaces' Web API clients exist once the app does; the directory first uses them after start.
+  let workspaces: Workspaces | undefined;
+  const directory = new SlackWebDirectory((teamId) => workspaces!.client(teamId), logger, {
+    tokenFor: (teamId) => workspaces!.botToken(teamId),
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+  });
   // Bolt takes its custom routes when the app is built.
   const health = new HealthCheck({
     version: VERSION,
@@ -79,13 +87,18 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
         path: config.extension.path,
         apiKey: config.extension.apiKey,
         moderator: new Moderator(config.moderation),
-        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars, botUserId: () => identity.botUserId }),
+        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars, botUserId: (teamId) => workspaces?.botUserId(teamId) ?? '' }),
         logger: logger.child({ component: 'extension' }),
       }),
     );
   }
-  const app = createSlackApp(config, logger, routes, metrics.slackFetch());
-  client = app.client;
+  const app = createSlackApp(config, logger, routes, { slackFetch, ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.map((n) => n.scope) } : {}) });
+  const installed = vault
+    ? new InstalledWorkspaces(vault, { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, fetch: slackFetch, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}) })
+    : undefined;
+  workspaces = installed ?? new SingleWorkspace(app.client, config.slack.botToken!, identity);
+  const inWorkspace = workspaces;
+  if (vault && installed) registerUninstall(app, vault, installed, logger);
   observeRequests(app, logger.child({ component: 'slack' }), (type) => metrics.eventsReceived.inc({ type }));
 
   const nativeLatch = new NativeLatch();
@@ -102,9 +115,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     catalog,
     directory,
     threadLog,
-    get botUserId() {
-      return identity.botUserId;
-    },
+    botUserIdFor: (teamId) => inWorkspace.botUserId(teamId),
     streamMode: config.stream.mode,
     timing,
     busyRetryMs: config.difyBusyRetryMs,
@@ -113,12 +124,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     observer: metrics,
     createSink: (target, reply, asker) => {
       const log = logger.child({ channel: target.channelId });
-      const edit = new SlackAnswerWriter(app.client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply, feedbackStyle });
+      const client = inWorkspace.client(asker.teamId);
+      const edit = new SlackAnswerWriter(client, target, log, { ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), reply, feedbackStyle });
       // Native streaming needs a thread. `auto` uses it in DMs only: in a channel Slack shows the
       // live text to the recipient alone, so everyone else would see the answer only at the end.
       const wanted = config.stream.mode === 'native' || (config.stream.mode === 'auto' && asker.channelType === 'im');
       const native = wanted && target.threadTs && reply.existing.length === 0;
-      return native ? new NativeStreamWriter(app.client, { channelId: target.channelId, threadTs: target.threadTs! }, asker, edit, nativeLatch, log, runs) : edit;
+      return native ? new NativeStreamWriter(client, { channelId: target.channelId, threadTs: target.threadTs! }, asker, edit, nativeLatch, log, runs) : edit;
     },
   });
   registerAppMention(app, chat);
@@ -134,7 +146,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   };
   const commandNames = ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))];
   registerCommands(app, commands, commandNames, surfaceOptions);
-  registerInputsSubmitted(app, commands, catalog, { ...surfaceOptions, botToken: config.slack.botToken });
+  registerInputsSubmitted(app, commands, catalog, surfaceOptions);
   registerStopAnswer(app, runs, logger);
   registerAgentSessionStopped(app, runs, logger);
   registerFeedback(app, (ref, rating, content) => sendFeedback(dify, ref, rating, content), logger);
@@ -145,7 +157,9 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   let port = config.server.port;
   try {
     await app.init();
-    identity.botUserId = String((await app.client.auth.test()).user_id ?? '');
+    // One workspace: the token is checked now (a bad one is a start-up error). Many: each
+    // installation was checked when it was made.
+    if (!vault) identity.botUserId = String((await app.client.auth.test()).user_id ?? '');
     if (config.slack.appToken) {
       await app.start();
     } else {

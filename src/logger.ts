@@ -9,6 +9,8 @@ const REDACT = [
   'appToken',
   'signingSecret',
   'clientSecret',
+  'stateSecret',
+  'encryptionKey',
   'authorization',
   'headers.authorization',
   '*.token',
@@ -17,6 +19,8 @@ const REDACT = [
   '*.appToken',
   '*.signingSecret',
   '*.clientSecret',
+  '*.stateSecret',
+  '*.encryptionKey',
   '*.authorization',
   'config.headers.Authorization',
 ];

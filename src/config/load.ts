@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Env } from './env.js';
 import { compilePattern, DEFAULT_MODERATION, type ModerationConfig } from '../extension/moderation.js';
 import { PRESET_NAMES, type RedactionPreset } from '../extension/redaction-presets.js';
-import type { Config, DifyAppConfig } from './types.js';
+import type { ChatRouting, Config, DifyAppConfig } from './types.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -28,9 +28,19 @@ const intIn = (min: number, max: number, what: string) =>
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
-    .string({ message: 'is not set (expected the bot token from OAuth & Permissions, starting with xoxb-)' })
+    .string()
     .trim()
-    .regex(/^xoxb-\S+$/, { message: 'does not look like a bot token (expected a value starting with xoxb-)' }),
+    .regex(/^xoxb-\S+$/, { message: 'does not look like a bot token (expected a value starting with xoxb-)' })
+    .optional(),
+  SLACK_CLIENT_ID: z.string().trim().regex(/^\d+\.\d+$/, { message: 'does not look like a client id (expected digits.digits from Basic Information)' }).optional(),
+  SLACK_CLIENT_SECRET: z.string().trim().min(8, { message: 'is too short (expected the client secret from Basic Information)' }).optional(),
+  SLACK_STATE_SECRET: z.string().trim().min(16, { message: 'is too short (expected 16 or more random characters)' }).optional(),
+  SLACK_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine((v) => encryptionKey(v) !== undefined, { message: 'is not a 32-byte key (expected 64 hex characters or base64, e.g. from: openssl rand -base64 32)' })
+    .optional(),
+  SLACK_REDIRECT_URI: httpUrl('the OAuth redirect URL, e.g. https://bridge.example.com/slack/oauth_redirect').optional(),
   SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
   SLACK_APP_TOKEN: z
     .string()
@@ -63,6 +73,14 @@ const envSchema = z.object({
   EXTENSION_PATH: z.string().trim().regex(/^\/\S*$/, { message: 'must be a path starting with /' }).optional(),
 });
 
+/** SLACK_ENCRYPTION_KEY as 32 bytes (hex or base64), or undefined. */
+function encryptionKey(value: string): Buffer | undefined {
+  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : /^[A-Za-z0-9+/]{43}=?$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  return bytes?.length === 32 ? bytes : undefined;
+}
+
+const OAUTH_VARIABLES = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'SLACK_ENCRYPTION_KEY'] as const;
+
 const appSchema = z.strictObject({
   type: z.enum(['chat', 'workflow', 'completion'], { message: 'is not an app type (expected chat, workflow or completion)' }),
   apiKey: z.string({ message: 'is missing (expected the app API key, or "${ENV_VAR}")' }).min(1, {
@@ -77,14 +95,23 @@ const appSchema = z.strictObject({
     .optional(),
 });
 
+const chatSchema = z.strictObject({
+  default: z.string().optional(),
+  channels: z.record(z.string(), z.string()).optional(),
+});
+
 export const bridgeFileSchema = z.strictObject({
   apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'app names use letters, digits, - and _' }), appSchema, {
     message: 'is missing (expected an object of apps: {"name": {"type": "chat", "apiKey": "..."}})',
   }),
-  chat: z
-    .strictObject({
-      default: z.string().optional(),
-      channels: z.record(z.string(), z.string()).optional(),
+  chat: chatSchema.optional(),
+  /** Multi-workspace mode: a workspace's own chat routing, by team id. */
+  workspaces: z
+    .record(z.string(), z.strictObject({ chat: chatSchema }))
+    .superRefine((workspaces, ctx) => {
+      for (const team of Object.keys(workspaces)) {
+        if (!/^[TE][A-Z0-9]+$/.test(team)) ctx.addIssue({ code: 'custom', path: [team], message: 'workspace keys are Slack team ids (T…)' });
+      }
     })
     .optional(),
   moderation: z
@@ -169,6 +196,15 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   if (!parsedEnv.success) problems.push(...describeIssues('', parsedEnv.error, (p) => p.map(String).join('.')));
   const e = parsedEnv.success ? parsedEnv.data : undefined;
 
+  // One workspace (a bot token) or many (Slack's OAuth install flow), never both.
+  const oauthSet = OAUTH_VARIABLES.filter((v) => cleaned[v]);
+  if (oauthSet.length > 0) {
+    for (const v of OAUTH_VARIABLES) if (!cleaned[v]) problems.push(`${v}: is not set (multi-workspace mode needs ${OAUTH_VARIABLES.join(', ')})`);
+    if (cleaned['SLACK_BOT_TOKEN']) problems.push('SLACK_BOT_TOKEN: is set together with SLACK_CLIENT_ID (expected one: a bot token for one workspace, or the OAuth variables for many)');
+  } else if (!cleaned['SLACK_BOT_TOKEN']) {
+    problems.push('SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-; or SLACK_CLIENT_ID and friends for several workspaces)');
+  }
+
   if (!cleaned['SLACK_APP_TOKEN'] && !cleaned['SLACK_SIGNING_SECRET']) {
     problems.push(
       'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
@@ -179,6 +215,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const apps: Record<string, DifyAppConfig> = {};
   let chatDefault: string | undefined;
   let channels: Record<string, string> = {};
+  let workspaces: Record<string, { chat: ChatRouting }> = {};
   let moderation: ModerationConfig = DEFAULT_MODERATION;
   let threadMaxChars = 4000;
 
@@ -208,6 +245,9 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         }
         chatDefault = parsed.data.chat?.default;
         channels = parsed.data.chat?.channels ?? {};
+        workspaces = Object.fromEntries(
+          Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [team, { chat: { ...(w.chat.default ? { default: w.chat.default } : {}), channels: w.chat.channels ?? {} } }]),
+        );
         if (parsed.data.moderation) {
           moderation = parsed.data.moderation;
           checkPatterns(moderation, problems);
@@ -237,6 +277,10 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     if (chatDefault) requireChatApp('chat.default', chatDefault);
     else chatDefault = apps['default']?.type === 'chat' ? 'default' : chatApps.length === 1 ? chatApps[0] : undefined;
     for (const [channel, name] of Object.entries(channels)) requireChatApp(`chat.channels.${channel}`, name);
+    for (const [team, w] of Object.entries(workspaces)) {
+      if (w.chat.default) requireChatApp(`workspaces.${team}.chat.default`, w.chat.default);
+      for (const [channel, name] of Object.entries(w.chat.channels)) requireChatApp(`workspaces.${team}.chat.channels.${channel}`, name);
+    }
     const commands = new Map<string, string>();
     for (const [name, app] of Object.entries(apps)) {
       if (!app.command) continue;
@@ -252,13 +296,25 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     ok: true,
     config: {
       slack: {
-        botToken: e.SLACK_BOT_TOKEN,
+        ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
+        ...(e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET && e.SLACK_ENCRYPTION_KEY
+          ? {
+              oauth: {
+                clientId: e.SLACK_CLIENT_ID,
+                clientSecret: e.SLACK_CLIENT_SECRET,
+                stateSecret: e.SLACK_STATE_SECRET,
+                encryptionKey: encryptionKey(e.SLACK_ENCRYPTION_KEY)!,
+                ...(e.SLACK_REDIRECT_URI ? { redirectUri: e.SLACK_REDIRECT_URI } : {}),
+              },
+            }
+          : {}),
         ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
       dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
       chat: { ...(chatDefault ? { default: chatDefault } : {}), channels },
+      workspaces,
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },
       stream: { mode: e.STREAM_MODE ?? 'auto', intervalMs: e.STREAM_INTERVAL_MS ?? 1000, placeholderDelayMs: 1000 },

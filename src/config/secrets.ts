@@ -7,7 +7,11 @@ export function secretsOf(config: Config): string[] {
     config.slack.signingSecret,
     config.slack.appToken,
     config.extension.apiKey,
+    config.slack.oauth?.clientSecret,
+    config.slack.oauth?.stateSecret,
     ...Object.values(config.dify.apps).map((a) => a.apiKey),
   ];
+  const key = config.slack.oauth?.encryptionKey;
+  if (key) values.push(key.toString('hex'), key.toString('base64'));
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
 }

@@ -22,21 +22,40 @@ export interface DifyTimeouts {
   blockingMs: number;
 }
 
+/** Multi-workspace mode: Slack's OAuth install flow, tokens kept (sealed) in the store. */
+export interface OAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Signs the install flow's state parameter. */
+  stateSecret: string;
+  /** 32 bytes: AES-256-GCM key for installations at rest. */
+  encryptionKey: Buffer;
+  /** Where Slack sends people back after installing (needed when the app lists several). */
+  redirectUri?: string;
+}
+
+/** Which chat apps answer where (globally, or for one workspace). */
+export interface ChatRouting {
+  default?: string;
+  channels: Record<string, string>;
+}
+
 export interface Config {
   slack: {
-    botToken: string;
+    /** One workspace: its bot token. Absent in multi-workspace mode (`oauth`). */
+    botToken?: string;
     signingSecret?: string;
     appToken?: string;
     apiUrl?: string;
+    oauth?: OAuthConfig;
   };
   dify: {
     apps: Record<string, DifyAppConfig>;
     timeouts: DifyTimeouts;
   };
-  chat: {
-    default?: string;
-    channels: Record<string, string>;
-  };
+  chat: ChatRouting;
+  /** Per-workspace chat routing (team id → routing), over `chat`. */
+  workspaces: Record<string, { chat: ChatRouting }>;
   server: { port: number; host: string };
   store: { url: string };
   stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };

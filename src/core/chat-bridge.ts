@@ -47,13 +47,13 @@ export interface ReplyTarget {
 }
 
 export interface ChatBridgeDeps extends ChatTurnDeps {
-  config: Pick<Config, 'chat' | 'dify'>;
+  config: Pick<Config, 'chat' | 'dify' | 'workspaces'>;
   store: Store;
   catalog: AppCatalog;
   directory: SlackDirectory;
   threadLog: ThreadLog;
-  /** The bot's own user id, for its answers in thread transcripts. */
-  botUserId: string;
+  /** The bot's own user id in a workspace, for its answers in thread transcripts. */
+  botUserIdFor(teamId: string): string;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
@@ -132,7 +132,7 @@ export class ChatBridge {
       const thread = await store.getThread(threadKey);
       // A thread stays with the app it started with, while that app is still configured.
       const keep = thread && this.isChatApp(thread.appId);
-      const appId = keep ? thread.appId : this.appFor(msg.channelId);
+      const appId = keep ? thread.appId : this.appFor(msg.teamId, msg.channelId);
       if (!appId) {
         await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
         return;
@@ -145,7 +145,7 @@ export class ChatBridge {
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory) : {};
-      const files = shared.length ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, difyUserForThread(placement.ref), log) : { files: [], refused: [] };
+      const files = shared.length ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log) : { files: [], refused: [] };
       const turn = {
         ref: placement.ref,
         appId,
@@ -163,7 +163,7 @@ export class ChatBridge {
         await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
       }
       // Filed right after the question it answers (Slack ts strings sort in time order).
-      if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserId, text });
+      if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserIdFor(msg.teamId), text });
       const ms = Date.now() - started;
       log.info(
         { thread: placement.ref.threadTs || 'dm', app: appId, kind: 'chat', outcome: result.outcome, task_id: result.taskId, conversation_id: result.conversationId, message_id: result.messageId, ms },
@@ -199,8 +199,9 @@ export class ChatBridge {
     return { ref, target: { channelId: msg.channelId, threadTs } };
   }
 
-  private appFor(channelId: string): string | undefined {
-    const { chat } = this.deps.config;
+  /** The chat app for a channel: the workspace's own routing (multi-workspace mode), else the global one. */
+  private appFor(teamId: string, channelId: string): string | undefined {
+    const chat = this.deps.config.workspaces[teamId]?.chat ?? this.deps.config.chat;
     const name = Object.hasOwn(chat.channels, channelId) ? chat.channels[channelId] : chat.default;
     return name && this.isChatApp(name) ? name : undefined;
   }

@@ -14,7 +14,7 @@ export async function sendFiles(
   appId: string,
   policy: FilePolicy,
   shared: SharedFile[],
-  user: string,
+  who: { teamId: string; difyUser: string },
   logger: Logger,
 ): Promise<{ files: DifyFile[]; refused: string[] }> {
   const files: DifyFile[] = [];
@@ -27,8 +27,8 @@ export async function sendFiles(
     }
     try {
       const type = difyFileType(file.mimeType);
-      const { data } = await deps.directory.fetchFile(file.url!, policy.maxBytes[type]);
-      const { id } = await deps.dify.uploadFile(appId, { data, filename: file.name, mimeType: file.mimeType, user });
+      const { data } = await deps.directory.fetchFile(who.teamId, file.url!, policy.maxBytes[type]);
+      const { id } = await deps.dify.uploadFile(appId, { data, filename: file.name, mimeType: file.mimeType, user: who.difyUser });
       files.push({ type, transfer_method: 'local_file', upload_file_id: id });
     } catch (err) {
       logger.warn({ err: describeError(err), file: file.name }, 'could not pass a file to Dify');

@@ -51,7 +51,7 @@ export class SlackContextProvider {
   constructor(
     private readonly log: ThreadLog,
     private readonly directory: SlackDirectory,
-    private readonly options: { threadMaxChars: number; now?: () => Date; botUserId?: () => string },
+    private readonly options: { threadMaxChars: number; now?: () => Date; botUserId?: (teamId: string) => string },
   ) {}
 
   async query(variable: ToolVariable, inputs: Record<string, unknown>): Promise<string> {
@@ -81,7 +81,7 @@ export class SlackContextProvider {
     const lines: string[] = [];
     let size = 0;
     for (let i = messages.length - 1; i >= 0; i--) {
-      const line = await this.line(messages[i]!, nameOf);
+      const line = await this.line(messages[i]!, nameOf, this.options.botUserId?.(teamId));
       if (size + line.length + 1 > this.options.threadMaxChars) {
         if (lines.length === 0) lines.push(`…${line.slice(line.length - this.options.threadMaxChars + 1)}`);
         break;
@@ -92,10 +92,9 @@ export class SlackContextProvider {
     return lines.reverse().join('\n');
   }
 
-  private async line(m: LoggedMessage, nameOf: (id: string) => Promise<string>): Promise<string> {
+  private async line(m: LoggedMessage, nameOf: (id: string) => Promise<string>, bot: string | undefined): Promise<string> {
     let text = m.text.replace(/\s*\n\s*/g, ' ').trim();
     // Addressing the bot says nothing about the thread (and live messages arrive without it).
-    const bot = this.options.botUserId?.();
     if (bot) text = text.replace(new RegExp(`<@${bot}(\\|[^>]*)?>\\s*`, 'g'), '').trim();
     // <@U123> → @Name (a few lookups at most; the names are cached).
     for (const id of new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((x) => x[1]!).slice(0, 5))) {

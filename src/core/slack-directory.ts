@@ -23,5 +23,5 @@ export interface SlackDirectory {
   /** A thread's messages (or a DM's recent ones when threadTs is ''), oldest first. */
   threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]>;
   /** A file a user shared (url_private_download), at most `maxBytes`. */
-  fetchFile(url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
+  fetchFile(teamId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
 }

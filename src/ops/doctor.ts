@@ -55,6 +55,27 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
 async function checkSlack(config: Config): Promise<Check[]> {
   const checks: Check[] = [];
   const api = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  if (config.slack.oauth) checks.push(await checkOAuth(config.slack.oauth, api));
+  else checks.push(...(await checkBotToken(config, api)));
+  if (config.slack.appToken) {
+    const app = new WebClient(config.slack.appToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+    try {
+      await app.apps.connections.open();
+      checks.push(pass('Socket Mode: the app-level token opens a connection'));
+    } catch (err) {
+      const code = err instanceof WebAPIPlatformError ? err.data.error : describe(err);
+      checks.push(fail(`Socket Mode: the app-level token was refused (${code})`, 'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN'));
+    }
+  } else if (config.slack.signingSecret) {
+    checks.push(pass('HTTP mode: SLACK_SIGNING_SECRET is set (Slack requests are verified)'));
+  } else {
+    checks.push(fail('HTTP mode without SLACK_SIGNING_SECRET', 'copy the Signing Secret from your app\'s Basic Information page into SLACK_SIGNING_SECRET'));
+  }
+  return checks;
+}
+
+async function checkBotToken(config: Config, api: { slackApiUrl?: string }): Promise<Check[]> {
+  const checks: Check[] = [];
   const client = new WebClient(config.slack.botToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
   try {
     const auth = await client.auth.test();
@@ -77,21 +98,26 @@ async function checkSlack(config: Config): Promise<Check[]> {
       checks.push(fail(`Slack's Web API did not answer (${code ?? describe(err)})`, `check the network to ${config.slack.apiUrl ?? 'https://slack.com/api/'}${config.slack.apiUrl ? ' (SLACK_API_URL)' : ''}`));
     }
   }
-  if (config.slack.appToken) {
-    const app = new WebClient(config.slack.appToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
-    try {
-      await app.apps.connections.open();
-      checks.push(pass('Socket Mode: the app-level token opens a connection'));
-    } catch (err) {
-      const code = err instanceof WebAPIPlatformError ? err.data.error : describe(err);
-      checks.push(fail(`Socket Mode: the app-level token was refused (${code})`, 'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN'));
-    }
-  } else if (config.slack.signingSecret) {
-    checks.push(pass('HTTP mode: SLACK_SIGNING_SECRET is set (Slack requests are verified)'));
-  } else {
-    checks.push(fail('HTTP mode without SLACK_SIGNING_SECRET', 'copy the Signing Secret from your app\'s Basic Information page into SLACK_SIGNING_SECRET'));
-  }
   return checks;
+}
+
+/**
+ * Multi-workspace mode has no token to test: the client credentials are, by trading a code
+ * that cannot be valid (Slack checks the client before the code).
+ */
+async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: { slackApiUrl?: string }): Promise<Check> {
+  const client = new WebClient(undefined, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+  try {
+    await client.oauth.v2.access({ client_id: oauth.clientId, client_secret: oauth.clientSecret, code: 'bridge-doctor-check' });
+    return fail('Slack accepted a made-up OAuth code', 'report this as a bug');
+  } catch (err) {
+    const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
+    if (code === 'invalid_code') return pass(`Multi-workspace mode: Slack accepts client id ${oauth.clientId} and its secret (workspaces install at /slack/install)`);
+    if (code === 'invalid_client_id' || code === 'bad_client_secret') {
+      return fail(`Slack refused the OAuth client credentials (${code})`, 'copy Client ID and Client Secret from your app\'s Basic Information page into SLACK_CLIENT_ID and SLACK_CLIENT_SECRET');
+    }
+    return fail(`Slack's Web API did not answer (${code ?? describe(err)})`, 'check the network to Slack');
+  }
 }
 
 async function checkDify(config: Config): Promise<Check[]> {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FetchFunction } from '@slack/web-api';
 import type { RunObserver } from '../core/run-observer.js';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
@@ -53,10 +54,10 @@ export class BridgeMetrics implements RunObserver {
   }
 
   /** A fetch for Slack's Web API client that counts each call by method and status. */
-  slackFetch(inner: typeof fetch = fetch): typeof fetch {
+  slackFetch(inner: FetchFunction = (url, init) => fetch(url, init)): FetchFunction {
     return async (input, init) => {
       // Web API URLs end in the method name: …/api/chat.postMessage
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const url = typeof input === 'string' ? input : input.href;
       const method = /\/([a-zA-Z]+(?:\.[a-zA-Z]+)+)(?:\?|$)/.exec(url)?.[1] ?? 'other';
       try {
         const res = await inner(input, init);

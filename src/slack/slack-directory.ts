@@ -44,20 +44,20 @@ export class SlackWebDirectory implements SlackDirectory {
   private readonly channels = new Map<string, Cached<ChannelProfile | undefined>>();
 
   constructor(
-    private readonly clientOf: () => WebClient,
+    private readonly clientOf: (teamId: string) => WebClient,
     private readonly logger: Logger,
     /** The bot token goes to Slack's file hosts only (and SLACK_API_URL's host). */
-    private readonly files: { token: string; apiUrl?: string },
+    private readonly files: { tokenFor(teamId: string): Promise<string>; apiUrl?: string },
     private readonly ttlMs = 30 * 60_000,
   ) {}
 
-  fetchFile(url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
-    return downloadSlackFile(url, this.files.token, { maxBytes, ...(this.files.apiUrl ? { apiUrl: this.files.apiUrl } : {}) });
+  async fetchFile(teamId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
+    return downloadSlackFile(url, await this.files.tokenFor(teamId), { maxBytes, ...(this.files.apiUrl ? { apiUrl: this.files.apiUrl } : {}) });
   }
 
   user(teamId: string, userId: string): Promise<UserProfile | undefined> {
     return this.cached(this.users, `${teamId}:${userId}`, async () => {
-      const r = userSchema.parse(await this.clientOf().users.info({ user: userId }));
+      const r = userSchema.parse(await this.clientOf(teamId).users.info({ user: userId }));
       const u = r.user;
       const name = u.profile?.display_name || u.profile?.real_name || u.real_name || u.name || userId;
       return {
@@ -72,7 +72,7 @@ export class SlackWebDirectory implements SlackDirectory {
 
   channel(teamId: string, channelId: string): Promise<ChannelProfile | undefined> {
     return this.cached(this.channels, `${teamId}:${channelId}`, async () => {
-      const c = channelSchema.parse(await this.clientOf().conversations.info({ channel: channelId })).channel;
+      const c = channelSchema.parse(await this.clientOf(teamId).conversations.info({ channel: channelId })).channel;
       return {
         isDirect: c.is_im === true,
         ...(c.name ? { name: c.name } : {}),
@@ -82,10 +82,10 @@ export class SlackWebDirectory implements SlackDirectory {
     });
   }
 
-  async threadMessages(_teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]> {
+  async threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]> {
     const raw = threadTs
-      ? await this.clientOf().conversations.replies({ channel: channelId, ts: threadTs, limit: 200 })
-      : await this.clientOf().conversations.history({ channel: channelId, limit: 50 });
+      ? await this.clientOf(teamId).conversations.replies({ channel: channelId, ts: threadTs, limit: 200 })
+      : await this.clientOf(teamId).conversations.history({ channel: channelId, limit: 50 });
     const messages = messagesSchema.parse(raw).messages;
     return messages
       .filter((m) => !m.subtype || m.subtype === 'bot_message' || m.subtype === 'thread_broadcast')

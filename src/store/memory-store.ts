@@ -12,6 +12,7 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
   private readonly threads = new Map<string, ThreadRecord>();
   private readonly claims = new Map<string, Claim>();
   private readonly replies = new Map<string, { record: ReplyRecord; expiresAt: number }>();
+  private readonly records = new Map<string, string>();
   constructor(now: () => number = Date.now) {
     super(now);
   }
@@ -62,6 +63,18 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
 
 
 
+
+  async getRecord(key: string): Promise<string | undefined> {
+    return this.records.get(key);
+  }
+
+  async setRecord(key: string, value: string): Promise<void> {
+    this.records.set(key, value);
+  }
+
+  async deleteRecord(key: string): Promise<void> {
+    this.records.delete(key);
+  }
 
   async close(): Promise<void> {}
 

@@ -166,6 +166,18 @@ export class RedisStore implements Store {
     await this.redis.set(this.k('reply', key), JSON.stringify(record), 'PX', ttlMs);
   }
 
+  async getRecord(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.k('record', key))) ?? undefined;
+  }
+
+  async setRecord(key: string, value: string): Promise<void> {
+    await this.redis.set(this.k('record', key), value);
+  }
+
+  async deleteRecord(key: string): Promise<void> {
+    await this.redis.del(this.k('record', key));
+  }
+
   async takeEdit(teamId: string, perMinute: number): Promise<number> {
     return Number(await this.run('takeEdit', [this.k('edits', teamId), this.k('paused', teamId)], [perMinute]));
   }

@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS replies (
   record TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 `;
 
 /**
@@ -61,6 +66,11 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
       sweep: this.db.prepare<[number]>('DELETE FROM claims WHERE expires_at <= ?'),
       sweepReplies: this.db.prepare<[number]>('DELETE FROM replies WHERE expires_at <= ?'),
       getReply: this.db.prepare<[string, number], { record: string }>('SELECT record FROM replies WHERE key = ? AND expires_at > ?'),
+      getRecord: this.db.prepare<[string], { value: string }>('SELECT value FROM records WHERE key = ?'),
+      setRecord: this.db.prepare<[string, string, number]>(
+        'INSERT INTO records (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ),
+      deleteRecord: this.db.prepare<[string]>('DELETE FROM records WHERE key = ?'),
       setReply: this.db.prepare<[string, string, number]>(
         'INSERT INTO replies (key, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at',
       ),
@@ -111,6 +121,18 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
 
 
 
+
+  async getRecord(key: string): Promise<string | undefined> {
+    return this.stmts.getRecord.get(key)?.value;
+  }
+
+  async setRecord(key: string, value: string): Promise<void> {
+    this.stmts.setRecord.run(key, value, this.now());
+  }
+
+  async deleteRecord(key: string): Promise<void> {
+    this.stmts.deleteRecord.run(key);
+  }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -69,5 +69,13 @@ export interface Store {
   /** Whether the flag is up (and takes it down). */
   takeFlag(key: string): Promise<boolean>;
 
+  /**
+   * Durable records that are not about threads: Slack installations (multi-workspace mode),
+   * sealed by the caller (the store sees ciphertext only). No expiry.
+   */
+  getRecord(key: string): Promise<string | undefined>;
+  setRecord(key: string, value: string): Promise<void>;
+  deleteRecord(key: string): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -148,4 +148,17 @@ describe('npm run doctor', () => {
     expect(out).not.toMatch(/^\s+at /m);
     expect(code).toBe(1);
   });
+
+  it('in multi-workspace mode, checks the OAuth client credentials with Slack', async () => {
+    const { SLACK_BOT_TOKEN: _t, ...env } = baseEnv();
+    const oauth = { SLACK_CLIENT_ID: slack.clientId, SLACK_CLIENT_SECRET: slack.clientSecret, SLACK_STATE_SECRET: 'state-secret-0123456789', SLACK_ENCRYPTION_KEY: 'b'.repeat(64) };
+    const ok = await run(doctor, { ...env, ...oauth });
+    expect(ok.out).toContain(`✓ Multi-workspace mode: Slack accepts client id ${slack.clientId} and its secret`);
+    expect(ok.code).toBe(0);
+    expect(ok.out).not.toContain(slack.clientSecret);
+    expect(ok.out).not.toContain('b'.repeat(64));
+    const bad = await run(doctor, { ...env, ...oauth, SLACK_CLIENT_SECRET: 'wrong-secret-000' });
+    expect(bad.out).toContain('✗ Slack refused the OAuth client credentials (bad_client_secret)');
+    expect(bad.code).toBe(1);
+  });
 });

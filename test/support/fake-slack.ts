@@ -113,6 +113,12 @@ export class FakeSlack {
   /** Authorization headers sent to the user-file URLs, to check where the token goes. */
   readonly fileAuth: Array<string | undefined> = [];
   interceptors: Interceptor[] = [];
+  /** Other workspaces' bot tokens (multi-workspace mode), by token. */
+  readonly workspaceTokens = new Map<string, { teamId: string; teamName: string; botUserId: string }>();
+  /** OAuth codes Slack would hand out after "Allow", each for one workspace (oauth.v2.access). */
+  readonly oauthCodes = new Map<string, { teamId: string; teamName: string; token: string; botUserId: string }>();
+  readonly clientId = '1111.2222';
+  readonly clientSecret = 'fake-client-secret-0123';
   private server?: Server;
   private seq = 0;
   url = '';
@@ -181,7 +187,12 @@ export class FakeSlack {
       if (call.auth !== `Bearer ${this.appToken}`) return send(200, { ok: false, error: 'invalid_auth' });
       return send(200, this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'socket_mode_disabled' });
     }
-    if (call.auth !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' });
+    if (method === 'oauth.v2.access') return send(200, this.oauthAccess(args, req.headers.authorization));
+    const workspace = this.workspaceTokens.get(String(call.auth ?? '').replace(/^Bearer /, ''));
+    if (call.auth !== `Bearer ${this.token}` && !workspace) return send(200, { ok: false, error: 'invalid_auth' });
+    if (method === 'auth.test' && workspace) {
+      return send(200, { ok: true, url: `https://${workspace.teamName.toLowerCase()}.slack.com/`, team: workspace.teamName, user: 'bridge', team_id: workspace.teamId, user_id: workspace.botUserId, bot_id: `B${workspace.teamId}`, is_enterprise_install: false });
+    }
     if (method === 'chat.update' && this.updateLimitPerMinute !== undefined) {
       const recent = this.calls.filter((c) => c.method === 'chat.update' && c.at > call.at - 60_000 && c.accepted).length;
       if (recent >= this.updateLimitPerMinute) {
@@ -195,6 +206,31 @@ export class FakeSlack {
       if (r) return send(r.status ?? 200, r.body, r.headers);
     }
     send(200, this.apply(method, args));
+  }
+
+  /** Slack's side of the install flow: the app trades a code (and its client credentials) for a bot token. */
+  private oauthAccess(args: Record<string, unknown>, basic: string | undefined): Record<string, unknown> {
+    const fromBasic = basic?.startsWith('Basic ') ? Buffer.from(basic.slice(6), 'base64').toString().split(':') : [];
+    const id = String(args['client_id'] ?? fromBasic[0] ?? '');
+    const secret = String(args['client_secret'] ?? fromBasic[1] ?? '');
+    if (id !== this.clientId) return { ok: false, error: 'invalid_client_id' };
+    if (secret !== this.clientSecret) return { ok: false, error: 'bad_client_secret' };
+    const grant = this.oauthCodes.get(String(args['code'] ?? ''));
+    if (!grant) return { ok: false, error: 'invalid_code' };
+    this.oauthCodes.delete(String(args['code']));
+    this.workspaceTokens.set(grant.token, { teamId: grant.teamId, teamName: grant.teamName, botUserId: grant.botUserId });
+    return {
+      ok: true,
+      app_id: 'A1',
+      authed_user: { id: 'UALICE' },
+      scope: this.grantedScopes.join(','),
+      token_type: 'bot',
+      access_token: grant.token,
+      bot_user_id: grant.botUserId,
+      team: { id: grant.teamId, name: grant.teamName },
+      enterprise: null,
+      is_enterprise_install: false,
+    };
   }
 
   /** A response_url for a slash command (served here, like hooks.slack.com). */

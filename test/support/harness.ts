@@ -20,8 +20,8 @@ export interface TestBridge {
   logs: Array<Record<string, unknown>>;
   base: string;
   /** Posts a signed Events API envelope; returns the HTTP status and the time to the response. */
-  sendEvent(event: Record<string, unknown>, opts?: { eventId?: string; retryNum?: number }): Promise<{ status: number; ms: number; eventId: string }>;
-  mention(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string }): Promise<{ ts: string; eventId: string }>;
+  sendEvent(...args: Parameters<SlackUser['sendEvent']>): ReturnType<SlackUser['sendEvent']>;
+  mention(...args: Parameters<SlackUser['mention']>): ReturnType<SlackUser['mention']>;
   message(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string; channelType?: string; extra?: Record<string, unknown> }): Promise<{ ts: string; eventId: string }>;
   /** Sends a signed slash command; returns the id of its response_url at the fake. */
   command(text: string, opts?: { command?: string; channel?: string; user?: string }): Promise<{ status: number; body: string; responseId: string }>;

@@ -22,17 +22,18 @@ export class SlackUser {
     private readonly secret = SIGNING_SECRET,
   ) {}
 
-  async sendEvent(event: Record<string, unknown>, opts: { eventId?: string; retryNum?: number } = {}): Promise<{ status: number; ms: number; eventId: string }> {
+  async sendEvent(event: Record<string, unknown>, opts: { eventId?: string; retryNum?: number; teamId?: string } = {}): Promise<{ status: number; ms: number; eventId: string }> {
+    const team = opts.teamId ?? TEAM;
     const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const body = JSON.stringify({
       token: 'legacy',
-      team_id: TEAM,
+      team_id: team,
       api_app_id: 'A1',
       event,
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ team_id: TEAM, user_id: this.slack.botUserId, is_bot: true }],
+      authorizations: [{ team_id: team, user_id: this.slack.botUserId, is_bot: true }],
     });
     const headers: Record<string, string> = { 'content-type': 'application/json', ...sign(body, this.secret) };
     if (opts.retryNum) {
@@ -45,20 +46,20 @@ export class SlackUser {
     return { status: res.status, ms: Date.now() - started, eventId };
   }
 
-  async mention(text: string, o: { channel?: string; ts?: string; threadTs?: string; user?: string } = {}): Promise<{ ts: string; eventId: string }> {
+  async mention(text: string, o: { channel?: string; ts?: string; threadTs?: string; user?: string; team?: string; botUserId?: string } = {}): Promise<{ ts: string; eventId: string }> {
     const ts = o.ts ?? slackTs();
     const event = {
       type: 'app_mention',
       user: o.user ?? 'UALICE',
-      text: `<@${this.slack.botUserId}> ${text}`,
+      text: `<@${o.botUserId ?? this.slack.botUserId}> ${text}`,
       ts,
       channel: o.channel ?? 'C1',
       event_ts: ts,
-      team: TEAM,
+      team: o.team ?? TEAM,
       ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
     };
     this.slack.userMessages.push({ channel: event.channel, ts, ...(o.threadTs ? { thread_ts: o.threadTs } : {}), user: event.user, text: event.text });
-    const { eventId } = await this.sendEvent(event);
+    const { eventId } = await this.sendEvent(event, { teamId: event.team });
     return { ts, eventId };
   }
 

@@ -48,11 +48,36 @@ describe('loadConfig', () => {
 
   it('asks for a Dify app when none is configured, and for the bot token when it is missing', () => {
     expect(problems({ SLACK_SIGNING_SECRET: 's', DIFY_API_KEY: 'k' })).toEqual([
-      'SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-)',
+      'SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-; or SLACK_CLIENT_ID and friends for several workspaces)',
     ]);
     expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' })).toEqual([
       'DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)',
     ]);
+  });
+
+  it('multi-workspace mode: all four OAuth variables, a 32-byte key, no bot token, workspaces naming chat apps', () => {
+    const { SLACK_BOT_TOKEN: _t, ...noToken } = base;
+    const oauth = { SLACK_CLIENT_ID: '123.456', SLACK_CLIENT_SECRET: 'client-secret-1', SLACK_STATE_SECRET: 'state-secret-0123456789', SLACK_ENCRYPTION_KEY: 'a'.repeat(64) };
+    const ok = loadConfig({ ...noToken, ...oauth });
+    expect(ok.ok && ok.config.slack.oauth?.encryptionKey.length).toBe(32);
+    expect(ok.ok && ok.config.slack.botToken).toBe(undefined);
+    const b64 = loadConfig({ ...noToken, ...oauth, SLACK_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(b64.ok).toBe(true);
+    expect(problems({ ...noToken, SLACK_CLIENT_ID: '123.456', SLACK_ENCRYPTION_KEY: 'short' })).toEqual([
+      'SLACK_ENCRYPTION_KEY: is not a 32-byte key (expected 64 hex characters or base64, e.g. from: openssl rand -base64 32)',
+      'SLACK_CLIENT_SECRET: is not set (multi-workspace mode needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SLACK_ENCRYPTION_KEY)',
+      'SLACK_STATE_SECRET: is not set (multi-workspace mode needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SLACK_ENCRYPTION_KEY)',
+    ]);
+    expect(problems({ ...base, ...oauth })).toEqual([
+      'SLACK_BOT_TOKEN: is set together with SLACK_CLIENT_ID (expected one: a bot token for one workspace, or the OAuth variables for many)',
+    ]);
+    const file = JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k' }, w: { type: 'workflow', apiKey: 'k' } }, workspaces: { T2: { chat: { default: 'w' } }, bad: { chat: {} } } });
+    expect(loadConfig({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => file).ok).toBe(false);
+    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => file)).toEqual(['BRIDGE_CONFIG workspaces.bad: workspace keys are Slack team ids (T…)']);
+    const good = JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k' }, b: { type: 'chat', apiKey: 'k2' }, w: { type: 'workflow', apiKey: 'k' } }, chat: { default: 'a' }, workspaces: { T2: { chat: { default: 'w' } } } });
+    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good)).toEqual(['BRIDGE_CONFIG workspaces.T2.chat.default: "w" is a workflow app (expected a chat app)']);
+    const fine = loadConfig({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good.replace('"default":"w"', '"default":"b"'));
+    expect(fine.ok && fine.config.workspaces).toEqual({ T2: { chat: { default: 'b', channels: {} } } });
   });
 
   it('treats empty values (as left in a copied .env) as unset', () => {

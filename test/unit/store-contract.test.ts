@@ -123,6 +123,19 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.close();
   });
 
+  it('keeps durable records until deleted', async () => {
+    const store = make(Date.now);
+    expect(await store.getRecord('installation:T1')).toBeUndefined();
+    await store.setRecord('installation:T1', 'sealed-1');
+    await store.setRecord('installation:T1', 'sealed-2');
+    await store.setRecord('installation:T2', 'other');
+    expect(await store.getRecord('installation:T1')).toBe('sealed-2');
+    await store.deleteRecord('installation:T1');
+    expect(await store.getRecord('installation:T1')).toBeUndefined();
+    expect(await store.getRecord('installation:T2')).toBe('other');
+    await store.deleteRecord('installation:T9');
+  });
+
   it('keeps reply records', async () => {
     const store = make(Date.now);
     await store.setReply('message:T:C:1', { channelId: 'C', ts: ['1.1', '1.2'], difyMessageId: 'm' }, 60_000);

@@ -13,7 +13,7 @@ import { parseJson } from '../parse-json.js';
 const MAX_INPUT_FILE_BYTES = 15 * 1024 * 1024;
 
 /** The input form was submitted: check it (errors go back into the form), then run the app. */
-export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog: AppCatalog, opts: CommandSurfaceOptions & { botToken: string }): void {
+export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog: AppCatalog, opts: CommandSurfaceOptions): void {
   app.view(INPUTS_CALLBACK_ID, async ({ ack, body, view, client, context }) => {
     const meta = modalMetadataSchema.safeParse(parseJson(view.private_metadata));
     const state = stateValuesSchema.safeParse(view.state.values);
@@ -42,12 +42,15 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
     const surface = commandSurface(client, new ResponseUrl(url), channel, context.botUserId, opts);
     const files: Record<string, IncomingFile[]> = {};
     try {
+      // The workspace's own bot token (Bolt's authorization), sent to Slack's file hosts only.
+      const token = context.botToken;
+      if (!token && Object.keys(read.files).length) throw new Error('no bot token for this workspace');
       for (const [variable, refs] of Object.entries(read.files)) {
         files[variable] = [];
         for (const ref of refs) {
           const source = ref.url_private_download ?? ref.url_private;
           if (!source) throw new Error(`the file ${ref.name ?? ref.id} has no download URL`);
-          const { data, mimeType } = await downloadSlackFile(source, opts.botToken, { maxBytes: MAX_INPUT_FILE_BYTES, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
+          const { data, mimeType } = await downloadSlackFile(source, token!, { maxBytes: MAX_INPUT_FILE_BYTES, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
           files[variable]!.push({ filename: ref.name ?? ref.id, mimeType: ref.mimetype ?? mimeType ?? 'application/octet-stream', data });
         }
       }
