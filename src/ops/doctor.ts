@@ -66,10 +66,9 @@ async function checkSlack(config: Config): Promise<Check[]> {
       const code = err instanceof WebAPIPlatformError ? err.data.error : describe(err);
       checks.push(fail(`Socket Mode: the app-level token was refused (${code})`, 'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN'));
     }
-  } else if (config.slack.signingSecret) {
-    checks.push(pass('HTTP mode: SLACK_SIGNING_SECRET is set (Slack requests are verified)'));
   } else {
-    checks.push(fail('HTTP mode without SLACK_SIGNING_SECRET', 'copy the Signing Secret from your app\'s Basic Information page into SLACK_SIGNING_SECRET'));
+    // The configuration does not load in HTTP mode without it.
+    checks.push(pass('HTTP mode: SLACK_SIGNING_SECRET is set (Slack requests are verified)'));
   }
   return checks;
 }
