@@ -38,6 +38,7 @@ import { InstallationVault } from './slack/oauth/installation-vault.js';
 import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/workspaces.js';
 import { registerUninstall } from './slack/events/app-uninstalled.js';
 import { SCOPE_NEEDS } from './ops/scope-needs.js';
+import { boltLogger } from './logger.js';
 import { VERSION } from './version.js';
 
 export interface RunningBridge {
@@ -94,7 +95,13 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
   const app = createSlackApp(config, logger, routes, { slackFetch, ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.map((n) => n.scope) } : {}) });
   const installed = vault
-    ? new InstalledWorkspaces(vault, { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, fetch: slackFetch, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}) })
+    ? new InstalledWorkspaces(vault, {
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        fetch: slackFetch,
+        logger: boltLogger(logger),
+        ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      })
     : undefined;
   workspaces = installed ?? new SingleWorkspace(app.client, config.slack.botToken!, identity);
   const inWorkspace = workspaces;
