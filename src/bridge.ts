@@ -81,7 +81,9 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     store: () => store.getThread('health:probe'),
     dify: Object.fromEntries(Object.keys(config.dify.apps).map((name) => [name, () => dify.info(name)])),
   });
-  const routes = [healthzRoute(health), metricsRoute(metrics.registry)];
+  // Bolt matches custom routes in order, compiling each pattern per request: the extension
+  // route, called by Dify for every message, goes first.
+  const routes = [];
   if (config.extension.apiKey) {
     routes.push(
       extensionRoute({
@@ -93,6 +95,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
       }),
     );
   }
+  routes.push(healthzRoute(health), metricsRoute(metrics.registry));
   const app = createSlackApp(config, logger, routes, { slackFetch, ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.map((n) => n.scope) } : {}) });
   const installed = vault
     ? new InstalledWorkspaces(vault, {

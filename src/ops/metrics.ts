@@ -71,20 +71,30 @@ export class BridgeMetrics implements RunObserver {
     };
   }
 
-  /** The store, with each operation's latency observed. */
+  /** The store, with each operation's latency observed (wrappers made once per operation). */
   timedStore<T extends object>(store: T, untimed: ReadonlySet<string> = new Set(['waitTurn', 'close', 'kind'])): T {
     const seconds = this.storeSeconds;
+    const wrapped = new Map<string | symbol, unknown>();
     return new Proxy(store, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== 'function' || typeof prop !== 'string' || untimed.has(prop)) return typeof value === 'function' ? value.bind(target) : value;
-        return (...args: unknown[]) => {
-          const end = seconds.startTimer({ op: prop });
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (result instanceof Promise) return result.finally(() => end());
-          end();
-          return result;
-        };
+        if (typeof value !== 'function') return value;
+        let fn = wrapped.get(prop);
+        if (!fn) {
+          const method = value as (...a: unknown[]) => unknown;
+          fn =
+            typeof prop !== 'string' || untimed.has(prop)
+              ? method.bind(target)
+              : (...args: unknown[]) => {
+                  const end = seconds.startTimer({ op: prop });
+                  const result = method.apply(target, args);
+                  if (result instanceof Promise) return result.finally(() => end());
+                  end();
+                  return result;
+                };
+          wrapped.set(prop, fn);
+        }
+        return fn;
       },
     });
   }
