@@ -26,6 +26,9 @@ const BRIDGE_CONFIG = {
   chat: { default: 'assistant', channels: {} },
 };
 
+/** The slash commands the demo's Slack app has (as its manifest would list them). */
+const COMMANDS = ['/dify', '/report'];
+
 const sendSchema = z.object({ text: z.string().trim().min(1).max(4000), threadTs: z.string().regex(/^\d+\.\d+$/).optional() });
 const pressSchema = z.object({ ts: z.string(), actionId: z.string().min(1), choice: z.enum(['positive', 'negative']).optional() });
 const submitSchema = z.object({ index: z.number().int().min(0), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
@@ -71,6 +74,8 @@ export async function startDemo(options: { port?: number; host?: string; logger?
       const { text, threadTs } = sendSchema.parse(body);
       if (text.startsWith('/')) {
         const [command, ...rest] = text.split(/\s+/);
+        // Slack itself answers commands the app does not have; they never reach the bridge.
+        if (!COMMANDS.includes(command!)) return { reply: JSON.stringify({ text: `${command} is not a valid command. This demo has ${COMMANDS.join(' and ')}.` }) };
         const res = await user.command(rest.join(' '), { command: command!, channel: CHANNEL });
         // Slack shows what a command's HTTP answer says (the bridge acks with nothing or a line).
         return { status: res.status, reply: res.body };

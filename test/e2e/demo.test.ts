@@ -104,6 +104,14 @@ describe('npm run demo, in a real browser', () => {
     await expect.poll(() => page.locator('#channel-messages .msg.bot', { hasText: 'Tokens drift like snow' }).count(), { timeout: 15_000 }).toBe(1);
   });
 
+  it('answers a command the app does not have the way Slack does, without asking the bridge', async () => {
+    const before = demo.slack.calls.length;
+    await page.fill('#composer', '/nope');
+    await page.press('#composer', 'Enter');
+    await expect.poll(() => page.locator('#toast').innerText()).toContain('/nope is not a valid command');
+    expect(demo.slack.calls.length).toBe(before);
+  });
+
   it('shows what people type as text, never as HTML', async () => {
     await page.fill('#composer', '@Dify <img src=x onerror="document.title=\'pwned\'"> **not bold**');
     await page.press('#composer', 'Enter');
