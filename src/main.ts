@@ -37,7 +37,8 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 
 try {
   bridge = await startBridge(config, logger);
-  const mode = config.slack.appToken ? 'Socket Mode' : `HTTP on ${config.server.host}:${bridge.port} (Slack requests at /slack/events)`;
+  const transport = config.slack.appToken ? 'Socket Mode' : `HTTP on ${config.server.host}:${bridge.port} (Slack requests at /slack/events)`;
+  const mode = config.slack.oauth ? `${transport}; workspaces install at /slack/install` : transport;
   logger.info({ apps: Object.keys(config.dify.apps), store: config.store.url.split(':')[0] }, `Dify bridge running: ${mode}`);
 } catch (err) {
   // One line for the operator, no stack trace: the usual causes are a bad token or a busy port.
