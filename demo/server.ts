@@ -125,6 +125,9 @@ export async function startDemo(options: { port?: number; host?: string; logger?
       if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, pageState(slack, CHANNEL, closedViews));
       const route = api[path];
       if (req.method === 'POST' && route) {
+        // JSON only: another site's page cannot send that to localhost without a CORS preflight,
+        // which this server never grants.
+        if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return sendJson(res, 415, { error: 'expected application/json' });
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
         return sendJson(res, 200, await route(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));

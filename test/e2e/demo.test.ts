@@ -120,4 +120,13 @@ describe('npm run demo, in a real browser', () => {
     expect(await page.locator('#channel-messages img, #thread-messages img').count()).toBe(0);
     expect(await page.title()).toBe('Dify bridge demo');
   });
+
+  it('takes actions only as JSON, which another site cannot send here without a CORS preflight', async () => {
+    const before = demo.slack.userMessages.length;
+    const simple = await fetch(`${demo.url}api/send`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ text: '@Dify forged' }) });
+    expect(simple.status).toBe(415);
+    const preflight = await fetch(`${demo.url}api/send`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(demo.slack.userMessages.length).toBe(before);
+  });
 });
