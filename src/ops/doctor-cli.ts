@@ -12,7 +12,8 @@ export async function doctorCli(env: Record<string, string | undefined>, write: 
   write('Dify bridge doctor');
   const result = loadConfig(env);
   if (!result.ok) {
-    for (const problem of result.problems) write(`  ✗ ${problem}`);
+    // No configuration, so no known secrets: anything shaped like one is blanked all the same.
+    for (const problem of result.problems) write(scrubSecrets(`  ✗ ${problem}`));
     write(`${result.problems.length} configuration problem${result.problems.length === 1 ? '' : 's'}: fix .env or BRIDGE_CONFIG, then run the doctor again.`);
     return 1;
   }
