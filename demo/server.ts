@@ -75,10 +75,12 @@ export async function startDemo(options: { port?: number; host?: string; logger?
       if (text.startsWith('/')) {
         const [command, ...rest] = text.split(/\s+/);
         // Slack itself answers commands the app does not have; they never reach the bridge.
-        if (!COMMANDS.includes(command!)) return { reply: JSON.stringify({ text: `${command} is not a valid command. This demo has ${COMMANDS.join(' and ')}.` }) };
+        if (!COMMANDS.includes(command!)) return { notice: `${command} is not a valid command. This demo has ${COMMANDS.join(' and ')}.` };
         const res = await user.command(rest.join(' '), { command: command!, channel: CHANNEL });
-        // Slack shows what a command's HTTP answer says (the bridge acks with nothing or a line).
-        return { status: res.status, reply: res.body };
+        // Slack shows a command's HTTP answer, when it has one, as an ephemeral message.
+        const ack = res.body ? (JSON.parse(res.body) as Record<string, unknown>) : undefined;
+        if (ack && (ack['text'] || ack['blocks'])) slack.responses.push({ id: `ack-${slack.responses.length}`, body: ack, at: Date.now() });
+        return { status: res.status };
       }
       // "@Dify" on the page is a mention of the bot, as Slack encodes it.
       const mentioned = /(^|\s)@dify\b/i.test(text);

@@ -22,7 +22,7 @@ import { CommandRunner } from './core/command-runner.js';
 import { createDifyClient } from './dify/client.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
 import { NativeLatch, NativeStreamWriter } from './slack/native-stream-writer.js';
-import { createSlackApp } from './slack/create-app.js';
+import { createSlackApp, webClientOptions } from './slack/create-app.js';
 import { registerAppMention } from './slack/events/app-mention.js';
 import { registerMessage } from './slack/events/message.js';
 import { registerCommands } from './slack/commands/run-command.js';
@@ -38,7 +38,6 @@ import { InstallationVault } from './slack/oauth/installation-vault.js';
 import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/workspaces.js';
 import { registerUninstall } from './slack/events/app-uninstalled.js';
 import { SCOPE_NEEDS } from './ops/scope-needs.js';
-import { boltLogger } from './logger.js';
 import { VERSION } from './version.js';
 
 export interface RunningBridge {
@@ -97,15 +96,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   }
   routes.push(healthzRoute(health), metricsRoute(metrics.registry));
   const app = createSlackApp(config, logger, routes, { slackFetch, ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.map((n) => n.scope) } : {}) });
-  const installed = vault
-    ? new InstalledWorkspaces(vault, {
-        retryConfig: { retries: 0 },
-        rejectRateLimitedCalls: true,
-        fetch: slackFetch,
-        logger: boltLogger(logger),
-        ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-      })
-    : undefined;
+  const installed = vault ? new InstalledWorkspaces(vault, webClientOptions(config, logger, slackFetch)) : undefined;
   workspaces = installed ?? new SingleWorkspace(app.client, config.slack.botToken!, identity);
   const inWorkspace = workspaces;
   if (vault && installed) registerUninstall(app, vault, installed, logger);

@@ -231,15 +231,8 @@ async function send(input, threadTs) {
   if (!text) return;
   input.value = '';
   const res = await post('/api/send', threadTs ? { text, threadTs } : { text });
-  // A slash command's HTTP answer is shown to you alone, as Slack does.
-  if (res.reply) {
-    try {
-      const reply = JSON.parse(res.reply);
-      if (reply.text) toast(reply.text);
-    } catch {
-      if (res.reply.trim()) toast(res.reply);
-    }
-  }
+  // Slack's own answer to a command the app does not have.
+  if (res.notice) toast(res.notice);
   if (!threadTs && res.mentioned && res.ts) showThread(res.ts);
   else if (!threadTs && res.ts && !res.mentioned) toast('The bot answers mentions in channels: try “@Dify …”');
   refresh();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebClient, WebAPIPlatformError } from '@slack/web-api';
+import { WebClient, WebAPIPlatformError, type WebClientOptions } from '@slack/web-api';
 import { pino } from 'pino';
 import type { Config } from '../config/types.js';
 import { ThreadLog } from '../core/thread-log.js';
@@ -10,6 +10,7 @@ import { createDifyClient } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
 import { extensionRoute } from '../extension/extension-route.js';
 import { Moderator } from '../extension/moderation.js';
+import { webClientOptions } from '../slack/create-app.js';
 import { withSlashCommands } from '../slack/manifest-commands.js';
 import { openStore } from '../store/open-store.js';
 import { SCOPE_NEEDS } from './scope-needs.js';
@@ -20,6 +21,8 @@ export interface Check {
   what: string;
   fix?: string;
 }
+
+const silent = pino({ level: 'silent' });
 
 const pass = (what: string): Check => ({ ok: true, what });
 const fail = (what: string, fix: string): Check => ({ ok: false, what, fix });
@@ -54,11 +57,12 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
 
 async function checkSlack(config: Config): Promise<Check[]> {
   const checks: Check[] = [];
-  const api = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // The bridge's own client settings; the client's logging stays out of the report.
+  const api = webClientOptions(config, silent);
   if (config.slack.oauth) checks.push(await checkOAuth(config.slack.oauth, api));
   else checks.push(...(await checkBotToken(config, api)));
   if (config.slack.appToken) {
-    const app = new WebClient(config.slack.appToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+    const app = new WebClient(config.slack.appToken, api);
     try {
       await app.apps.connections.open();
       checks.push(pass('Socket Mode: the app-level token opens a connection'));
@@ -73,9 +77,9 @@ async function checkSlack(config: Config): Promise<Check[]> {
   return checks;
 }
 
-async function checkBotToken(config: Config, api: { slackApiUrl?: string }): Promise<Check[]> {
+async function checkBotToken(config: Config, api: WebClientOptions): Promise<Check[]> {
   const checks: Check[] = [];
-  const client = new WebClient(config.slack.botToken, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+  const client = new WebClient(config.slack.botToken, api);
   try {
     const auth = await client.auth.test();
     checks.push(pass(`Slack token: bot user ${auth.user ?? auth.user_id} in workspace ${auth.team ?? ''} (${auth.team_id ?? '?'})`));
@@ -104,8 +108,8 @@ async function checkBotToken(config: Config, api: { slackApiUrl?: string }): Pro
  * Multi-workspace mode has no token to test: the client credentials are, by trading a code
  * that cannot be valid (Slack checks the client before the code).
  */
-async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: { slackApiUrl?: string }): Promise<Check> {
-  const client = new WebClient(undefined, { ...api, retryConfig: { retries: 0 }, logger: quietLogger() });
+async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: WebClientOptions): Promise<Check> {
+  const client = new WebClient(undefined, api);
   try {
     await client.oauth.v2.access({ client_id: oauth.clientId, client_secret: oauth.clientSecret, code: 'bridge-doctor-check' });
     return fail('Slack accepted a made-up OAuth code', 'report this as a bug');
@@ -163,7 +167,6 @@ function inputNames(form: unknown): string {
 
 /** Dify's ping, sent the way Dify sends it, to the bridge's own extension route on a throwaway port. */
 async function checkExtension(config: Config): Promise<Check> {
-  const silent = pino({ level: 'silent' });
   const noDirectory = {
     user: async () => undefined,
     channel: async () => undefined,
@@ -238,10 +241,4 @@ function checkManifest(config: Config, manifestText: string | undefined): Check[
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The Web API client's own logging stays out of the report. */
-function quietLogger() {
-  const noop = () => undefined;
-  return { debug: noop, info: noop, warn: noop, error: noop, setLevel: noop, getLevel: () => 'error' as never, setName: noop };
 }

@@ -72,7 +72,7 @@ export class BridgeMetrics implements RunObserver {
   }
 
   /** The store, with each operation's latency observed (wrappers made once per operation). */
-  timedStore<T extends object>(store: T, untimed: ReadonlySet<string> = new Set(['waitTurn', 'close', 'kind'])): T {
+  timedStore<T extends object>(store: T, untimed: ReadonlySet<string> = new Set(['waitTurn', 'close'])): T {
     const seconds = this.storeSeconds;
     const wrapped = new Map<string | symbol, unknown>();
     return new Proxy(store, {

@@ -1,8 +1,23 @@
 import { App, type CustomRoute, type InstallationStore } from '@slack/bolt';
-import type { FetchFunction } from '@slack/web-api';
+import type { FetchFunction, WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { boltLogger } from '../logger.js';
+
+/**
+ * How every Web API client of the bridge talks to Slack: no automatic retries (a retried
+ * chat.postMessage can post an answer twice; rate limits are the streaming policy's), the
+ * configured API URL, our logger, and optionally a counting fetch (for /metrics).
+ */
+export function webClientOptions(config: Config, logger: Logger, slackFetch?: FetchFunction): WebClientOptions {
+  return {
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: boltLogger(logger),
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    ...(slackFetch ? { fetch: slackFetch } : {}),
+  };
+}
 
 /**
  * The Bolt app: HTTP receiver (events, commands and interactivity on /slack/events, plus our
@@ -30,11 +45,7 @@ export function createSlackApp(
           scopes: extras.scopes ?? [],
           installationStore: extras.installationStore,
           ...(slack.oauth.redirectUri ? { redirectUri: slack.oauth.redirectUri } : {}),
-          installerOptions: {
-            installPath: '/slack/install',
-            redirectUriPath: '/slack/oauth_redirect',
-            ...(slack.appToken ? { port: server.port } : {}),
-          },
+          installerOptions: { installPath: '/slack/install', redirectUriPath: '/slack/oauth_redirect' },
         }
       : { token: slack.botToken };
   const common = {
@@ -43,13 +54,7 @@ export function createSlackApp(
     deferInitialization: true,
     logger: boltLogger(logger),
     customRoutes,
-    clientOptions: {
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-      // Counts calls for /metrics.
-      ...(slackFetch ? { fetch: slackFetch } : {}),
-    },
+    clientOptions: webClientOptions(config, logger, slackFetch),
   };
   if (slack.appToken) {
     return new App({ ...common, socketMode: true, appToken: slack.appToken, installerOptions: { ...('installerOptions' in common ? common.installerOptions : {}), port: server.port } });

@@ -104,6 +104,14 @@ describe('npm run demo, in a real browser', () => {
     await expect.poll(() => page.locator('#channel-messages .msg.bot', { hasText: 'Tokens drift like snow' }).count(), { timeout: 15_000 }).toBe(1);
   });
 
+  it('shows a command\'s reply to the person alone, as an ephemeral message', async () => {
+    await page.fill('#composer', '/dify');
+    await page.press('#composer', 'Enter');
+    const reply = page.locator('#channel-messages .msg.ephemeral').last();
+    await expect.poll(() => reply.innerText(), { timeout: 10_000 }).toContain('Only visible to you');
+    expect(await reply.locator('.body').innerText()).toMatch(/report/);
+  });
+
   it('answers a command the app does not have the way Slack does, without asking the bridge', async () => {
     const before = demo.slack.calls.length;
     await page.fill('#composer', '/nope');

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDify } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { ENTRY, runEntry } from '../support/run-entry.js';
 
-const doctor = fileURLToPath(new URL('../../src/tools/doctor.ts', import.meta.url));
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const { doctor, main } = ENTRY;
 const manifest = fileURLToPath(new URL('../../manifest.json', import.meta.url));
 const SIGNING = 'doctor-signing-secret-42';
 const EXTENSION_KEY = 'doctor-extension-key-42';
@@ -31,18 +30,9 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
-function run(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+async function run(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
+  const r = await runEntry(entry, { cwd, env, args });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const baseEnv = () => ({

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDify } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { ENTRY, runEntry } from '../support/run-entry.js';
 
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 let slack: FakeSlack;
 let dify: FakeDify;
 let cwd: string;
@@ -25,23 +23,7 @@ afterAll(async () => {
 });
 
 /** Runs `src/main.ts` like `npm start` does, in a clean environment; stops it once `until` shows up. */
-function run(env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (until && until.test(stdout)) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (env: Record<string, string>, until?: RegExp) => runEntry(ENTRY.main, { cwd, env, ...(until ? { until } : {}) });
 
 const noStack = (s: string) => expect(s).not.toMatch(/^\s+at /m);
 

@@ -7,10 +7,8 @@
 export class FeedbackStyle {
   private refused = false;
 
-  constructor(private readonly preferNative = true) {}
-
   get native(): boolean {
-    return this.preferNative && !this.refused;
+    return !this.refused;
   }
 
   refuse(): void {
