@@ -31,6 +31,7 @@ import { healthzRoute } from './slack/routes/healthz.js';
 import { openStore } from './store/open-store.js';
 import { SlackContextProvider } from './core/slack-context.js';
 import { ThreadLog } from './core/thread-log.js';
+import { WorkspaceFinder } from './core/workspace-finder.js';
 import { extensionRoute } from './extension/extension-route.js';
 import { Moderator } from './extension/moderation.js';
 import { SlackWebDirectory } from './slack/slack-directory.js';
@@ -63,7 +64,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   const threadLog = new ThreadLog();
   /** One workspace: filled in from auth.test at start. */
-  const identity = { botUserId: '' };
+  const identity = { botUserId: '', teamId: '' };
   const slackFetch = metrics.slackFetch();
   // Multi-workspace mode: installations (tokens) sealed in the store.
   const vault = config.slack.oauth ? new InstallationVault(store, config.slack.oauth.encryptionKey, logger.child({ component: 'oauth' })) : undefined;
@@ -73,6 +74,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     tokenFor: (teamId) => workspaces!.botToken(teamId),
     ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
   });
+  const teams = new WorkspaceFinder(store, vault ? undefined : () => identity.teamId);
   // Bolt takes its custom routes when the app is built.
   const health = new HealthCheck({
     version: VERSION,
@@ -83,14 +85,20 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   // Bolt matches custom routes in order, compiling each pattern per request: the extension
   // route, called by Dify for every message, goes first.
   const routes = [];
+  const extensionLog = logger.child({ component: 'extension' });
   if (config.extension.apiKey) {
     routes.push(
       extensionRoute({
         path: config.extension.path,
         apiKey: config.extension.apiKey,
         moderator: new Moderator(config.moderation),
-        context: new SlackContextProvider(threadLog, directory, { threadMaxChars: config.context.threadMaxChars, botUserId: (teamId) => workspaces?.botUserId(teamId) ?? '' }),
-        logger: logger.child({ component: 'extension' }),
+        context: new SlackContextProvider(threadLog, directory, {
+          threadMaxChars: config.context.threadMaxChars,
+          botUserId: (teamId) => workspaces?.botUserId(teamId) ?? '',
+          teams,
+          warn: (fields, line) => extensionLog.warn(fields, line),
+        }),
+        logger: extensionLog,
       }),
     );
   }
@@ -116,6 +124,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     catalog,
     directory,
     threadLog,
+    teams,
     botUserIdFor: (teamId) => inWorkspace.botUserId(teamId),
     streamMode: config.stream.mode,
     timing,
@@ -137,7 +146,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerAppMention(app, chat);
   registerMessage(app, chat);
 
-  const commands = new CommandRunner({ dify, directory, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs, observer: metrics });
+  const commands = new CommandRunner({ dify, directory, teams, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs, observer: metrics });
   active = () => ({ chat: chat.runs.active, command: commands.runs.active });
   const surfaceOptions = {
     logger,
@@ -160,7 +169,11 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     await app.init();
     // One workspace: the token is checked now (a bad one is a start-up error). Many: each
     // installation was checked when it was made.
-    if (!vault) identity.botUserId = String((await app.client.auth.test()).user_id ?? '');
+    if (!vault) {
+      const auth = await app.client.auth.test();
+      identity.botUserId = String(auth.user_id ?? '');
+      identity.teamId = String(auth.team_id ?? '');
+    }
     if (config.slack.appToken) {
       await app.start();
     } else {

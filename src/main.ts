@@ -3,6 +3,7 @@ import { readEnvironment } from './config/env.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './logger.js';
 import { secretsOf } from './config/secrets.js';
+import { describeRouting } from './config/routing.js';
 
 // `npm start -- --doctor`: check everything, start nothing.
 if (process.argv.includes('--doctor')) {
@@ -40,6 +41,9 @@ try {
   const transport = config.slack.appToken ? 'Socket Mode' : `HTTP on ${config.server.host}:${bridge.port} (Slack requests at /slack/events)`;
   const mode = config.slack.oauth ? `${transport}; workspaces install at /slack/install` : transport;
   logger.info({ apps: Object.keys(config.dify.apps), store: config.store.url.split(':')[0] }, `Dify bridge running: ${mode}`);
+  const routing = describeRouting(config);
+  logger.info(`Routing: ${routing.line}`);
+  if (routing.problem) logger.warn(`Routing: ${routing.problem.what}; ${routing.problem.fix}`);
 } catch (err) {
   // One line for the operator, no stack trace: the usual causes are a bad token or a busy port.
   const e = err as { code?: string; message?: string; data?: { error?: string } };

@@ -214,6 +214,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const defaultUrl = normalizeBase(e?.DIFY_API_URL ?? DEFAULT_DIFY_URL);
   const apps: Record<string, DifyAppConfig> = {};
   let chatDefault: string | undefined;
+  let defaultSource: ChatRouting['defaultSource'];
+  const fileApps = new Set<string>();
   let channels: Record<string, string> = {};
   let workspaces: Record<string, { chat: ChatRouting }> = {};
   let moderation: ModerationConfig = DEFAULT_MODERATION;
@@ -235,6 +237,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         problems.push(...describeIssues('BRIDGE_CONFIG ', parsed.error, (p) => p.map(String).join('.') || '(top level)'));
       } else {
         for (const [name, app] of Object.entries(parsed.data.apps)) {
+          fileApps.add(name);
           apps[name] = {
             type: app.type,
             apiKey: app.apiKey,
@@ -274,8 +277,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     if (Object.keys(apps).length === 0) {
       problems.push('DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)');
     }
-    if (chatDefault) requireChatApp('chat.default', chatDefault);
-    else chatDefault = apps['default']?.type === 'chat' ? 'default' : chatApps.length === 1 ? chatApps[0] : undefined;
+    if (chatDefault) {
+      requireChatApp('chat.default', chatDefault);
+      defaultSource = 'chat.default';
+    } else if (apps['default']?.type === 'chat') {
+      chatDefault = 'default';
+      defaultSource = !fileApps.has('default') ? 'DIFY_API_KEY' : 'the app named default';
+    } else if (chatApps.length === 1) {
+      chatDefault = chatApps[0];
+      defaultSource = 'the only chat app';
+    }
     for (const [channel, name] of Object.entries(channels)) requireChatApp(`chat.channels.${channel}`, name);
     for (const [team, w] of Object.entries(workspaces)) {
       if (w.chat.default) requireChatApp(`workspaces.${team}.chat.default`, w.chat.default);
@@ -313,7 +324,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
       dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
-      chat: { ...(chatDefault ? { default: chatDefault } : {}), channels },
+      chat: { ...(chatDefault ? { default: chatDefault } : {}), ...(chatDefault && defaultSource ? { defaultSource } : {}), channels },
       workspaces,
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },

@@ -37,6 +37,8 @@ export interface OAuthConfig {
 /** Which chat apps answer where (globally, or for one workspace). */
 export interface ChatRouting {
   default?: string;
+  /** Where the default came from, for the start-up line. */
+  defaultSource?: 'DIFY_API_KEY' | 'chat.default' | 'the only chat app' | 'the app named default';
   channels: Record<string, string>;
 }
 

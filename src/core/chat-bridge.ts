@@ -14,6 +14,7 @@ import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } f
 import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
 import type { ThreadLog } from './thread-log.js';
+import type { WorkspaceFinder } from './workspace-finder.js';
 
 /** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
 export interface IncomingMessage {
@@ -52,6 +53,8 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   catalog: AppCatalog;
   directory: SlackDirectory;
   threadLog: ThreadLog;
+  /** Remembers which workspace a run's channel and person are in (for the extension route). */
+  teams?: WorkspaceFinder;
   /** The bot's own user id in a workspace, for its answers in thread transcripts. */
   botUserIdFor(teamId: string): string;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
@@ -144,7 +147,7 @@ export class ChatBridge {
       }
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
-      const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory) : {};
+      const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
       const files = shared.length ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log) : { files: [], refused: [] };
       const turn = {
         ref: placement.ref,

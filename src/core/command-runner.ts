@@ -12,6 +12,7 @@ import { freeTextField, isFileField, type FormField } from './input-form.js';
 import { difyUserForSlackUser } from './keys.js';
 import { slackContextInputs } from './slack-context.js';
 import type { SlackDirectory } from './slack-directory.js';
+import type { WorkspaceFinder } from './workspace-finder.js';
 import { attachRunFiles } from './attach-files.js';
 import { difyFileType } from './file-policy.js';
 import { describeError } from './log-fields.js';
@@ -74,6 +75,8 @@ export interface CommandSurface {
 export interface CommandRunnerDeps {
   dify: DifyClient;
   directory: SlackDirectory;
+  /** Remembers which workspace a run's channel and person are in (for the extension route). */
+  teams?: WorkspaceFinder;
   catalog: AppCatalog;
   logger: Logger;
   timing: StreamTiming;
@@ -162,7 +165,7 @@ export class CommandRunner {
   private async execute(app: AppDescription, inputs: Record<string, unknown>, who: Requester, surface: CommandSurface, summary: string): Promise<void> {
     const user = difyUserForSlackUser(who.teamId, who.userId);
     // The Slack context inputs the app declares (never shown in forms).
-    const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory)) };
+    const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory, this.deps.teams)) };
     const logger = this.deps.logger.child({ app: app.id, kind: app.type, team: who.teamId, channel: who.channelId, user: who.userId });
     const observer = this.deps.observer ?? noObserver;
     const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };

@@ -20,8 +20,15 @@ export interface SlackOrigin {
 }
 
 /** The declared slack_* inputs, filled from where the run comes from. */
-export async function slackContextInputs(declared: readonly string[], origin: SlackOrigin, directory: SlackDirectory): Promise<Record<string, string>> {
+export async function slackContextInputs(
+  declared: readonly string[],
+  origin: SlackOrigin,
+  directory: SlackDirectory,
+  teams?: { remember(teamId: string, channelId: string, userId: string): Promise<void> },
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
+  // Dify will ask the extension about this channel and person, perhaps without slack_team_id.
+  if (declared.length) await teams?.remember(origin.teamId, origin.channelId, origin.userId).catch(() => undefined);
   for (const v of declared) {
     if (v === 'slack_team_id') out[v] = origin.teamId;
     else if (v === 'slack_channel_id') out[v] = origin.channelId;
@@ -35,12 +42,34 @@ export async function slackContextInputs(declared: readonly string[], origin: Sl
 export const TOOL_VARIABLES = ['slack_thread', 'slack_user', 'slack_channel'] as const;
 export type ToolVariable = (typeof TOOL_VARIABLES)[number];
 
+const slackId = z.string().regex(/^[A-Z0-9]+$/, { message: 'is not a Slack id' });
 const originInputs = z.looseObject({
-  slack_team_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
-  slack_channel_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
-  slack_thread_ts: z.string().regex(/^(\d+\.\d+)?$/).optional(),
-  slack_user_id: z.string().regex(/^[A-Z0-9]+$/).optional(),
+  slack_team_id: slackId.or(z.literal('')).optional(),
+  slack_channel_id: slackId.or(z.literal('')).optional(),
+  slack_thread_ts: z.string().regex(/^(\d+\.\d+)?$/, { message: 'is not a Slack ts (digits.digits)' }).optional(),
+  slack_user_id: slackId.or(z.literal('')).optional(),
 });
+
+/** The inputs each tool reads (slack_team_id too, with several workspaces the bridge cannot tell apart). */
+export const TOOL_NEEDS: Record<ToolVariable, readonly SlackContextVariable[]> = {
+  slack_thread: ['slack_channel_id', 'slack_thread_ts'],
+  slack_user: ['slack_user_id'],
+  slack_channel: ['slack_channel_id'],
+};
+
+/** Finds a run's workspace when Dify's inputs do not name it. */
+export interface TeamFinder {
+  find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined>;
+}
+
+export interface SlackContextOptions {
+  threadMaxChars: number;
+  now?: () => Date;
+  botUserId?: (teamId: string) => string;
+  teams?: TeamFinder;
+  /** Told once per app and tool why a tool answered empty. */
+  warn?: (fields: Record<string, unknown>, line: string) => void;
+}
 
 /**
  * Answers Dify's external-data queries with Slack context: the thread's transcript, the
@@ -48,25 +77,47 @@ const originInputs = z.looseObject({
  * only for what they lack. Runs without Slack context (Dify's own console) get ''.
  */
 export class SlackContextProvider {
+  private readonly warned = new Set<string>();
+
   constructor(
     private readonly log: ThreadLog,
     private readonly directory: SlackDirectory,
-    private readonly options: { threadMaxChars: number; now?: () => Date; botUserId?: (teamId: string) => string },
+    private readonly options: SlackContextOptions,
   ) {}
 
-  async query(variable: ToolVariable, inputs: Record<string, unknown>): Promise<string> {
+  async query(variable: ToolVariable, inputs: Record<string, unknown>, appId = ''): Promise<string> {
     const parsed = originInputs.safeParse(inputs);
-    if (!parsed.success) return '';
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return this.empty(appId, variable, `input ${issue.path.join('.')} ${issue.message}`, `check that the app passes the bridge's value of ${String(issue.path[0])} unchanged`);
+    }
     const o = parsed.data;
-    if (!o.slack_team_id) return '';
+    const missing = TOOL_NEEDS[variable].filter((v) => o[v as keyof typeof o] === undefined || (v !== 'slack_thread_ts' && o[v as keyof typeof o] === ''));
+    if (missing.length) {
+      return this.empty(appId, variable, `the app's run has no ${missing.join(' or ')}`, `add ${missing.join(' and ')} as inputs in the app (text, optional): the bridge fills them`);
+    }
+    const teamId = o.slack_team_id || (await this.options.teams?.find({ channelId: o.slack_channel_id, userId: o.slack_user_id }));
+    if (!teamId) {
+      return this.empty(appId, variable, 'the bridge cannot tell which workspace the run comes from', 'add slack_team_id as an input in the app (text, optional): with several workspaces the bridge needs it');
+    }
     switch (variable) {
       case 'slack_thread':
-        return o.slack_channel_id && o.slack_thread_ts !== undefined ? this.transcript(o.slack_team_id, o.slack_channel_id, o.slack_thread_ts) : '';
+        return this.transcript(teamId, o.slack_channel_id!, o.slack_thread_ts!);
       case 'slack_user':
-        return o.slack_user_id ? this.userText(o.slack_team_id, o.slack_user_id) : '';
+        return this.userText(teamId, o.slack_user_id!);
       case 'slack_channel':
-        return o.slack_channel_id ? this.channelText(o.slack_team_id, o.slack_channel_id) : '';
+        return this.channelText(teamId, o.slack_channel_id!);
     }
+  }
+
+  /** '' for Dify, and one warning per app and tool for the operator (Dify asks on every message). */
+  private empty(appId: string, variable: ToolVariable, why: string, fix: string): string {
+    const key = `${appId}\u0000${variable}\u0000${why}`;
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.options.warn?.({ dify_app_id: appId || undefined, tool: variable }, `Slack context tool ${variable} answered empty: ${why}; ${fix}`);
+    }
+    return '';
   }
 
   private async transcript(teamId: string, channelId: string, threadTs: string): Promise<string> {

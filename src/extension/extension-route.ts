@@ -101,7 +101,7 @@ export function extensionRoute(deps: ExtensionDeps): CustomRoute {
         if (!(TOOL_VARIABLES as readonly string[]).includes(variable)) {
           throw new HttpProblem(400, 'unknown_tool_variable', `Unknown tool_variable "${variable}" (supported: ${TOOL_VARIABLES.join(', ')})`);
         }
-        return { result: await deps.context.query(variable as (typeof TOOL_VARIABLES)[number], p.data.inputs ?? {}) };
+        return { result: await deps.context.query(variable as (typeof TOOL_VARIABLES)[number], p.data.inputs ?? {}, p.data.app_id ?? '') };
       }
       case 'app.moderation.input': {
         const p = moderationInputParams.safeParse(params);

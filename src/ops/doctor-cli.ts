@@ -24,7 +24,7 @@ export async function doctorCli(env: Record<string, string | undefined>, write: 
   say(`  ✓ Configuration: ${Object.keys(config.dify.apps).length} Dify app(s), ${mode}, store ${config.store.url.split(':')[0]}`);
   const checks = await runDoctor(config, { ...(existsSync(manifestPath) ? { manifest: readFileSync(manifestPath, 'utf8') } : {}) });
   for (const check of checks) {
-    say(`  ${check.ok ? '✓' : '✗'} ${check.what}`);
+    say(`  ${check.note ? '·' : check.ok ? '✓' : '✗'} ${check.note ? 'note: ' : ''}${check.what}`);
     if (!check.ok && check.fix) say(`      fix: ${check.fix}`);
   }
   const failed = checks.filter((c) => !c.ok).length;

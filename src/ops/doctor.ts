@@ -5,21 +5,24 @@ import { WebClient, WebAPIPlatformError, type WebClientOptions } from '@slack/we
 import { pino } from 'pino';
 import type { Config } from '../config/types.js';
 import { ThreadLog } from '../core/thread-log.js';
-import { SlackContextProvider } from '../core/slack-context.js';
+import { SlackContextProvider, TOOL_NEEDS, TOOL_VARIABLES } from '../core/slack-context.js';
 import { createDifyClient } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
 import { extensionRoute } from '../extension/extension-route.js';
 import { Moderator } from '../extension/moderation.js';
 import { webClientOptions } from '../slack/create-app.js';
-import { withSlashCommands } from '../slack/manifest-commands.js';
 import { openStore } from '../store/open-store.js';
 import { SCOPE_NEEDS } from './scope-needs.js';
+import { checkManifest } from './manifest-check.js';
+import { describeRouting } from '../config/routing.js';
 
 /** One line of the doctor's report: what was checked, and how to fix it when it failed. */
 export interface Check {
   ok: boolean;
   what: string;
   fix?: string;
+  /** Worth knowing, nothing breaks (printed as a note; never fails the run). */
+  note?: true;
 }
 
 const silent = pino({ level: 'silent' });
@@ -47,6 +50,8 @@ export interface DoctorOptions {
  */
 export async function runDoctor(config: Config, options: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = [];
+  const routing = describeRouting(config);
+  checks.push(routing.problem ? fail(`Routing: ${routing.line}; ${routing.problem.what}`, routing.problem.fix) : pass(`Routing: ${routing.line}`));
   checks.push(...(await checkSlack(config)));
   checks.push(...(await checkDify(config)));
   if (config.extension.apiKey) checks.push(await checkExtension(config));
@@ -126,8 +131,8 @@ async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: Web
 async function checkDify(config: Config): Promise<Check[]> {
   const dify = createDifyClient(config.dify.apps, { ...config.dify.timeouts, connectMs: Math.min(config.dify.timeouts.connectMs, 10_000) });
   try {
-    return await Promise.all(
-      Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check> => {
+    return (await Promise.all(
+      Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check | Check[]> => {
         try {
           const [info, params] = await Promise.all([dify.info(name), dify.parameters(name)]);
           if (!MODES[app.type]!.includes(info.mode ?? '')) {
@@ -137,7 +142,9 @@ async function checkDify(config: Config): Promise<Check[]> {
               actual ? `set "type": "${actual}" for "${name}" in BRIDGE_CONFIG` : `use an app of type ${app.type}, or change "type" for "${name}"`,
             );
           }
-          return pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
+          const about = pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
+          const context = contextTools(name, params.user_input_form, config.slack.oauth !== undefined);
+          return context ? [about, context] : [about];
         } catch (err) {
           if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
             return fail(`Dify rejected the API key of app "${name}"`, `copy the key from the app's "API Access" page in Dify into ${name === 'default' ? 'DIFY_API_KEY' : 'its apiKey in BRIDGE_CONFIG'}`);
@@ -148,10 +155,26 @@ async function checkDify(config: Config): Promise<Check[]> {
           return fail(`Dify app "${name}": ${describe(err)}`, `check the app at ${app.apiUrl}`);
         }
       }),
-    );
+    )).flat();
   } finally {
     await dify.close();
   }
+}
+
+/**
+ * For an app that declares some slack_* inputs: which of the extension's Slack context tools
+ * get what they read (the tools themselves are configured in Dify, which does not list them).
+ */
+function contextTools(name: string, form: unknown, severalWorkspaces: boolean): Check | undefined {
+  const declared = new Set(inputNames(form).split(', ').map((v) => v.replace(/\*$/, '')));
+  if (![...declared].some((v) => v.startsWith('slack_'))) return undefined;
+  const verdicts = TOOL_VARIABLES.map((tool) => {
+    const needs = [...TOOL_NEEDS[tool], ...(severalWorkspaces ? ['slack_team_id' as const] : [])];
+    const missing = needs.filter((v) => !declared.has(v));
+    return { tool, missing, text: missing.length ? `${tool} ✗ (needs ${missing.join(', ')})` : `${tool} ✓` };
+  });
+  const line = `Dify app "${name}": Slack context tools with its inputs: ${verdicts.map((v) => v.text).join(', ')}`;
+  return verdicts.some((v) => v.missing.length) ? { ok: true, note: true, what: `${line}; add the missing inputs (text, optional) for the tools the app uses` } : pass(line);
 }
 
 function inputNames(form: unknown): string {
@@ -217,26 +240,6 @@ async function checkStore(config: Config): Promise<Check> {
   } catch (err) {
     return fail(`Store ${where}: ${describe(err)}`, config.store.url.startsWith('redis') ? 'check that Redis is running and STORE_URL is right' : 'check that STORE_URL points to a writable place');
   }
-}
-
-function checkManifest(config: Config, manifestText: string | undefined): Check[] {
-  if (manifestText === undefined) return [fail('manifest.json not found', 'run the doctor from the bridge\'s directory (where manifest.json is)')];
-  let manifest: Record<string, any>;
-  try {
-    manifest = JSON.parse(manifestText) as Record<string, any>;
-  } catch {
-    return [fail('manifest.json is not valid JSON', 'restore it from the repository')];
-  }
-  const checks: Check[] = [];
-  const expected = withSlashCommands(manifest, { apps: config.dify.apps } as Parameters<typeof withSlashCommands>[1]);
-  const commands = (m: Record<string, any>) => JSON.stringify(m['features']?.['slash_commands'] ?? []);
-  const names = (m: Record<string, any>) => ((m['features']?.['slash_commands'] ?? []) as Array<{ command: string }>).map((c) => c.command).join(', ');
-  if (commands(expected) === commands(manifest)) checks.push(pass(`manifest.json: slash commands ${names(manifest)} match the configuration`));
-  else checks.push(fail(`manifest.json has ${names(manifest) || 'no commands'}, the configuration needs ${names(expected)}`, 'run npm run manifest, then update the app from manifest.json'));
-  const asked: string[] = manifest['oauth_config']?.['scopes']?.['bot'] ?? [];
-  const unasked = SCOPE_NEEDS.filter((n) => n.needed(config) && !asked.includes(n.scope)).map((n) => n.scope);
-  if (unasked.length) checks.push(fail(`manifest.json does not ask for ${unasked.join(', ')}`, 'restore manifest.json\'s oauth_config.scopes.bot from the repository'));
-  return checks;
 }
 
 function describe(err: unknown): string {

@@ -26,3 +26,23 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'groups:read', feature: 'slack_channel for private channels', needed: () => true },
   { scope: 'assistant:write', feature: 'native streaming, status lines and suggested prompts', needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native' },
 ];
+
+/** A bot event subscription, and what stops working without it. */
+export interface EventNeed {
+  event: string;
+  feature: string;
+  needed(config: Config): boolean;
+}
+
+/** Every bot event the bridge handles (manifest.json subscribes to all of them). */
+export const EVENT_NEEDS: readonly EventNeed[] = [
+  { event: 'app_mention', feature: 'answering @mentions', needed: chatOn },
+  { event: 'message.channels', feature: 'follow-ups in threads of public channels', needed: chatOn },
+  { event: 'message.groups', feature: 'follow-ups in threads of private channels', needed: chatOn },
+  { event: 'message.im', feature: 'direct messages with the bot', needed: chatOn },
+  { event: 'message.mpim', feature: 'group direct messages', needed: chatOn },
+  { event: 'app_home_opened', feature: 'the greeting and suggested prompts of a new DM', needed: chatOn },
+  { event: 'agent_session_stopped', feature: 'Slack\'s own stop button on streamed answers', needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native' },
+  { event: 'app_uninstalled', feature: 'forgetting a workspace that uninstalls the app', needed: (c) => c.slack.oauth !== undefined },
+  { event: 'tokens_revoked', feature: 'forgetting a workspace whose token is revoked', needed: (c) => c.slack.oauth !== undefined },
+];

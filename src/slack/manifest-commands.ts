@@ -1,9 +1,9 @@
-import type { z } from 'zod';
-import type { bridgeFileSchema } from '../config/load.js';
+/** The part of a configuration the commands come from (the config file's apps, or the loaded config's). */
+interface AppCommands {
+  apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined }>;
+}
 
-type BridgeFile = z.infer<typeof bridgeFileSchema>;
-
-interface SlashCommand {
+export interface SlashCommand {
   command: string;
   url?: string;
   description: string;
@@ -15,7 +15,7 @@ interface SlashCommand {
  * manifest.json with its slash_commands rebuilt from the bridge's configuration: `/dify`
  * plus each app's own command, all pointing at the URL `/dify` already uses.
  */
-export function withSlashCommands(manifest: Record<string, any>, config: BridgeFile): Record<string, any> {
+export function withSlashCommands(manifest: Record<string, any>, config: AppCommands): Record<string, any> {
   const existing: SlashCommand[] = manifest.features?.slash_commands ?? [];
   const url = existing.find((c) => c.command === '/dify')?.url ?? manifest.settings?.event_subscriptions?.request_url;
   const entry = (c: Omit<SlashCommand, 'url' | 'should_escape'>): SlashCommand => ({ ...c, ...(url ? { url } : {}), should_escape: false });

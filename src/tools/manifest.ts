@@ -4,35 +4,44 @@ import { readEnvironment } from '../config/env.js';
 import { withSlashCommands } from '../slack/manifest-commands.js';
 
 /**
- * `npm run manifest [-- path/to/bridge.json]`: rewrites manifest.json's slash_commands from
- * the configuration (the file given, else BRIDGE_CONFIG). `--check` only reports a difference.
+ * `npm run manifest [-- path/to/bridge.json] [--manifest FILE] [--check]`: rewrites the
+ * manifest's slash_commands from the configuration (the file given, else BRIDGE_CONFIG, else
+ * the default configuration: `/dify` alone). `--check` only reports a difference.
  */
 const args = process.argv.slice(2);
 const check = args.includes('--check');
-const path = args.find((a) => !a.startsWith('--')) ?? readEnvironment()['BRIDGE_CONFIG'];
-if (!path) {
-  process.stderr.write('✗ Give the configuration file: npm run manifest -- path/to/bridge.json (or set BRIDGE_CONFIG)\n');
-  process.exit(1);
-}
-let config;
-try {
-  const parsed = bridgeFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  config = parsed.data;
-} catch (err) {
-  process.stderr.write(`✗ ${path}: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
-const current = readFileSync('manifest.json', 'utf8');
-const next = `${JSON.stringify(withSlashCommands(JSON.parse(current), config), null, 2)}\n`;
-if (check) {
-  if (next !== current) {
-    process.stderr.write(`✗ manifest.json's slash commands differ from ${path}: run npm run manifest -- ${path}\n`);
-    process.exit(1);
+const manifestAt = args.indexOf('--manifest');
+const manifestPath = manifestAt >= 0 ? args[manifestAt + 1] : 'manifest.json';
+if (!manifestPath || manifestPath.startsWith('--')) fail('--manifest needs a file: npm run manifest -- --manifest path/to/manifest.json');
+const path = args.find((a, i) => !a.startsWith('--') && i !== manifestAt + 1) ?? readEnvironment()['BRIDGE_CONFIG'];
+let config: { apps: Record<string, { type: string; command?: string; description?: string }> } = { apps: {} };
+if (path) {
+  try {
+    const parsed = bridgeFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    config = parsed.data;
+  } catch (err) {
+    fail(`${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  process.stdout.write(`✓ manifest.json matches ${path}\n`);
+}
+const source = path ?? 'the default configuration';
+let current: string;
+try {
+  current = readFileSync(manifestPath!, 'utf8');
+} catch {
+  fail(`${manifestPath} cannot be read (run this from the bridge's directory, or give --manifest FILE)`);
+}
+const next = `${JSON.stringify(withSlashCommands(JSON.parse(current!) as Record<string, any>, config), null, 2)}\n`;
+if (check) {
+  if (next !== current!) fail(`${manifestPath}'s slash commands differ from ${source}: run npm run manifest -- ${path ?? ''}${manifestAt >= 0 ? ` --manifest ${manifestPath}` : ''}`.replace(/ +$/, ''));
+  process.stdout.write(`✓ ${manifestPath} matches ${source}\n`);
 } else {
-  writeFileSync('manifest.json', next);
+  writeFileSync(manifestPath!, next);
   const commands = (JSON.parse(next) as { features: { slash_commands: Array<{ command: string }> } }).features.slash_commands.map((c) => c.command);
-  process.stdout.write(`✓ manifest.json now has ${commands.join(', ')}\n`);
+  process.stdout.write(`✓ ${manifestPath} now has ${commands.join(', ')} (from ${source}); paste it into your app's settings at api.slack.com/apps\n`);
+}
+
+function fail(line: string): never {
+  process.stderr.write(`✗ ${line}\n`);
+  process.exit(1);
 }

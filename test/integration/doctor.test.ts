@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,7 @@ describe('npm run doctor', () => {
     expect(out).toContain('✓ Extension route /api/dify/receive: answers Dify\'s ping with pong');
     expect(out).toMatch(/✓ Store sqlite:\/.*bridge\.db: opens, writes and reads/);
     expect(out).toContain('✓ manifest.json: slash commands /dify match the configuration');
+    expect(out).toContain('✓ Routing: mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify');
     expect(out).toContain('All checks passed.');
     expect(out).not.toContain('✗');
     expect(code).toBe(0);
@@ -89,7 +90,7 @@ describe('npm run doctor', () => {
     expect(out).toContain('✓ Dify app "summarize" (workflow): "Summarize", mode workflow, inputs: text*');
     expect(out).toContain('✗ Dify rejected the API key of app "ghost"');
     expect(out).toContain(`✗ Store sqlite:${join(cwd, 'manifest.json', 'bridge.db')}`);
-    expect(out).toContain('✗ manifest.json has /dify, the configuration needs /dify, /summarize');
+    expect(out).toContain('✗ manifest.json lacks /summarize, which the app "summarize" uses');
     expect(out).toContain('fix: run npm run manifest');
     expect(out).toContain('4 checks failed.');
     expect(code).toBe(1);
@@ -150,5 +151,56 @@ describe('npm run doctor', () => {
     const bad = await run(doctor, { ...env, ...oauth, SLACK_CLIENT_SECRET: 'wrong-secret-000' });
     expect(bad.out).toContain('✗ Slack refused the OAuth client credentials (bad_client_secret)');
     expect(bad.code).toBe(1);
+  });
+
+  it('passes a manifest whose commands match by name and URL, with only a note for other wording', async () => {
+    const config = { apps: { summarize: { type: 'workflow', apiKey: 'app-workflow-key-000001', command: '/summarize' } } };
+    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify(config));
+    const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
+    const generated = withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, any>, config);
+    // Someone edited the wording in Slack's settings and exported the manifest again.
+    generated['features'].slash_commands[1].description = 'Summarize anything';
+    generated['features'].slash_commands[1].usage_hint = '[text]';
+    const own = join(cwd, 'own');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'manifest.json'), JSON.stringify(generated));
+    const r = await runEntry(doctor, { cwd: own, env: { ...baseEnv(), BRIDGE_CONFIG: join(cwd, 'bridge.json') } });
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('✓ manifest.json: slash commands /dify, /summarize match the configuration');
+    expect(out).toContain('· note: manifest.json: /summarize description is "Summarize anything", npm run manifest would write "Run the Dify workflow app \\"summarize\\"" (cosmetic, nothing breaks)');
+    expect(out).toContain('· note: manifest.json: /summarize usage_hint is "[text]"');
+    expect(out).not.toContain('✗');
+    expect(r.code).toBe(0);
+
+    // What does break: a command pointing elsewhere, one the bridge does not serve, a missing event.
+    generated['features'].slash_commands[1].url = 'https://old-host.example.com/slack/events';
+    generated['features'].slash_commands.push({ command: '/legacy', description: 'x', url: 'https://bridge.example.com/slack/events' });
+    generated['settings'].event_subscriptions.bot_events = generated['settings'].event_subscriptions.bot_events.filter((e: string) => e !== 'message.im');
+    writeFileSync(join(own, 'manifest.json'), JSON.stringify(generated));
+    const bad = await runEntry(doctor, { cwd: own, env: { ...baseEnv(), BRIDGE_CONFIG: join(cwd, 'bridge.json') } });
+    const badOut = bad.stdout + bad.stderr;
+    expect(badOut).toContain('✗ manifest.json: /summarize has url https://old-host.example.com/slack/events, expected https://bridge.example.com/slack/events (the bridge\'s Slack events URL)');
+    expect(badOut).toContain('✗ manifest.json has /legacy, which this bridge does not serve');
+    expect(badOut).toContain('✗ manifest.json does not subscribe to message.im: direct messages with the bot will not work');
+    expect(badOut).toContain('3 checks failed.');
+    expect(bad.code).toBe(1);
+  });
+
+  it('marks a configuration where no chat app answers mentions, and what to set', async () => {
+    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { sales: { type: 'chat', apiKey: dify.apiKey }, hr: { type: 'chat', apiKey: dify.apiKey } }, chat: { channels: { C0123: 'sales' } } }));
+    const { DIFY_API_KEY: _unused, ...env } = baseEnv();
+    const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json') });
+    expect(out).toContain('✗ Routing: mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify; no chat app answers mentions and DMs outside the routed channels');
+    expect(out).toContain('fix: set "chat": {"default": "sales"} in BRIDGE_CONFIG');
+    expect(code).toBe(1);
+  });
+
+  it('says which Slack context tools a chat app\'s slack_* inputs serve', async () => {
+    dify.apps.set('app-context-key-0000001', { mode: 'advanced-chat', name: 'Ctx', form: [{ 'text-input': { label: 'Channel', variable: 'slack_channel_id', required: false } }, { 'text-input': { label: 'User', variable: 'slack_user_id', required: false } }] });
+    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { ctx: { type: 'chat', apiKey: 'app-context-key-0000001' } } }));
+    const { DIFY_API_KEY: _unused, ...env } = baseEnv();
+    const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json') });
+    expect(out).toContain('· note: Dify app "ctx": Slack context tools with its inputs: slack_thread ✗ (needs slack_thread_ts), slack_user ✓, slack_channel ✓');
+    expect(code).toBe(0);
   });
 });

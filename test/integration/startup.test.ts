@@ -63,11 +63,20 @@ describe('start-up', () => {
       join(cwd, '.env'),
       [`SLACK_BOT_TOKEN=${slack.token}`, 'SLACK_SIGNING_SECRET=from-dotenv', `SLACK_API_URL=${slack.url}`, `DIFY_API_URL=${dify.url}`, `DIFY_API_KEY=${dify.apiKey}`, `STORE_URL=sqlite:${join(cwd, 'data', 'b.db')}`, 'PORT=0', 'HOST=127.0.0.1'].join('\n'),
     );
-    const r = await run({}, /Dify bridge running/);
+    const r = await run({}, /Routing: /);
     rmSync(join(cwd, '.env'));
     expect(r.stdout).toMatch(/Dify bridge running: HTTP on 127\.0\.0\.1:\d+/);
+    // Which app answers a mention, said once at start-up.
+    expect(r.stdout).toContain('Routing: mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify');
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(slack.token);
     expect(r.stdout + r.stderr).not.toContain(dify.apiKey);
+  });
+
+  it('warns at start-up when no chat app answers mentions, and says what to set', async () => {
+    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k1' }, hr: { type: 'chat', apiKey: 'k2' } }, chat: { channels: { C0123: 'sales' } } }));
+    const r = await run({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.url, DIFY_API_URL: dify.url, BRIDGE_CONFIG: join(cwd, 'bridge.json'), STORE_URL: 'memory:', PORT: '0', HOST: '127.0.0.1' }, /Routing: no chat app/);
+    expect(r.stdout).toContain('Routing: mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify');
+    expect(r.stdout).toContain('Routing: no chat app answers mentions and DMs outside the routed channels: 2 chat apps (sales, hr) and no chat.default; set \\"chat\\": {\\"default\\": \\"sales\\"}');
   });
 });

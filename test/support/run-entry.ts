@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const ENTRY = {
   main: fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
   doctor: fileURLToPath(new URL('../../src/tools/doctor.ts', import.meta.url)),
+  manifest: fileURLToPath(new URL('../../src/tools/manifest.ts', import.meta.url)),
 };
 
 export interface EntryRun {

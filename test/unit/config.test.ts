@@ -99,7 +99,7 @@ describe('loadConfig', () => {
     if (!r.ok) return;
     expect(r.config.dify.apps['helpdesk']).toEqual({ type: 'chat', apiKey: 'app-h', apiUrl: 'https://api.dify.ai/v1', description: 'Answers IT questions' });
     expect(r.config.dify.apps['summarize']!.apiUrl).toBe('https://dify.example.com/v1');
-    expect(r.config.chat).toEqual({ default: 'helpdesk', channels: { C0123: 'other' } });
+    expect(r.config.chat).toEqual({ default: 'helpdesk', defaultSource: 'chat.default', channels: { C0123: 'other' } });
   });
 
   it('explains BRIDGE_CONFIG mistakes one per line', () => {
@@ -118,5 +118,25 @@ describe('loadConfig', () => {
     ]);
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
     expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual(['BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)']);
+  });
+
+  it('says where the default chat app comes from, and the routing in one line', async () => {
+    const { describeRouting } = await import('../../src/config/routing.js');
+    const envOnly = loadConfig(base);
+    expect(envOnly.ok && describeRouting(envOnly.config)).toEqual({ line: 'mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify' });
+    const file = JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k' }, summarize: { type: 'workflow', apiKey: 'k', command: '/summarize' } }, chat: { channels: { C0123: 'sales' } } });
+    const withKey = loadConfig({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': file }));
+    expect(withKey.ok && describeRouting(withKey.config).line).toBe('mentions and DMs → chat app `default` (DIFY_API_KEY); #C0123 → `sales`; commands: /dify, /summarize');
+    // Several chat apps, no chat.default, no DIFY_API_KEY: nobody answers outside #C0123.
+    const two = JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k' }, hr: { type: 'chat', apiKey: 'k2' } }, chat: { channels: { C0123: 'sales' } } });
+    const none = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': two }));
+    expect(none.ok).toBe(true);
+    if (!none.ok) return;
+    const routing = describeRouting(none.config);
+    expect(routing.line).toBe('mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify');
+    expect(routing.problem?.what).toBe('no chat app answers mentions and DMs outside the routed channels: 2 chat apps (sales, hr) and no chat.default');
+    expect(routing.problem?.fix).toBe('set "chat": {"default": "sales"} in BRIDGE_CONFIG (or DIFY_API_KEY for a chat app of its own)');
+    const only = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps: { hr: { type: 'chat', apiKey: 'k' } } }) }));
+    expect(only.ok && describeRouting(only.config)).toEqual({ line: 'mentions and DMs → chat app `hr` (the only chat app); commands: /dify' });
   });
 });

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { manifestSchemaV1 } from '../support/manifest-schema.js';
@@ -58,22 +61,40 @@ describe('manifest.json', () => {
   });
 });
 
-describe('manifest.json and the example configuration', () => {
-  it('has the slash commands the example configuration declares (npm run manifest keeps them in step)', async () => {
-    const { bridgeFileSchema, loadConfig } = await import('../../src/config/load.js');
+describe('manifest.json and npm run manifest', () => {
+  it('has exactly what the default configuration needs: /dify and no app\'s own command', async () => {
     const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
-    const example = readFileSync(new URL('../../examples/bridge.config.json', import.meta.url), 'utf8');
-    const config = bridgeFileSchema.parse(JSON.parse(example));
-    expect(withSlashCommands(manifest, config)).toEqual(manifest);
-    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/dify', '/summarize']);
-    // And the example is a configuration the bridge accepts.
-    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'example.json', DIFY_HELPDESK_KEY: 'a', DIFY_SUMMARIZE_KEY: 'b', DIFY_WRITER_KEY: 'c' };
-    expect(loadConfig(env, () => example).ok).toBe(true);
+    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/dify']);
+    expect(withSlashCommands(manifest, { apps: {} })).toEqual(manifest);
   });
+
+  it('writes the example configuration\'s commands into a manifest of one\'s own, and --check then passes', async () => {
+    const { ENTRY, runEntry } = await import('../support/run-entry.js');
+    const dir = mkdtempSync(join(tmpdir(), 'manifest-'));
+    const own = join(dir, 'manifest.json');
+    copyFileSync(new URL('../../manifest.json', import.meta.url), own);
+    const example = fileURLToPath(new URL('../../examples/bridge.config.json', import.meta.url));
+    const before = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own, '--check'] });
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain(`✗ ${own}'s slash commands differ from ${example}`);
+    const write = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own] });
+    expect(write.code).toBe(0);
+    expect(write.stdout).toContain(`✓ ${own} now has /dify, /summarize`);
+    const written = JSON.parse(readFileSync(own, 'utf8')) as Record<string, any>;
+    expect(written.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/dify', '/summarize']);
+    expect(written.features.slash_commands[1].url).toBe('https://bridge.example.com/slack/events');
+    const after = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own, '--check'] });
+    expect(after.stdout).toContain(`✓ ${own} matches ${example}`);
+    expect(after.code).toBe(0);
+    // And the example is a configuration the bridge accepts.
+    const { loadConfig } = await import('../../src/config/load.js');
+    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'example.json', DIFY_HELPDESK_KEY: 'a', DIFY_SUMMARIZE_KEY: 'b', DIFY_WRITER_KEY: 'c' };
+    expect(loadConfig(env, () => readFileSync(example, 'utf8')).ok).toBe(true);
+  }, 30_000);
 
   it('a new app command shows up in the regenerated manifest', async () => {
     const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
-    const next = withSlashCommands(manifest, { apps: { tr: { type: 'workflow', apiKey: 'k', command: '/translate', description: 'Translates' } } });
+    const next = withSlashCommands(manifest, { apps: { tr: { type: 'workflow', command: '/translate', description: 'Translates' } } });
     expect(next.features.slash_commands).toEqual([
       { command: '/dify', url: 'https://bridge.example.com/slack/events', description: 'Run a Dify workflow or completion app, or list the apps', usage_hint: '[app] [text] [key=value …]', should_escape: false },
       { command: '/translate', url: 'https://bridge.example.com/slack/events', description: 'Run the Dify workflow app "tr": Translates', usage_hint: '[text] [key=value …]', should_escape: false },

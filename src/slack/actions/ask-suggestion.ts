@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ChatBridge } from '../../core/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
-import { SUGGEST_ACTION, suggestValueSchema } from '../blocks/answer-controls.js';
+import { SUGGEST_ACTIONS, suggestValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';
 
 /**
@@ -10,7 +10,7 @@ import { parseJson } from '../parse-json.js';
  * was asked, and by whom) and asked like a message of the person who pressed it.
  */
 export function registerAskSuggestion(app: App, chat: ChatBridge, logger: Logger): void {
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${SUGGEST_ACTION}_\\d+$`), async ({ ack, action, body, client, context }) => {
+  app.action<BlockAction<ButtonAction>>(SUGGEST_ACTIONS, async ({ ack, action, body, client, context }) => {
     await ack();
     const value = suggestValueSchema.safeParse(parseJson(action.value));
     const teamId = context.teamId ?? body.team?.id;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { FeedbackRef } from '../../core/answer-sink.js';
 import { describeError } from '../../core/log-fields.js';
-import { CONTROLS_BLOCK, FEEDBACK_ACTION, RATING_BLOCK, feedbackBlocks, feedbackValueSchema } from '../blocks/answer-controls.js';
+import { CONTROLS_BLOCK, FEEDBACK_ACTIONS, RATING_BLOCK, feedbackBlocks, feedbackValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';
 
 const COMMENT_CALLBACK = 'dify_feedback_comment';
@@ -16,7 +16,7 @@ const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string()
  * offers a comment box sent as the content.
  */
 export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>, logger: Logger): void {
-  app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(new RegExp(`^${FEEDBACK_ACTION}(_like|_dislike)?$`), async ({ ack, action, body, client, respond }) => {
+  app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(FEEDBACK_ACTIONS, async ({ ack, action, body, client, respond }) => {
     await ack();
     const parsed = feedbackValueSchema.safeParse(parseJson(action.value));
     if (!parsed.success || !body.message || !body.channel) return;

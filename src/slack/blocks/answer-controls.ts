@@ -7,6 +7,9 @@ export const SUGGEST_ACTION = 'dify_suggest';
 export const SUGGESTIONS_BLOCK = 'dify_suggestions';
 export const suggestValueSchema = z.object({ q: z.string().min(1) });
 export const FEEDBACK_ACTION = 'dify_feedback';
+/** The action ids of follow-up buttons and of both kinds of feedback buttons. */
+export const SUGGEST_ACTIONS = new RegExp(`^${SUGGEST_ACTION}_\\d+$`);
+export const FEEDBACK_ACTIONS = new RegExp(`^${FEEDBACK_ACTION}(_like|_dislike)?$`);
 export const CONTROLS_BLOCK = 'dify_controls';
 /** The line under Slack's feedback buttons that says which rating was given. */
 export const RATING_BLOCK = 'dify_rating';
