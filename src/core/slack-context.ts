@@ -94,7 +94,7 @@ export class SlackContextProvider {
     const o = parsed.data;
     const missing = TOOL_NEEDS[variable].filter((v) => o[v as keyof typeof o] === undefined || (v !== 'slack_thread_ts' && o[v as keyof typeof o] === ''));
     if (missing.length) {
-      return this.empty(appId, variable, `the app's run has no ${missing.join(' or ')}`, `add ${missing.join(' and ')} as inputs in the app (text, optional): the bridge fills them`);
+      return this.empty(appId, variable, `the app's run has no ${missing.join(' or ')}`, `add ${missing.join(' and ')} as ${missing.length > 1 ? 'inputs' : 'an input'} in the app (text, optional): the bridge fills ${missing.length > 1 ? 'them' : 'it'}`);
     }
     const teamId = o.slack_team_id || (await this.options.teams?.find({ channelId: o.slack_channel_id, userId: o.slack_user_id }));
     if (!teamId) {

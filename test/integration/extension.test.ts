@@ -212,4 +212,33 @@ describe('Slack context as external data', () => {
       json: { error: 'unknown_tool_variable', message: 'Unknown tool_variable "weather" (supported: slack_thread, slack_user, slack_channel)' },
     });
   });
+
+  it('needs no slack_team_id with one workspace: an app declaring only channel, thread and user gets its context', async () => {
+    t = await startTestBridge({ env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' }, bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } } } });
+    t.dify.apps.set('ctx-key', { mode: 'chat', name: 'Context bot', form: contextForm.filter((f) => f['text-input'].variable !== 'slack_team_id') });
+    await t.mention('What is the status of the migration?');
+    await settled(t);
+    const inputs = t.dify.chatRequests()[0]!.body['inputs'] as Record<string, unknown>;
+    expect(inputs['slack_team_id']).toBeUndefined();
+    const query = (tool: string) => call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'dify-app-1', tool_variable: tool, inputs } }));
+    expect((await query('slack_thread')).json.result).toBe('Alice: What is the status of the migration?\nDify: You said: What is the status of the migration?');
+    expect((await query('slack_user')).json.result).toMatch(/^Name: Alice\n/);
+    expect((await query('slack_channel')).json.result).toMatch(/^Channel: #general/);
+  });
+
+  it('says once per app and tool which input is missing when a tool answers empty', async () => {
+    t = await withKey();
+    const query = (app: string, tool: string, inputs: Record<string, unknown>) => call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: app, tool_variable: tool, inputs } }));
+    for (let i = 0; i < 3; i++) expect((await query('dify-app-1', 'slack_thread', { slack_channel_id: 'C1' })).json).toEqual({ result: '' });
+    await query('dify-app-1', 'slack_user', { slack_channel_id: 'C1' });
+    await query('dify-app-2', 'slack_thread', { slack_channel_id: 'C1' });
+    await query('dify-app-1', 'slack_channel', { slack_channel_id: 'not an id' });
+    const warnings = t.logs.filter((l) => l['level'] === 40 && String(l['msg']).startsWith('Slack context tool'));
+    expect(warnings.map((w) => [w['dify_app_id'], w['tool'], w['msg']])).toEqual([
+      ['dify-app-1', 'slack_thread', "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it"],
+      ['dify-app-1', 'slack_user', "Slack context tool slack_user answered empty: the app's run has no slack_user_id; add slack_user_id as an input in the app (text, optional): the bridge fills it"],
+      ['dify-app-2', 'slack_thread', "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it"],
+      ['dify-app-1', 'slack_channel', "Slack context tool slack_channel answered empty: input slack_channel_id is not a Slack id; check that the app passes the bridge's value of slack_channel_id unchanged"],
+    ]);
+  });
 });

@@ -20,7 +20,7 @@ const WORKSPACES = [
   { teamId: 'T2', teamName: 'Globex', token: 'xoxb-globex-222-secret', botUserId: 'UBOT2' },
 ];
 
-async function multiBridge(): Promise<TestBridge> {
+async function multiBridge(extra: Record<string, string> = {}): Promise<TestBridge> {
   dir = mkdtempSync(join(tmpdir(), 'oauth-'));
   const b = await startTestBridge({
     env: {
@@ -31,6 +31,7 @@ async function multiBridge(): Promise<TestBridge> {
       SLACK_ENCRYPTION_KEY: ENCRYPTION_KEY,
       STORE_URL: `sqlite:${join(dir, 'bridge.db')}`,
       DIFY_API_KEY: '',
+      ...extra,
     },
     bridgeConfig: {
       apps: { support: { type: 'chat', apiKey: 'app-support-key-0001' }, sales: { type: 'chat', apiKey: 'app-sales-key-00001' } },
@@ -129,5 +130,33 @@ describe('multi-workspace install (OAuth)', () => {
     expect(keys()).toEqual(['installation:T:T1']);
     await t.sendEvent({ type: 'tokens_revoked', tokens: { bot: ['UBOT'] }, event_ts: '3.0' }, { teamId: 'T1' });
     await t.slack.waitFor(() => keys().length === 0, 3000, 'T1 deleted');
+  });
+
+  it('finds a run\'s workspace for Dify\'s Slack context tools without slack_team_id, after a restart too', async () => {
+    const key = 'ext-key-0123456789';
+    t = await multiBridge({ EXTENSION_API_KEY: key });
+    for (const w of WORKSPACES) await install(t, w);
+    const form = ['slack_channel_id', 'slack_thread_ts', 'slack_user_id'].map((variable) => ({ 'text-input': { variable, label: variable, required: false } }));
+    t.dify.apps.set('app-sales-key-00001', { mode: 'chat', name: 'Sales', form });
+    t.slack.channels.set('C2', { id: 'C2', name: 'globex-sales', is_im: false, topic: { value: 'Deals' }, purpose: { value: '' } });
+    await t.mention('how is the pipeline?', { channel: 'C2', team: 'T2', botUserId: 'UBOT2' });
+    await settled(t);
+    const inputs = t.dify.chatRequests()[0]!.body['inputs'];
+    expect(inputs).not.toHaveProperty('slack_team_id');
+    const ask = (tool: string, given: unknown = inputs) =>
+      fetch(`${t!.base}/api/dify/receive`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'sales-app', tool_variable: tool, inputs: given } }),
+      }).then((r) => r.json() as Promise<{ result: string }>);
+    expect((await ask('slack_channel')).result).toBe('Channel: #globex-sales\nTopic: Deals');
+    // Asked of Slack with the workspace's own token.
+    expect(t.slack.callsTo('conversations.info').at(-1)!.auth).toBe('Bearer xoxb-globex-222-secret');
+    await t.restart();
+    expect((await ask('slack_user')).result).toMatch(/^Name: Alice\n/);
+    expect(t.slack.callsTo('users.info').at(-1)!.auth).toBe('Bearer xoxb-globex-222-secret');
+    // A channel the bridge never saw in a run: it cannot know the workspace, and says what to declare.
+    expect((await ask('slack_channel', { slack_channel_id: 'C999' })).result).toBe('');
+    expect(t.logs.some((l) => String(l['msg']).includes('the bridge cannot tell which workspace the run comes from; add slack_team_id as an input'))).toBe(true);
   });
 });
