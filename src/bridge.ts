@@ -8,7 +8,10 @@ import { EditBudget } from './core/edit-budget.js';
 import { sendFeedback } from './core/feedback.js';
 import { RunRegistry } from './core/run-registry.js';
 import { registerAskSuggestion } from './slack/actions/ask-suggestion.js';
-import { registerFeedback } from './slack/actions/give-feedback.js';
+import { COMMENT_CALLBACK, registerFeedback } from './slack/actions/give-feedback.js';
+import { registerUnknownInteractions } from './slack/actions/unknown-interaction.js';
+import { FEEDBACK_ACTIONS, STOP_ACTION, SUGGEST_ACTIONS } from './slack/blocks/answer-controls.js';
+import { INPUTS_CALLBACK_ID } from './slack/views/input-modal.js';
 import { registerAppHomeOpened } from './slack/events/app-home-opened.js';
 import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
@@ -163,6 +166,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerAskSuggestion(app, chat, logger);
   registerAssistantThreadStarted(app, catalog, config.chat.default, logger);
   registerAppHomeOpened(app, catalog, store, config.chat.default, logger);
+  // Last: acknowledges what none of the above takes.
+  registerUnknownInteractions(app, { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [] }, logger.child({ component: 'slack' }));
 
   let port = config.server.port;
   try {

@@ -78,6 +78,10 @@ export class FakeSlack {
   markdownLimit = 12_000;
   /** The bot token's scopes (x-oauth-scopes on every answer): what manifest.json asks for. */
   grantedScopes: string[] = (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot;
+  /** The app is an agent app (manifest.json declares features.agent_view), as Slack sees it. */
+  agentApp = (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !== undefined;
+  /** Suggested prompts a person sees in a DM (only where the call took effect), by channel. */
+  readonly suggestedPrompts = new Map<string, Array<{ title: string; message: string }>>();
   /** Block types this workspace refuses (invalid_blocks), as where an AI feature is missing. */
   readonly refusedBlockTypes = new Set<string>();
   /** Whether chat.startStream works here (else it answers `nativeError`). */
@@ -362,8 +366,14 @@ export class FakeSlack {
       }
       case 'assistant.threads.setStatus':
         return { ok: true };
-      case 'assistant.threads.setSuggestedPrompts':
-        return Array.isArray(args['prompts']) && args['prompts'].length <= 4 ? { ok: true } : { ok: false, error: 'invalid_arguments' };
+      case 'assistant.threads.setSuggestedPrompts': {
+        if (!Array.isArray(args['prompts']) || args['prompts'].length > 4) return { ok: false, error: 'invalid_arguments' };
+        // "Including [thread_ts] in a call for an agent app will cause the call to silently fail"
+        // (docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts).
+        if (this.agentApp && args['thread_ts'] !== undefined) return { ok: true };
+        this.suggestedPrompts.set(String(args['channel_id']), args['prompts'] as Array<{ title: string; message: string }>);
+        return { ok: true };
+      }
       case 'users.info': {
         const u = this.users.get(String(args['user']));
         return u ? { ok: true, user: u } : { ok: false, error: 'user_not_found' };

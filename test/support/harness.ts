@@ -33,6 +33,8 @@ export interface TestBridge {
     actionId: string,
     opts?: { user?: string; choice?: 'positive' | 'negative' },
   ): Promise<{ status: number; responseId: string }>;
+  /** Sends any interaction payload, signed. */
+  interact(payload: Record<string, unknown>): ReturnType<SlackUser['interact']>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startTestBridge(
     command: (text, o) => user.command(text, o),
     submitView: (values, o) => user.submitView(values, o),
     press: (message, actionId, o) => user.press(message, actionId, o),
+    interact: (payload) => user.interact(payload),
     async restart() {
       await bridge.stop();
       bridge = await startBridge(config, logger);

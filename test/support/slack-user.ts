@@ -156,4 +156,12 @@ export class SlackUser {
     await res.text();
     return { status: res.status, responseId };
   }
+
+  /** Sends any interaction payload (block_actions, view_submission, shortcut, block_suggestion) signed, as Slack does. */
+  async interact(payload: Record<string, unknown>): Promise<{ status: number; body: string; ms: number }> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const started = Date.now();
+    const res = await fetch(`${this.base()}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) }, body });
+    return { status: res.status, body: await res.text(), ms: Date.now() - started };
+  }
 }

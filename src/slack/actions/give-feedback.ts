@@ -7,7 +7,7 @@ import { describeError } from '../../core/log-fields.js';
 import { CONTROLS_BLOCK, FEEDBACK_ACTIONS, RATING_BLOCK, feedbackBlocks, feedbackValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';
 
-const COMMENT_CALLBACK = 'dify_feedback_comment';
+export const COMMENT_CALLBACK = 'dify_feedback_comment';
 const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string() });
 
 /**

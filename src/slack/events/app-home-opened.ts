@@ -5,10 +5,13 @@ import type { AppCatalog } from '../../core/app-catalog.js';
 import { describeError } from '../../core/log-fields.js';
 import type { Store } from '../../store/store.js';
 import { controlsBlocks } from '../blocks/answer-controls.js';
+import { suggestedPrompts } from '../blocks/suggested-prompts.js';
 
 const openedSchema = z.looseObject({ user: z.string(), channel: z.string(), tab: z.string() });
 /** A DM is greeted once; the mark is kept this long. */
 const GREETED_MS = 365 * 24 * 3600_000;
+/** Suggested prompts are set again when the DM is opened after this long (a Tier 4 call each). */
+const PROMPTS_FRESH_MS = 12 * 3600_000;
 
 /**
  * The first time someone opens a DM with the bot: the chat app's opening statement, with its
@@ -18,18 +21,24 @@ export function registerAppHomeOpened(app: App, catalog: AppCatalog, store: Pick
   app.event('app_home_opened', async ({ event, client, context }) => {
     const e = openedSchema.safeParse(event);
     if (!e.success || e.data.tab !== 'messages' || !defaultApp) return;
-    // An atomic claim doubles as "greeted already" across replicas.
-    if (!(await store.claim(`greeted:${context.teamId ?? ''}:${e.data.user}`, 'greeter', GREETED_MS))) return;
+    // Atomic claims double as "greeted already" and "prompts fresh" across replicas.
+    const who = `${context.teamId ?? ''}:${e.data.user}`;
+    const greet = await store.claim(`greeted:${who}`, 'greeter', GREETED_MS);
+    const prompt = await store.claim(`prompted:${who}`, 'prompter', PROMPTS_FRESH_MS);
+    if (!greet && !prompt) return;
     try {
       const about = await catalog.describe(defaultApp);
-      if (!about.openingStatement && about.suggestedQuestions.length === 0) return;
-      const text = about.openingStatement || 'Ask me anything, or try one of these:';
-      const buttons = controlsBlocks({ suggestions: about.suggestedQuestions.slice(0, 3) });
-      await client.chat.postMessage(
-        buttons.length
-          ? { channel: e.data.channel, text, blocks: [{ type: 'markdown', text }, ...buttons] }
-          : { channel: e.data.channel, markdown_text: text },
-      );
+      if (greet && (about.openingStatement || about.suggestedQuestions.length)) {
+        const text = about.openingStatement || 'Ask me anything, or try one of these:';
+        const buttons = controlsBlocks({ suggestions: about.suggestedQuestions.slice(0, 3) });
+        await client.chat.postMessage(
+          buttons.length
+            ? { channel: e.data.channel, text, blocks: [{ type: 'markdown', text }, ...buttons] }
+            : { channel: e.data.channel, markdown_text: text },
+        );
+      }
+      // Slack's own suggested prompts above the composer of the agent's DM.
+      if (about.suggestedQuestions.length) await client.assistant.threads.setSuggestedPrompts(suggestedPrompts(e.data.channel, about.suggestedQuestions));
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'could not greet a new DM');
     }

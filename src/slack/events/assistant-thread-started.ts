@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AppCatalog } from '../../core/app-catalog.js';
 import { describeError } from '../../core/log-fields.js';
+import { suggestedPrompts } from '../blocks/suggested-prompts.js';
 
 const startedSchema = z.looseObject({
   assistant_thread: z.looseObject({ user_id: z.string(), channel_id: z.string(), thread_ts: z.string() }),
@@ -19,14 +20,9 @@ export function registerAssistantThreadStarted(app: App, catalog: AppCatalog, de
     const { channel_id: channel, thread_ts: threadTs } = parsed.data.assistant_thread;
     try {
       const about = await catalog.describe(defaultApp);
-      if (about.suggestedQuestions.length) {
-        await client.assistant.threads.setSuggestedPrompts({
-          channel_id: channel,
-          thread_ts: threadTs,
-          prompts: about.suggestedQuestions.slice(0, 4).map((q) => ({ title: q.length > 75 ? `${q.slice(0, 74)}…` : q, message: q })) as [{ title: string; message: string }],
-        });
-      }
       if (about.openingStatement) await client.chat.postMessage({ channel, thread_ts: threadTs, markdown_text: about.openingStatement });
+      // After the greeting: the prompts attach to the channel's latest message.
+      if (about.suggestedQuestions.length) await client.assistant.threads.setSuggestedPrompts(suggestedPrompts(channel, about.suggestedQuestions));
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'could not greet a new assistant thread');
     }

@@ -29,6 +29,9 @@ export const userMessageSchema = z.looseObject({
 
 export type SlackUserMessage = z.infer<typeof userMessageSchema>;
 
+/** Slackbot's user id in every workspace. */
+const SLACKBOT = 'USLACKBOT';
+
 /**
  * A Slack message event → the core's IncomingMessage, or undefined when it is not a person's
  * new message: edits, deletions, joins and other subtypes, and anything from a bot (our own
@@ -44,6 +47,8 @@ export function toIncomingMessage(
   // file_share is a person's message with files; every other subtype is not a new message.
   if ((e.subtype !== undefined && e.subtype !== 'file_share') || e.bot_id !== undefined) return undefined;
   if (context.botUserId && e.user === context.botUserId) return undefined;
+  // Slackbot's own notices in the bot's DM ("You have been removed from #x") are nobody asking.
+  if (e.user === SLACKBOT) return undefined;
   const teamId = context.teamId ?? e.team;
   if (!teamId) return undefined;
   const channelType = e.channel_type === 'app_home' ? 'im' : (e.channel_type ?? (e.channel.startsWith('D') ? 'im' : 'channel'));
