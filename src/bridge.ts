@@ -11,7 +11,8 @@ import { registerAskSuggestion } from './slack/actions/ask-suggestion.js';
 import { COMMENT_CALLBACK, registerFeedback } from './slack/actions/give-feedback.js';
 import { registerUnknownInteractions } from './slack/actions/unknown-interaction.js';
 import { FEEDBACK_ACTIONS, STOP_ACTION, SUGGEST_ACTIONS } from './slack/blocks/answer-controls.js';
-import { INPUTS_CALLBACK_ID } from './slack/views/input-modal.js';
+import { INPUTS_CALLBACK_ID, OPTIONS_ACTION } from './slack/views/input-modal.js';
+import { registerSuggestOptions } from './slack/views/suggest-options.js';
 import { registerAppHomeOpened } from './slack/events/app-home-opened.js';
 import { registerAssistantThreadStarted } from './slack/events/assistant-thread-started.js';
 import { registerStopAnswer } from './slack/actions/stop-answer.js';
@@ -160,6 +161,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const commandNames = ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))];
   registerCommands(app, commands, commandNames, surfaceOptions);
   registerInputsSubmitted(app, commands, catalog, surfaceOptions);
+  registerSuggestOptions(app, catalog, logger);
   registerStopAnswer(app, runs, logger);
   registerAgentSessionStopped(app, runs, logger);
   registerFeedback(app, (ref, rating, content) => sendFeedback(dify, ref, rating, content), logger);
@@ -167,7 +169,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   registerAssistantThreadStarted(app, catalog, config.chat.default, logger);
   registerAppHomeOpened(app, catalog, store, config.chat.default, logger);
   // Last: acknowledges what none of the above takes.
-  registerUnknownInteractions(app, { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [] }, logger.child({ component: 'slack' }));
+  registerUnknownInteractions(app, { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [OPTIONS_ACTION] }, logger.child({ component: 'slack' }));
 
   let port = config.server.port;
   try {

@@ -1,4 +1,4 @@
-import { freeTextField, isFileField, type FormField } from './input-form.js';
+import { freeTextField, isFileField, isSearchedSelect, type FormField } from './input-form.js';
 
 export interface ParsedCommand {
   /** First word: the app's name (absent for `/dify` alone). */
@@ -108,7 +108,10 @@ export function checkValue(field: FormField, value: unknown): { value: unknown }
     }
     case 'select': {
       const s = String(value);
-      if (field.options && !field.options.includes(s)) return { error: `${name} must be one of: ${field.options.join(', ')}.` };
+      if (field.options && !field.options.includes(s)) {
+        const some = field.options.length > 10 ? `${field.options.slice(0, 10).join(', ')}, … (${field.options.length} in all; the form searches them)` : field.options.join(', ');
+        return { error: `${name} must be one of: ${some}.` };
+      }
       return { value: s };
     }
     case 'json_object': {
@@ -140,6 +143,14 @@ export function usageOf(fields: FormField[]): string {
 }
 
 export function describeField(f: FormField): string {
-  const kind = f.options ? f.options.join('|') : isFileField(f) ? f.type : f.type === 'paragraph' || f.type === 'text-input' ? 'text' : f.type;
+  const kind = f.options ? describeOptions(f) : isFileField(f) ? f.type : f.type === 'paragraph' || f.type === 'text-input' ? 'text' : f.type;
   return `${f.variable} (${kind}${f.required ? ', required' : ''})`;
+}
+
+/** A few options inline; a long list says how the form offers it. */
+function describeOptions(f: FormField): string {
+  const options = f.options!;
+  if (options.length <= 10) return options.join('|');
+  const how = isSearchedSelect(f) ? 'a menu that searches as you type' : 'a menu';
+  return `${options.slice(0, 5).join('|')}|… ${options.length} options, ${how} in the form`;
 }

@@ -53,3 +53,24 @@ export function freeTextField(fields: FormField[]): FormField | undefined {
   if (text.length === 1) return text[0];
   return text.find((f) => f.required);
 }
+
+/** Slack's limit for a static select's options ("Maximum number of options is 100", Block Kit select menu element). */
+export const STATIC_SELECT_MAX_OPTIONS = 100;
+/** Slack's limit for an option's value (Block Kit option object: "Maximum length for this field is 150 characters"). */
+export const OPTION_VALUE_MAX = 150;
+
+/** A select whose options do not fit a static menu: the form searches them as one types. */
+export const isSearchedSelect = (f: FormField) => f.type === 'select' && (f.options?.length ?? 0) > STATIC_SELECT_MAX_OPTIONS;
+
+/** The value an option carries in Slack: itself, or its position when it is longer than Slack allows. */
+export function optionValue(field: FormField, index: number): string {
+  const option = field.options![index]!;
+  return option.length <= OPTION_VALUE_MAX ? option : `#${index}`;
+}
+
+/** The option an option value stands for (the inverse of optionValue). */
+export function optionFromValue(field: FormField, value: string): string {
+  const m = /^#(\d+)$/.exec(value);
+  const long = m ? field.options?.[Number(m[1])] : undefined;
+  return long !== undefined && long.length > OPTION_VALUE_MAX ? long : value;
+}

@@ -326,4 +326,31 @@ describe('input forms', () => {
     expect(dify.requests.length).toBe(before);
     expect(runs()).toHaveLength(0);
   });
+
+  it('offers a select of more than 100 options as a menu that searches as one types, and runs with the exact choice', async () => {
+    const cities = Array.from({ length: 250 }, (_, i) => (i === 240 ? `Llanfair${'pwllgwyngyll'.repeat(16)} ${i}` : `City ${String(i).padStart(3, '0')}`));
+    dify.apps.set('app-big', { mode: 'workflow', name: 'Travel', form: [{ select: { variable: 'city', label: 'City', type: 'select', required: true, options: cities } }] });
+    await t.close();
+    t = await startTestBridge({ slack, dify, bridgeConfig: { apps: { travel: { type: 'workflow', apiKey: 'app-big', apiUrl: dify.url } } } });
+    const help = await t.command('help');
+    expect(ackText(help.body)).toContain('city (City 000|City 001|City 002|City 003|City 004|… 250 options, a menu that searches as you type in the form, required)');
+    await t.command('travel');
+    const view = (await slack.waitFor(() => slack.views[0], 2000, 'the modal')) as { blocks: Array<{ block_id: string; element: Record<string, unknown> }>; private_metadata: string };
+    const city = view.blocks.find((b) => b.block_id === 'city')!;
+    expect(city.element).toMatchObject({ type: 'external_select', action_id: 'dify_options', min_query_length: 0 });
+    // Slack asks for the options as the person types.
+    const suggest = (value: string) =>
+      t.interact({ type: 'block_suggestion', user: { id: 'UALICE', team_id: 'T1' }, team: { id: 'T1' }, api_app_id: 'A1', token: 'legacy', container: { type: 'view', view_id: 'V1' }, action_id: 'dify_options', block_id: 'city', value, view: { id: 'V1', type: 'modal', ...view } });
+    const all = JSON.parse((await suggest('')).body) as { options: Array<{ text: { text: string }; value: string }> };
+    expect(all.options).toHaveLength(100);
+    const some = JSON.parse((await suggest('city 24')).body) as { options: Array<{ text: { text: string }; value: string }> };
+    expect(some.options.map((o) => o.value)).toEqual(Array.from({ length: 9 }, (_, i) => `City ${241 + i}`));
+    const long = JSON.parse((await suggest('pwll')).body) as { options: Array<{ text: { text: string }; value: string }> };
+    expect(long.options).toEqual([{ text: { type: 'plain_text', text: `${cities[240]!.slice(0, 74)}…` }, value: '#240' }]);
+    // Option 201 and the long one, beyond what a static menu could hold, both run exactly.
+    await t.submitView({ city: { dify_options: { type: 'external_select', selected_option: { value: 'City 201' } } } }, { view });
+    await t.submitView({ city: { dify_options: { type: 'external_select', selected_option: { value: '#240' } } } }, { view });
+    await settled(t);
+    expect(runs().map((r) => (r.body['inputs'] as Record<string, unknown>)['city'])).toEqual(['City 201', cities[240]]);
+  });
 });

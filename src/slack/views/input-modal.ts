@@ -1,10 +1,12 @@
 import type { InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import type { AppDescription } from '../../core/app-catalog.js';
-import type { FormField } from '../../core/input-form.js';
+import { isSearchedSelect, optionValue, type FormField } from '../../core/input-form.js';
 
 export const INPUTS_CALLBACK_ID = 'dify_inputs';
 export const VALUE_ACTION = 'value';
+/** The action id of a select whose options the bridge serves (external_select). */
+export const OPTIONS_ACTION = 'dify_options';
 
 /** What the form carries from the command to its submission. */
 export const modalMetadataSchema = z.object({
@@ -15,7 +17,21 @@ export const modalMetadataSchema = z.object({
 export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
 
 const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: text.length > max ? `${text.slice(0, max - 1)}…` : text });
-const option = (value: string): PlainTextOption => ({ text: plain(value, 75), value: value.slice(0, 150) });
+/** An option of a select field (text cut to Slack's 75 characters; the value stands for the whole option). */
+export const option = (field: FormField, index: number): PlainTextOption => ({ text: plain(field.options![index]!, 75), value: optionValue(field, index) });
+
+/** Slack's limit of options in one block_suggestion answer (as in a static select). */
+const SUGGESTED_OPTIONS_MAX = 100;
+
+/** The options of a searched select that match what the person typed, at most Slack's 100. */
+export function matchingOptions(field: FormField, typed: string): PlainTextOption[] {
+  const q = typed.trim().toLowerCase();
+  const out: PlainTextOption[] = [];
+  for (let i = 0; i < (field.options ?? []).length && out.length < SUGGESTED_OPTIONS_MAX; i++) {
+    if (!q || field.options![i]!.toLowerCase().includes(q)) out.push(option(field, i));
+  }
+  return out;
+}
 
 /** The Block Kit element for one Dify input. */
 function element(field: FormField, prefill: unknown): InputBlockElement {
@@ -32,9 +48,14 @@ function element(field: FormField, prefill: unknown): InputBlockElement {
         ...(initial !== undefined ? { initial_value: typeof initial === 'string' ? initial : JSON.stringify(initial) } : {}),
       };
     case 'select': {
-      const options = (field.options ?? []).slice(0, 100).map(option);
-      const chosen = options.find((o) => o.value === String(initial));
-      return { type: 'static_select', action_id, options, ...(chosen ? { initial_option: chosen } : {}) };
+      const all = field.options ?? [];
+      const at = initial === undefined ? -1 : all.indexOf(String(initial));
+      const chosen = at >= 0 ? option(field, at) : undefined;
+      // Past Slack's 100 options, the bridge serves them as the person types (block_suggestion).
+      if (isSearchedSelect(field)) {
+        return { type: 'external_select', action_id: OPTIONS_ACTION, min_query_length: 0, placeholder: plain(`Type to search ${all.length} options`, 150), ...(chosen ? { initial_option: chosen } : {}) };
+      }
+      return { type: 'static_select', action_id, options: all.map((_, i) => option(field, i)), ...(chosen ? { initial_option: chosen } : {}) };
     }
     case 'number':
       return {

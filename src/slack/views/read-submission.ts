@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkValue } from '../../core/command-input.js';
-import type { FormField } from '../../core/input-form.js';
-import { VALUE_ACTION } from './input-modal.js';
+import { optionFromValue, type FormField } from '../../core/input-form.js';
+import { OPTIONS_ACTION, VALUE_ACTION } from './input-modal.js';
 
 const slackFile = z.looseObject({
   id: z.string(),
@@ -37,7 +37,7 @@ export function readSubmission(fields: FormField[], state: z.infer<typeof stateV
   const files: Record<string, SlackFileRef[]> = {};
   const errors: Record<string, string> = {};
   for (const field of fields) {
-    const el = state[field.variable]?.[VALUE_ACTION];
+    const el = state[field.variable]?.[VALUE_ACTION] ?? state[field.variable]?.[OPTIONS_ACTION];
     if (field.type === 'file' || field.type === 'file-list') {
       const list = el?.files ?? [];
       if (list.length) files[field.variable] = list;
@@ -48,7 +48,8 @@ export function readSubmission(fields: FormField[], state: z.infer<typeof stateV
       values[field.variable] = (el?.selected_options ?? []).some((o) => o.value === 'true');
       continue;
     }
-    const raw = field.type === 'select' ? el?.selected_option?.value : el?.value;
+    const selected = el?.selected_option?.value;
+    const raw = field.type === 'select' ? (selected ? optionFromValue(field, selected) : selected) : el?.value;
     if (raw === undefined || raw === null || raw === '') {
       if (field.required) errors[field.variable] = 'This is required.';
       continue;
