@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { specProblem } from './dify-openapi.js';
 
 export interface DifyRequest {
   method: string;
@@ -161,6 +162,8 @@ export function tokens(text: string, size = 7): string[] {
 export class FakeDify {
   readonly apiKey = 'app-test-key';
   readonly requests: DifyRequest[] = [];
+  /** Requests refused because Dify's OpenAPI spec does not allow them (none in a passing test). */
+  readonly refusals: string[] = [];
   readonly conversations = new Map<string, string>();
   onChat: ChatHandler = echoChat;
   /** Apps by API key besides the default chat app. */
@@ -219,6 +222,12 @@ export class FakeDify {
     if (!app) {
       res.setHeader('www-authenticate', 'Bearer realm="api"');
       return json(res, 401, { code: 'unauthorized', message: 'Access token is invalid', status: 401 });
+    }
+    // What the real Dify refuses by its published spec, refused here the same way.
+    const problem = specProblem(request.method, url.pathname, url.searchParams, body, String(req.headers['content-type'] ?? '').includes('application/json'));
+    if (problem) {
+      this.refusals.push(`${request.method} ${url.pathname}: ${problem}`);
+      return json(res, 400, { code: 'invalid_param', message: problem, status: 400 });
     }
     if (await this.onRequest(request, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info') return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });

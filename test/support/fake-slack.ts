@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blockErrors, viewErrors } from './block-kit.js';
 
 let lastTs = 0;
 /** A Slack-style ts from the clock (seconds.microseconds), strictly increasing across the test process. */
@@ -237,6 +238,14 @@ export class FakeSlack {
     };
   }
 
+  /** Problems the fake found in what the bridge sent, every one of them (a test can assert there were none). */
+  readonly refusals: Array<{ error: string; messages: string[] }> = [];
+
+  private refuse(error: string, messages: string[]): Record<string, unknown> {
+    this.refusals.push({ error, messages });
+    return { ok: false, error, errors: messages, response_metadata: { messages } };
+  }
+
   /** A response_url for a slash command (served here, like hooks.slack.com). */
   responseUrl(id = `R${++this.seq}`): string {
     return `${this.url.replace(/\/api\/$/, '')}/commands/${id}`;
@@ -255,7 +264,14 @@ export class FakeSlack {
   private handleOther(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
     const cmd = /^\/commands\/([^/]+)$/.exec(url.pathname);
     if (cmd && req.method === 'POST') {
-      this.responses.push({ id: cmd[1]!, body: JSON.parse(body.toString('utf8')) as Record<string, unknown>, at: Date.now() });
+      const posted = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      const problems = posted['blocks'] !== undefined ? blockErrors(posted['blocks'], 'Messages') : [];
+      if (problems.length) {
+        this.refusals.push({ error: 'invalid_blocks', messages: problems });
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        return void res.end('invalid_blocks');
+      }
+      this.responses.push({ id: cmd[1]!, body: posted, at: Date.now() });
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end('ok');
     }
@@ -286,6 +302,15 @@ export class FakeSlack {
   }
 
   private apply(method: string, args: Record<string, unknown>): unknown {
+    // Slack refuses blocks outside Block Kit's rules, naming each problem (see block-kit.ts).
+    if (MESSAGE_METHODS.has(method) && args['blocks'] !== undefined) {
+      const problems = blockErrors(args['blocks'], 'Messages');
+      if (problems.length) return this.refuse('invalid_blocks', problems);
+    }
+    if (VIEW_METHODS.has(method)) {
+      const problems = viewErrors(args['view']);
+      if (problems.length) return this.refuse('invalid_arguments', problems);
+    }
     // What a person sees: markdown_text, else the markdown blocks, else the text.
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;
     const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
@@ -404,8 +429,6 @@ export class FakeSlack {
       case 'views.open': {
         if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
         const view = args['view'] as Record<string, unknown>;
-        const blocks = (view?.['blocks'] as unknown[]) ?? [];
-        if (blocks.length > 100) return { ok: false, error: 'invalid_arguments' };
         this.views.push(view);
         return { ok: true, view: { id: `V${this.views.length}`, ...view } };
       }
@@ -430,6 +453,10 @@ export class FakeSlack {
     }
   }
 }
+
+/** Methods whose `blocks` are a message's, and those that take a view. */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'chat.stopStream', 'chat.scheduleMessage']);
+const VIEW_METHODS = new Set(['views.open', 'views.update', 'views.push', 'views.publish']);
 
 function safeJson(v: string): unknown {
   try {

@@ -41,7 +41,7 @@ export interface TestBridge {
 
 
 export async function startTestBridge(
-  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown } = {},
+  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown; allowRefusals?: boolean } = {},
 ): Promise<TestBridge> {
   const slack = options.slack ?? (await new FakeSlack().start());
   const dify = options.dify ?? (await new FakeDify().start());
@@ -108,6 +108,11 @@ export async function startTestBridge(
       await bridge.stop();
       if (!options.slack) await slack.close();
       if (!options.dify) await dify.close();
+      // Whatever a test checks, the bridge never sent what the real services refuse.
+      if (!options.allowRefusals) {
+        if (slack.refusals.length) throw new Error(`Slack would refuse what the bridge sent:\n${slack.refusals.flatMap((r) => [r.error, ...r.messages]).join('\n')}`);
+        if (dify.refusals.length) throw new Error(`Dify would refuse what the bridge sent:\n${dify.refusals.join('\n')}`);
+      }
     },
   };
   return t;
