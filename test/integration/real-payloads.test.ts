@@ -64,4 +64,14 @@ describe('payloads the real Slack sends', () => {
     expect(t.dify.chatRequests()).toHaveLength(1);
     expect(t.dify.chatRequests()[0]!.body['query']).toBe(envelope['event'].text);
   });
+
+  it('a DM opened under agent_view (app_home_opened, messages tab, as captured) shows Slack\'s suggested prompts', async () => {
+    t = await startTestBridge({ env: { DIFY_API_KEY: '' }, bridgeConfig: { apps: { hr: { type: 'chat', apiKey: 'app-hr' } } } });
+    t.dify.apps.set('app-hr', { mode: 'chat', name: 'HR', starters: ['How many leave days do I have?', 'Who is my HR partner?'] });
+    const envelope = captured('mercury-slack-web/app_home_opened_messages.json');
+    await t.sendEvent(envelope['event'], { teamId: envelope['team_id'] });
+    const prompts = await t.slack.waitFor(() => t!.slack.suggestedPrompts.get(envelope['event'].channel), 3000, 'the prompts');
+    expect(prompts.map((p) => p.message)).toEqual(['How many leave days do I have?', 'Who is my HR partner?']);
+    expect(t.slack.callsTo('assistant.threads.setSuggestedPrompts')[0]!.args).not.toHaveProperty('thread_ts');
+  });
 });
