@@ -4,7 +4,7 @@ import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { describeError } from '../core/log-fields.js';
-import { TOOL_VARIABLES, type SlackContextProvider } from '../core/slack-context.js';
+import { TOOL_VARIABLES, type SlackContextProvider } from './slack-context.js';
 import type { Moderator } from './moderation.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;

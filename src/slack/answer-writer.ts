@@ -2,10 +2,10 @@ import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIReq
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/answer-sink.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/ports.js';
 import { controlsBlocks } from './blocks/answer-controls.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
-import type { ReplyTarget, ReplyTracking } from '../core/chat-bridge.js';
+import type { ReplyTarget, ReplyTracking } from '../core/ports.js';
 import { splitMarkdown } from '../markdown/split.js';
 import { uploadFiles } from './files/upload-files.js';
 

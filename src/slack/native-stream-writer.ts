@@ -1,9 +1,9 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile } from '../core/answer-sink.js';
-import type { ReplyTarget } from '../core/chat-bridge.js';
+import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile } from '../core/ports.js';
+import type { ReplyTarget } from '../core/ports.js';
 import { slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
-import type { RunRegistry } from '../core/run-registry.js';
+import type { RunRegistry } from '../core/runs/run-registry.js';
 
 /** Errors meaning "no native streaming here": the workspace, channel type or app cannot. */
 const UNSUPPORTED = new Set([

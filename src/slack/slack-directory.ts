@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ChannelProfile, SlackDirectory, UserProfile } from '../core/slack-directory.js';
-import type { LoggedMessage } from '../core/thread-log.js';
+import type { ChannelProfile, SlackDirectory, UserProfile } from '../core/ports.js';
+import type { LoggedMessage } from '../core/chat/thread-log.js';
 import { describeError } from '../core/log-fields.js';
 import { downloadSlackFile } from './files/download-file.js';
 

@@ -90,7 +90,7 @@ describe('a thread is one Dify conversation', () => {
     await t.slack.waitFor(() => t!.slack.replies('C1', ts)[0]?.text === 'Working', 3000, 'first text');
     const { SqliteStore } = await import('../../src/store/sqlite-store.js');
     const peek = new SqliteStore(join(dir, 'bridge.db'));
-    const { encodeThreadKey } = await import('../../src/core/keys.js');
+    const { encodeThreadKey } = await import('../../src/core/chat/keys.js');
     const saved = await peek.getThread(encodeThreadKey({ teamId: 'T1', channelId: 'C1', threadTs: ts }));
     await peek.close();
     release();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeThreadKey } from '../../src/core/keys.js';
+import { encodeThreadKey } from '../../src/core/chat/keys.js';
 import { FakeDify, json, sleep, tokens, writeSse } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { settled, sign, startTestBridge, SIGNING_SECRET, type TestBridge } from '../support/harness.js';

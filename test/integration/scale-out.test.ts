@@ -126,7 +126,7 @@ describe('taking over from a replica that died mid-answer', () => {
   it('edits the answer the dead replica had posted instead of posting a second one', async () => {
     const a = await replica();
     const { RedisStore } = await import('../../src/store/redis-store.js');
-    const { messageClaimKey } = await import('../../src/core/keys.js');
+    const { messageClaimKey } = await import('../../src/core/chat/keys.js');
     const ts = '1790000300.000100';
     // The dead replica had posted a partial answer and recorded it; its claim lease ran out.
     const partial = (slack as unknown as { apply(m: string, a: Record<string, unknown>): { ts: string } }).apply('chat.postMessage', { channel: 'C1', thread_ts: ts, markdown_text: 'Partial answer fro' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyAnswer, reduceAnswer } from '../../src/core/answer-state.js';
-import { renderAnswer } from '../../src/core/answer-view.js';
+import { emptyAnswer, reduceAnswer } from '../../src/core/streaming/answer-state.js';
+import { renderAnswer } from '../../src/core/streaming/answer-view.js';
 import { parseDifyEvent, type DifyEvent } from '../../src/dify/events.js';
 import { ChatEvents } from '../support/fake-dify.js';
 

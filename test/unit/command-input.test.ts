@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fillInputs, splitCommand } from '../../src/core/command-input.js';
-import { freeTextField, parseInputForm } from '../../src/core/input-form.js';
+import { fillInputs, splitCommand } from '../../src/core/commands/command-input.js';
+import { freeTextField, parseInputForm } from '../../src/core/commands/input-form.js';
 
 const fields = parseInputForm([
   { paragraph: { variable: 'text', label: 'Text', required: true, max_length: 200 } },

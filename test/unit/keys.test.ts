@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeThreadKey, difyUserForThread, encodeThreadKey, messageClaimKey } from '../../src/core/keys.js';
+import { decodeThreadKey, difyUserForThread, encodeThreadKey, messageClaimKey } from '../../src/core/chat/keys.js';
 
 describe('keys', () => {
   it('round-trips thread keys, including a DM timeline', () => {

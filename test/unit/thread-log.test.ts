@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThreadLog } from '../../src/core/thread-log.js';
+import { ThreadLog } from '../../src/core/chat/thread-log.js';
 
 describe('ThreadLog', () => {
   it('is complete when it saw the thread from its root, and keeps messages in ts order', () => {

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ChatBridge } from '../../core/chat-bridge.js';
+import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
 import { SUGGEST_ACTIONS, suggestValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';

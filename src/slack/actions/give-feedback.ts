@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction, FeedbackButtonsAction } from '@sla
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { FeedbackRef } from '../../core/answer-sink.js';
+import type { FeedbackRef } from '../../core/ports.js';
 import { describeError } from '../../core/log-fields.js';
 import { CONTROLS_BLOCK, FEEDBACK_ACTIONS, RATING_BLOCK, feedbackBlocks, feedbackValueSchema } from '../blocks/answer-controls.js';
 import { parseJson } from '../parse-json.js';

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { RunRegistry } from '../../core/run-registry.js';
+import type { RunRegistry } from '../../core/runs/run-registry.js';
 import { STOP_ACTION, stopValueSchema } from '../blocks/answer-controls.js';
 
 /** Stop pressed: the run ends at once (its message then shows "(stopped)"). */

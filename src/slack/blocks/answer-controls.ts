@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, ContextActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import { z } from 'zod';
-import type { AnswerControls, FeedbackRef } from '../../core/answer-sink.js';
+import type { AnswerControls, FeedbackRef } from '../../core/ports.js';
 
 export const STOP_ACTION = 'dify_stop';
 export const SUGGEST_ACTION = 'dify_suggest';

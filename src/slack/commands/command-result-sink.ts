@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../../core/answer-sink.js';
+import { SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../../core/ports.js';
 import type { SlackAnswerWriter } from '../answer-writer.js';
 import type { ResponseUrl } from '../response-url.js';
 

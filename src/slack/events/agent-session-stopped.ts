@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { encodeThreadKey } from '../../core/keys.js';
-import type { RunRegistry } from '../../core/run-registry.js';
+import { encodeThreadKey } from '../../core/chat/keys.js';
+import type { RunRegistry } from '../../core/runs/run-registry.js';
 
 const stoppedSchema = z.looseObject({
   channel: z.string().min(1),

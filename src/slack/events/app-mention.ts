@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { ChatBridge } from '../../core/chat-bridge.js';
+import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { toIncomingMessage } from './incoming-message.js';
 
 /** A mention in a channel starts (or continues) the thread's conversation. */

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { AppCatalog } from '../../core/app-catalog.js';
+import type { AppCatalog } from '../../core/apps/app-catalog.js';
 import { describeError } from '../../core/log-fields.js';
 import { suggestedPrompts } from '../blocks/suggested-prompts.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncomingMessage } from '../../core/chat-bridge.js';
+import type { IncomingMessage } from '../../core/ports.js';
 
 /** The fields of app_mention and message events the bridge reads; everything else is ignored. */
 export const userMessageSchema = z.looseObject({

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { ChatBridge } from '../../core/chat-bridge.js';
+import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { toIncomingMessage } from './incoming-message.js';
 
 /** DMs, and replies without a mention in threads the bot already answers in. */

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { OutgoingFile } from '../../core/answer-sink.js';
+import type { OutgoingFile } from '../../core/ports.js';
 import { isSlackUrl } from '../slack-hosts.js';
 
 /**

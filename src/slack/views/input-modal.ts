@@ -1,7 +1,7 @@
 import type { InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
-import type { AppDescription } from '../../core/app-catalog.js';
-import { isSearchedSelect, optionValue, type FormField } from '../../core/input-form.js';
+import type { AppDescription } from '../../core/apps/app-catalog.js';
+import { isSearchedSelect, optionValue, type FormField } from '../../core/commands/input-form.js';
 
 export const INPUTS_CALLBACK_ID = 'dify_inputs';
 export const VALUE_ACTION = 'value';

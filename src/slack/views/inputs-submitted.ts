@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { AppCatalog } from '../../core/app-catalog.js';
-import type { CommandRunner, IncomingFile } from '../../core/command-runner.js';
+import type { AppCatalog } from '../../core/apps/app-catalog.js';
+import type { CommandRunner } from '../../core/commands/command-runner.js';
+import type { IncomingFile } from '../../core/ports.js';
 import { describeError } from '../../core/log-fields.js';
 import { commandSurface, type CommandSurfaceOptions } from '../commands/run-command.js';
 import { downloadSlackFile } from '../files/download-file.js';

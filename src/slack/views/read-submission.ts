@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { checkValue } from '../../core/command-input.js';
-import { optionFromValue, type FormField } from '../../core/input-form.js';
+import { checkValue } from '../../core/commands/command-input.js';
+import { optionFromValue, type FormField } from '../../core/commands/input-form.js';
 import { OPTIONS_ACTION, VALUE_ACTION } from './input-modal.js';
 
 const slackFile = z.looseObject({

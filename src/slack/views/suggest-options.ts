@@ -1,6 +1,6 @@
 import type { App, BlockSuggestion } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AppCatalog } from '../../core/app-catalog.js';
+import type { AppCatalog } from '../../core/apps/app-catalog.js';
 import { describeError } from '../../core/log-fields.js';
 import { parseJson } from '../parse-json.js';
 import { matchingOptions, modalMetadataSchema, OPTIONS_ACTION } from './input-modal.js';

@@ -1,76 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DifyClient, DifyFile } from '../dify/client.js';
-import { DifyError } from '../dify/errors.js';
-import type { DifyEventStream } from '../dify/stream.js';
-import type { AnswerSink } from './answer-sink.js';
-import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
-import { renderAnswer } from './answer-view.js';
-import type { AppCatalog, AppDescription } from './app-catalog.js';
+import type { CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan } from '../ports.js';
+import type { DifyClient, DifyFile } from '../../dify/client.js';
+import { DifyError } from '../../dify/errors.js';
+import type { DifyEventStream } from '../../dify/stream.js';
+import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
+import { renderAnswer } from '../streaming/answer-view.js';
+import type { AppCatalog, AppDescription } from '../apps/app-catalog.js';
 import { fillInputs, splitCommand, usageOf } from './command-input.js';
 import { freeTextField, isFileField, type FormField } from './input-form.js';
-import { difyUserForSlackUser } from './keys.js';
-import { slackContextInputs } from './slack-context.js';
-import type { SlackDirectory } from './slack-directory.js';
-import type { WorkspaceFinder } from './workspace-finder.js';
-import { attachRunFiles } from './attach-files.js';
-import { difyFileType } from './file-policy.js';
-import { describeError } from './log-fields.js';
-import { noObserver, type RunObserver } from './run-observer.js';
-import { RunTracker } from './run-tracker.js';
-import { renderHeader, renderWorkflow, runFiles, type RunHeader } from './run-view.js';
-import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
-import type { EditBudget } from './edit-budget.js';
-import type { RunRegistry } from './run-registry.js';
-import type { StreamTiming } from './stream-policy.js';
-import { emptyWorkflow, reduceWorkflow, type WorkflowState } from './workflow-state.js';
+import { difyUserForSlackUser } from '../chat/keys.js';
+import { slackContextInputs } from '../apps/context-inputs.js';
+import type { SlackDirectory } from '../ports.js';
+import type { WorkspaceFinder } from '../apps/workspace-finder.js';
+import { attachRunFiles } from '../runs/files-out.js';
+import { difyFileType } from '../apps/file-policy.js';
+import { describeError } from '../log-fields.js';
+import { noObserver, type RunObserver } from '../ports.js';
+import { RunTracker } from '../runs/run-tracker.js';
+import { renderHeader, renderWorkflow, runFiles, type RunHeader } from '../streaming/run-view.js';
+import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from '../runs/pipeline.js';
+import type { EditBudget } from '../streaming/edit-budget.js';
+import type { RunRegistry } from '../runs/run-registry.js';
+import type { StreamTiming } from '../streaming/stream-policy.js';
+import { emptyWorkflow, reduceWorkflow, type WorkflowState } from '../streaming/workflow-state.js';
 
-/** A slash command, as the Slack surface hands it to the core. */
-export interface CommandRequest {
-  teamId: string;
-  userId: string;
-  channelId: string;
-  /** "/dify", or an app's own command. */
-  command: string;
-  text: string;
-}
 
-/** A file a user attached in a form, already fetched from Slack. */
-export interface IncomingFile {
-  filename: string;
-  mimeType: string;
-  data: Uint8Array;
-}
 
-export type RunPlan = { kind: 'run'; app: AppDescription; inputs: Record<string, unknown> };
-export type CommandPlan =
-  | { kind: 'reply'; markdown: string }
-  | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
-  | RunPlan;
 
-/** Who ran a command, and where. */
-export interface Requester {
-  teamId: string;
-  userId: string;
-  channelId: string;
-}
 
-export interface FormSubmission {
-  appId: string;
-  who: Requester;
-  values: Record<string, unknown>;
-  files: Record<string, IncomingFile[]>;
-}
 
-/** What a run can do in Slack; implemented by the Slack surface. */
-export interface CommandSurface {
-  /** A message only the user sees. */
-  reply(markdown: string): Promise<void>;
-  /** The visible message in the channel that shows the run. */
-  resultSink(): AnswerSink;
-  /** One line under results on how to go on (Slack has no commands in threads). */
-  followUpHint?: string;
-}
 
 export interface CommandRunnerDeps {
   dify: DifyClient;

@@ -1,5 +1,5 @@
-import type { DifyEvent } from '../dify/events.js';
-import type { LiveTask } from './answer-sink.js';
+import type { DifyEvent } from '../../dify/events.js';
+import type { LiveTask } from '../ports.js';
 import type { RunFile } from './workflow-state.js';
 
 /** "…/files/tools/abc.png?timestamp=…" → "abc.png"; else "image-<id>". */

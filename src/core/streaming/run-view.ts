@@ -1,4 +1,4 @@
-import { healMarkdown } from '../markdown/heal.js';
+import { healMarkdown } from '../../markdown/heal.js';
 import { toRunFile, type RunFile, type WorkflowState } from './workflow-state.js';
 
 /** The first line of a command's message: which app, for whom, with what. */

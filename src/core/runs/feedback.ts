@@ -1,5 +1,5 @@
-import type { DifyClient } from '../dify/client.js';
-import type { FeedbackRef } from './answer-sink.js';
+import type { DifyClient } from '../../dify/client.js';
+import type { FeedbackRef } from '../ports.js';
 
 /**
  * Sends a rating to Dify for the answer's message, as the run's Dify user (Dify's logs and

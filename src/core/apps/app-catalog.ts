@@ -1,8 +1,8 @@
-import type { AppType, DifyAppConfig } from '../config/types.js';
-import type { DifyClient } from '../dify/client.js';
+import type { AppType, DifyAppConfig } from '../../config/types.js';
+import type { DifyClient } from '../../dify/client.js';
 import { parseFilePolicy, type FilePolicy } from './file-policy.js';
-import { parseInputForm, type FormField } from './input-form.js';
-import { isSlackContextVariable, type SlackContextVariable } from './slack-context.js';
+import { parseInputForm, type FormField } from '../commands/input-form.js';
+import { isSlackContextVariable, type SlackContextVariable } from './context-inputs.js';
 
 export interface AppDescription {
   /** The name in the bridge's configuration (what users type). */

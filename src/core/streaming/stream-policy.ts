@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SinkRateLimited, SinkUnavailable, type AnswerSink, type LiveView } from './answer-sink.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerSink, type LiveView } from '../ports.js';
 import type { EditBudget } from './edit-budget.js';
 
 export interface StreamTiming {

@@ -1,5 +1,5 @@
 import type { CustomRoute } from '@slack/bolt';
-import type { HealthCheck } from '../../ops/health.js';
+import type { HealthCheck } from './health.js';
 
 /** GET /healthz: 200 with the checks while the store answers, 503 when it does not. */
 export function healthzRoute(health: HealthCheck): CustomRoute {

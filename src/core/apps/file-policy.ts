@@ -1,4 +1,4 @@
-import type { DifyFile } from '../dify/client.js';
+import type { DifyFile } from '../../dify/client.js';
 
 /** What files an app takes, from its /parameters (file_upload and system_parameters). */
 export interface FilePolicy {

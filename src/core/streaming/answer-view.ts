@@ -1,4 +1,4 @@
-import { healMarkdown } from '../markdown/heal.js';
+import { healMarkdown } from '../../markdown/heal.js';
 import type { AnswerState } from './answer-state.js';
 
 export interface ViewExtras {

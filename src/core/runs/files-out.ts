@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { DifyClient } from '../dify/client.js';
-import type { AnswerSink, OutgoingFile } from './answer-sink.js';
-import { describeError } from './log-fields.js';
-import type { RunFile } from './workflow-state.js';
+import type { DifyClient } from '../../dify/client.js';
+import type { AnswerSink, OutgoingFile } from '../ports.js';
+import { describeError } from '../log-fields.js';
+import type { RunFile } from '../streaming/workflow-state.js';
 
 const MAX_OUTPUT_FILE_BYTES = 50 * 1024 * 1024;
 

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { StreamMode } from '../config/types.js';
-import type { ChatBlockingResponse, ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../dify/client.js';
-import type { DifyEventStream } from '../dify/stream.js';
-import { DifyError } from '../dify/errors.js';
-import type { Store } from '../store/store.js';
-import type { AnswerSink } from './answer-sink.js';
-import { emptyAnswer, reduceAnswer, type AnswerState } from './answer-state.js';
-import { renderAnswer, type ViewExtras } from './answer-view.js';
+import type { StreamMode } from '../../config/types.js';
+import type { ChatBlockingResponse, ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../../dify/client.js';
+import type { DifyEventStream } from '../../dify/stream.js';
+import { DifyError } from '../../dify/errors.js';
+import type { Store } from '../../store/store.js';
+import type { AnswerSink } from '../ports.js';
+import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
+import { renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
-import { attachRunFiles } from './attach-files.js';
-import { describeError } from './log-fields.js';
-import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from './stream-answer.js';
-import type { EditBudget } from './edit-budget.js';
-import type { RunRegistry } from './run-registry.js';
-import type { RunObserver } from './run-observer.js';
-import { describeFailure } from './error-text.js';
-import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
+import { attachRunFiles } from '../runs/files-out.js';
+import { describeError } from '../log-fields.js';
+import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from '../runs/pipeline.js';
+import type { EditBudget } from '../streaming/edit-budget.js';
+import type { RunRegistry } from '../runs/run-registry.js';
+import type { RunObserver } from '../ports.js';
+import { describeFailure } from '../streaming/failure-text.js';
+import { ThrottledRenderer, type StreamTiming } from '../streaming/stream-policy.js';
 
 export interface ChatTurnDeps {
   dify: DifyClient;

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { Store } from '../../store/store.js';
 
 /** Who may press Stop on an answer: the person who asked, or anyone who sees it. */
 export type StopPolicy = 'asker' | 'anyone';

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { DifyError } from '../dify/errors.js';
-import type { DifyEvent } from '../dify/events.js';
-import type { DifyEventStream } from '../dify/stream.js';
-import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView } from './answer-sink.js';
-import type { EditBudget } from './edit-budget.js';
-import { describeFailure } from './error-text.js';
-import { describeError } from './log-fields.js';
+import { DifyError } from '../../dify/errors.js';
+import type { DifyEvent } from '../../dify/events.js';
+import type { DifyEventStream } from '../../dify/stream.js';
+import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView } from '../ports.js';
+import type { EditBudget } from '../streaming/edit-budget.js';
+import { describeFailure } from '../streaming/failure-text.js';
+import { describeError } from '../log-fields.js';
 import type { RunRegistry } from './run-registry.js';
-import { ThrottledRenderer, type StreamTiming } from './stream-policy.js';
+import { ThrottledRenderer, type StreamTiming } from '../streaming/stream-policy.js';
 
 /** How one kind of Dify run (chat, completion, workflow) is folded and shown. */
 export interface AnswerModel<S> {

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { Store } from '../../store/store.js';
 
 /** Entries kept in memory before the oldest go (the store keeps them all). */
 const MAX_REMEMBERED = 50_000;

@@ -1,4 +1,4 @@
-import type { DifyEvent } from '../dify/events.js';
+import type { DifyEvent } from '../../dify/events.js';
 
 /** A file a run produced (a workflow output, or a chat message_file). */
 export interface RunFile {

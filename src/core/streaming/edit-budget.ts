@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/store.js';
+import type { Store } from '../../store/store.js';
 
 /** Slack's chat.update is Tier 3: about 50 calls a minute, per workspace, for the whole app. */
 export const SLACK_EDITS_PER_MINUTE = 50;

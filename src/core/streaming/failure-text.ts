@@ -1,4 +1,4 @@
-import { DifyError } from '../dify/errors.js';
+import { DifyError } from '../../dify/errors.js';
 
 /** One short line a Slack user can act on; the full detail goes to the log. */
 export function describeFailure(err: unknown): string {

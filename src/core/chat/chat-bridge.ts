@@ -1,51 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../config/types.js';
-import type { ReplyRecord, Store } from '../store/store.js';
-import type { AnswerSink } from './answer-sink.js';
+import type { IncomingMessage, ReplyTarget, ReplyTracking } from '../ports.js';
+import type { Config } from '../../config/types.js';
+import type { ReplyRecord, Store } from '../../store/store.js';
+import type { AnswerSink } from '../ports.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
-import { INTERRUPTED_LINE } from './stream-answer.js';
-import { describeError } from './log-fields.js';
-import { RunTracker } from './run-tracker.js';
-import type { AppCatalog } from './app-catalog.js';
-import { NO_FILES } from './file-policy.js';
-import { sendFiles } from './send-files.js';
+import { INTERRUPTED_LINE } from '../runs/pipeline.js';
+import { describeError } from '../log-fields.js';
+import { RunTracker } from '../runs/run-tracker.js';
+import type { AppCatalog } from '../apps/app-catalog.js';
+import { NO_FILES } from '../apps/file-policy.js';
+import { sendFiles } from '../apps/files-in.js';
 import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
-import { slackContextInputs } from './slack-context.js';
-import type { SlackDirectory } from './slack-directory.js';
+import { slackContextInputs } from '../apps/context-inputs.js';
+import type { SlackDirectory } from '../ports.js';
 import type { ThreadLog } from './thread-log.js';
-import type { WorkspaceFinder } from './workspace-finder.js';
+import type { WorkspaceFinder } from '../apps/workspace-finder.js';
 
-/** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
-export interface IncomingMessage {
-  teamId: string;
-  channelId: string;
-  /** 'im' for DMs; 'channel', 'group' and 'mpim' need a mention to start a thread. */
-  channelType: 'channel' | 'group' | 'im' | 'mpim';
-  ts: string;
-  threadTs?: string;
-  userId: string;
-  /** The text with the bot's own mention removed. */
-  text: string;
-  /** Delivered as app_mention (the bot was addressed explicitly). */
-  mentioned: boolean;
-  /** Files attached to the message. */
-  files?: SharedFile[];
-}
 
-/** A file a user shared in Slack (fetched only with the bot token, only from Slack). */
-export interface SharedFile {
-  name: string;
-  mimeType: string;
-  size: number;
-  url?: string;
-}
 
-/** Where to show an answer: a channel, and the thread to reply in (none: a DM's main timeline). */
-export interface ReplyTarget {
-  channelId: string;
-  threadTs?: string;
-}
 
 export interface ChatBridgeDeps extends ChatTurnDeps {
   config: Pick<Config, 'chat' | 'dify' | 'workspaces'>;
@@ -61,13 +34,6 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
 
-/** How a sink remembers the messages of an answer, so a re-run of the same message edits them. */
-export interface ReplyTracking {
-  /** Messages a previous run of this message posted. */
-  existing: string[];
-  /** Called with the answer's messages whenever one is posted or removed. */
-  onPosted(ts: string[]): Promise<void>;
-}
 
 interface Placement {
   ref: ThreadRef;

@@ -1,0 +1,220 @@
+/**
+ * The contracts between the core and what surrounds it: what the Slack surfaces, the
+ * extension route and the ops layer implement or pass in. The core depends on these
+ * interfaces only; src/slack/ and src/ops/ provide them. Read this file to see the boundary.
+ */
+import type { AppDescription } from './apps/app-catalog.js';
+import type { LoggedMessage } from './chat/thread-log.js';
+
+// ── Where answers are shown (implemented by src/slack/answer-writer.ts and native-stream-writer.ts) ──
+
+/**
+ * Where an answer is shown. The core decides what to show and when; a sink (Slack's
+ * message writer) decides how: which messages to post, edit or split.
+ */
+export interface AnswerSink {
+  /**
+   * Shows the whole answer so far as Markdown, replacing what was shown before. `live` is the
+   * same answer for sinks that can only append (Slack's native streaming): the raw text so far,
+   * and a status line shown apart from it.
+   */
+  show(markdown: string, final: boolean, live?: LiveView): Promise<void>;
+  /** The buttons shown under the answer from the next show on (none: no buttons). */
+  setControls?(controls: AnswerControls): void;
+  /** Adds files to the answer (in its thread), after the final show. */
+  attachFiles?(files: OutgoingFile[]): Promise<void>;
+}
+
+export interface LiveView {
+  text: string;
+  status?: string;
+  /** Steps of the run (tool calls, workflow nodes), for sinks that show them as tasks. */
+  tasks?: LiveTask[];
+}
+
+export interface LiveTask {
+  id: string;
+  title: string;
+  status: 'in_progress' | 'complete' | 'error';
+}
+
+export interface OutgoingFile {
+  filename: string;
+  data: Uint8Array;
+  mimeType?: string;
+}
+
+/** The sink is rate limited: try again after `retryAfterMs`. */
+export class SinkRateLimited extends Error {
+  override readonly name = 'SinkRateLimited';
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited for ${retryAfterMs} ms`);
+  }
+}
+
+/** The sink cannot show anything more for this answer (no access to the channel, say). */
+export class SinkUnavailable extends Error {
+  override readonly name = 'SinkUnavailable';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Buttons under an answer: Stop while it runs; feedback once it is final. */
+export interface AnswerControls {
+  stop?: { runId: string; askerId: string };
+  feedback?: FeedbackRef;
+  /** Follow-up questions, each a button that asks it in the thread. */
+  suggestions?: string[];
+}
+
+/** What a feedback click needs to reach Dify: the app, its message, and the run's Dify user. */
+export interface FeedbackRef {
+  appId: string;
+  messageId: string;
+  user: string;
+  /** The rating already given, shown as chosen. */
+  rating?: 'like' | 'dislike';
+}
+
+// ── What the core may ask Slack (implemented by src/slack/slack-directory.ts) ──
+
+export interface UserProfile {
+  name: string;
+  title?: string;
+  timeZone?: string;
+  timeZoneLabel?: string;
+  /** Seconds east of UTC. */
+  utcOffset?: number;
+}
+
+export interface ChannelProfile {
+  name?: string;
+  topic?: string;
+  purpose?: string;
+  isDirect: boolean;
+}
+
+/** What the core may ask Slack about people, channels and threads (cached by the implementation). */
+export interface SlackDirectory {
+  user(teamId: string, userId: string): Promise<UserProfile | undefined>;
+  channel(teamId: string, channelId: string): Promise<ChannelProfile | undefined>;
+  /** A thread's messages (or a DM's recent ones when threadTs is ''), oldest first. */
+  threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]>;
+  /** A file a user shared (url_private_download), at most `maxBytes`. */
+  fetchFile(teamId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
+}
+
+// ── What the core reports (implemented by src/ops/metrics.ts) ──
+
+/** What the bridge core reports about its work, for metrics (the core knows no metrics library). */
+export interface RunObserver {
+  /** A Slack delivery of a message already being answered (a retry, or app_mention + message). */
+  deduplicated(): void;
+  /** A Dify run ended: `outcome` answered / failed / stopped / interrupted / undeliverable… */
+  runFinished(run: { kind: 'chat' | 'workflow' | 'completion'; app: string; outcome: string; ms: number }): void;
+  /** From the request to Dify: its first answer text or status, and the first of it shown in Slack. */
+  firstToken(app: string, ms: number): void;
+  firstText(app: string, ms: number): void;
+}
+
+export const noObserver: RunObserver = {
+  deduplicated: () => undefined,
+  runFinished: () => undefined,
+  firstToken: () => undefined,
+  firstText: () => undefined,
+};
+
+// ── What the chat surfaces hand the core (src/slack/events/) ──
+
+/** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
+export interface IncomingMessage {
+  teamId: string;
+  channelId: string;
+  /** 'im' for DMs; 'channel', 'group' and 'mpim' need a mention to start a thread. */
+  channelType: 'channel' | 'group' | 'im' | 'mpim';
+  ts: string;
+  threadTs?: string;
+  userId: string;
+  /** The text with the bot's own mention removed. */
+  text: string;
+  /** Delivered as app_mention (the bot was addressed explicitly). */
+  mentioned: boolean;
+  /** Files attached to the message. */
+  files?: SharedFile[];
+}
+
+/** A file a user shared in Slack (fetched only with the bot token, only from Slack). */
+export interface SharedFile {
+  name: string;
+  mimeType: string;
+  size: number;
+  url?: string;
+}
+
+/** Where to show an answer: a channel, and the thread to reply in (none: a DM's main timeline). */
+export interface ReplyTarget {
+  channelId: string;
+  threadTs?: string;
+}
+
+/** How a sink remembers the messages of an answer, so a re-run of the same message edits them. */
+export interface ReplyTracking {
+  /** Messages a previous run of this message posted. */
+  existing: string[];
+  /** Called with the answer's messages whenever one is posted or removed. */
+  onPosted(ts: string[]): Promise<void>;
+}
+
+// ── What the command surfaces hand the core and get back (src/slack/commands/, src/slack/views/) ──
+
+/** A slash command, as the Slack surface hands it to the core. */
+export interface CommandRequest {
+  teamId: string;
+  userId: string;
+  channelId: string;
+  /** "/dify", or an app's own command. */
+  command: string;
+  text: string;
+}
+
+/** A file a user attached in a form, already fetched from Slack. */
+export interface IncomingFile {
+  filename: string;
+  mimeType: string;
+  data: Uint8Array;
+}
+
+/** Who ran a command, and where. */
+export interface Requester {
+  teamId: string;
+  userId: string;
+  channelId: string;
+}
+
+export interface FormSubmission {
+  appId: string;
+  who: Requester;
+  values: Record<string, unknown>;
+  files: Record<string, IncomingFile[]>;
+}
+
+/** What a run can do in Slack; implemented by the Slack surface. */
+export interface CommandSurface {
+  /** A message only the user sees. */
+  reply(markdown: string): Promise<void>;
+  /** The visible message in the channel that shows the run. */
+  resultSink(): AnswerSink;
+  /** One line under results on how to go on (Slack has no commands in threads). */
+  followUpHint?: string;
+}
+
+export type RunPlan = { kind: 'run'; app: AppDescription; inputs: Record<string, unknown> };
+
+export type CommandPlan =
+  | { kind: 'reply'; markdown: string }
+  | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
+  | RunPlan;
