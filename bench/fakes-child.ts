@@ -55,7 +55,9 @@ process.on('message', (raw: unknown) => {
       return reply({ slack: slack.url, dify: dify.url, token: slack.token, difyKey: dify.apiKey });
     case 'script':
       script = msg['script'] as Script;
-      slack.updateLimitPerMinute = (msg['updateLimitPerMinute'] as number | undefined) ?? undefined;
+      const limit = msg['updateLimitPerMinute'] as number | undefined;
+      if (limit === undefined) delete slack.updateLimitPerMinute;
+      else slack.updateLimitPerMinute = limit;
       return reply(true);
     case 'reset':
       slack.messages.length = 0;

@@ -130,8 +130,8 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     threadLog,
     teams,
     botUserIdFor: (teamId) => inWorkspace.botUserId(teamId),
-    streamMode: config.stream.mode,
-    timing,
+    // STREAM_MODE=off is a sink policy: the placeholder, then the final answer.
+    timing: { ...timing, finalOnly: config.stream.mode === 'off' },
     busyRetryMs: config.difyBusyRetryMs,
     editBudget,
     runs,

@@ -49,8 +49,8 @@ export class DifyHttp {
       res = await request(url, {
         method: opts.method,
         headers,
-        body,
-        signal: opts.signal,
+        ...(body === undefined ? {} : { body }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
         dispatcher: this.agent,
         headersTimeout: opts.streaming ? this.timeouts.connectMs + this.timeouts.idleMs : this.timeouts.blockingMs,
         bodyTimeout: opts.streaming ? this.timeouts.idleMs : this.timeouts.blockingMs,

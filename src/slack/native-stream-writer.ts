@@ -51,9 +51,9 @@ export class NativeLatch {
  * set exactly (with its buttons) by an edit after the stream stops.
  */
 export class NativeStreamWriter implements AnswerSink {
-  private ts?: string;
+  private ts: string | undefined;
   private sent = '';
-  private status?: string;
+  private status: string | undefined;
   private mode: 'native' | 'edit' = 'native';
   /** Task states already sent, by task id. */
   private readonly tasksSent = new Map<string, string>();

@@ -14,7 +14,7 @@ const manifestAt = args.indexOf('--manifest');
 const manifestPath = manifestAt >= 0 ? args[manifestAt + 1] : 'manifest.json';
 if (!manifestPath || manifestPath.startsWith('--')) fail('--manifest needs a file: npm run manifest -- --manifest path/to/manifest.json');
 const path = args.find((a, i) => !a.startsWith('--') && i !== manifestAt + 1) ?? readEnvironment()['BRIDGE_CONFIG'];
-let config: { apps: Record<string, { type: string; command?: string; description?: string }> } = { apps: {} };
+let config: { apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined }> } = { apps: {} };
 if (path) {
   try {
     const parsed = bridgeFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));

@@ -5,7 +5,7 @@ import type { Config } from '../../config/types.js';
 import type { ReplyRecord, Store } from '../../store/store.js';
 import type { AnswerSink } from '../ports.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
-import { INTERRUPTED_LINE } from '../runs/pipeline.js';
+import { INTERRUPTED_LINE } from '../streaming/failure-text.js';
 import { describeError } from '../log-fields.js';
 import { RunTracker } from '../runs/run-tracker.js';
 import type { AppCatalog } from '../apps/app-catalog.js';
@@ -121,6 +121,8 @@ export class ChatBridge {
         query: msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`,
         inputs,
         fence,
+        startedAt: started,
+        logger: log,
         askerId: msg.userId,
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
@@ -133,12 +135,6 @@ export class ChatBridge {
       }
       // Filed right after the question it answers (Slack ts strings sort in time order).
       if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserIdFor(msg.teamId), text });
-      const ms = Date.now() - started;
-      log.info(
-        { thread: placement.ref.threadTs || 'dm', app: appId, kind: 'chat', outcome: result.outcome, task_id: result.taskId, conversation_id: result.conversationId, message_id: result.messageId, ms },
-        'Dify run finished',
-      );
-      this.deps.observer?.runFinished({ kind: 'chat', app: appId, outcome: result.outcome, ms });
     } catch (err) {
       log.error({ err: describeError(err) }, 'chat message failed');
     } finally {

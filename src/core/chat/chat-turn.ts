@@ -1,28 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { StreamMode } from '../../config/types.js';
-import type { ChatBlockingResponse, ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../../dify/client.js';
-import type { DifyEventStream } from '../../dify/stream.js';
+import type { ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { Store } from '../../store/store.js';
 import type { AnswerSink } from '../ports.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
 import { renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
-import { attachRunFiles } from '../runs/files-out.js';
-import { describeError } from '../log-fields.js';
-import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from '../runs/pipeline.js';
+import { retryOnceWhenBusy, runPipeline, type AnswerModel } from '../runs/pipeline.js';
 import type { EditBudget } from '../streaming/edit-budget.js';
 import type { RunRegistry } from '../runs/run-registry.js';
 import type { RunObserver } from '../ports.js';
-import { describeFailure } from '../streaming/failure-text.js';
-import { ThrottledRenderer, type StreamTiming } from '../streaming/stream-policy.js';
+import type { StreamTiming } from '../streaming/stream-policy.js';
 
 export interface ChatTurnDeps {
   dify: DifyClient;
   store: Store;
   logger: Logger;
-  streamMode: StreamMode;
   timing: StreamTiming;
   /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
   busyRetryMs: number;
@@ -46,6 +40,10 @@ export interface ChatTurn {
   files?: DifyFile[];
   /** One line shown above the answer (files that could not be sent, say). */
   notice?: string;
+  /** When the message was accepted (the run's time in its log line counts from here). */
+  startedAt?: number;
+  /** The message's logger, for the run's log line. */
+  logger?: Logger;
   /** Offer Dify's suggested follow-up questions after the answer. */
   suggestFollowUps?: boolean;
   query: string;
@@ -104,29 +102,6 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     }
   };
 
-  if (deps.streamMode === 'off') {
-    let state = emptyAnswer();
-    let failure: unknown;
-    try {
-      state = await blockingAnswer(
-        () => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'blocking'))),
-        () => deps.dify.app.chat.invoke(appId, invoke(conversationId, 'streaming')),
-      );
-      await saveConversation(state);
-    } catch (err) {
-      failure = err;
-      logger.warn({ err: describeError(err) }, 'Dify run failed');
-    }
-    const final = renderAnswer(state, true, { ...extras, ...(failure ? { failure: describeFailure(failure) } : {}) });
-    try {
-      await new ThrottledRenderer(sink, deps.timing, () => undefined, () => undefined).finish(final);
-    } catch (err) {
-      logger.error({ err: describeError(err) }, 'Could not show the answer in Slack');
-      return { outcome: 'undeliverable', text: state.text, ...ids(state) };
-    }
-    return { outcome: failure ? 'failed' : 'answered', text: state.text, ...ids(state) };
-  }
-
   const model: AnswerModel<AnswerState> = {
     initial: emptyAnswer(),
     reduce: reduceAnswer,
@@ -134,24 +109,30 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     hasContent: (state) => state.text.length > 0 || !!state.status,
     live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}), ...(state.tasks.length ? { tasks: state.tasks } : {}) }),
   };
-  const run = await streamAnswer({
+  const run = await runPipeline({
+    kind: 'chat',
+    appId,
     model,
     sink,
     timing: deps.timing,
     logger,
+    ...(deps.observer ? { observer: deps.observer } : {}),
+    ...(turn.startedAt ? { startedAt: turn.startedAt } : {}),
+    ...(turn.logger ? { recordLogger: turn.logger } : {}),
     ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
+    // Always Dify's stream, also with STREAM_MODE=off (the sink policy then shows only the final
+    // answer): Dify Cloud cuts blocking requests after about 100 s, and Agent apps only stream.
     open: (signal) => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
     ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId, thread: key } } : {}),
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
     ...(turn.suggestFollowUps ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) } : {}),
+    files: { of: (state) => state.files, dify: deps.dify },
     onState: saveConversation,
-    ...(deps.observer ? { onFirstToken: (ms: number) => deps.observer!.firstToken(appId, ms), onFirstText: (ms: number) => deps.observer!.firstText(appId, ms) } : {}),
+    logFields: (state) => ({ thread: turn.ref.threadTs || 'dm', task_id: state.taskId, conversation_id: state.conversationId, message_id: state.messageId }),
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),
   });
-  if (run.delivered) await attachRunFiles(deps.dify, appId, run.state.files, sink, logger);
-  const outcome = !run.delivered ? 'undeliverable' : (run.cut ?? (run.failure ? 'failed' : 'answered'));
-  return { outcome, text: run.state.text, ...ids(run.state) };
+  return { outcome: run.outcome as ChatTurnOutcome['outcome'], text: run.state.text, ...ids(run.state) };
 }
 
 function ids(state: AnswerState): { conversationId?: string; messageId?: string; taskId?: string } {
@@ -159,27 +140,5 @@ function ids(state: AnswerState): { conversationId?: string; messageId?: string;
     ...(state.conversationId ? { conversationId: state.conversationId } : {}),
     ...(state.messageId ? { messageId: state.messageId } : {}),
     ...(state.taskId ? { taskId: state.taskId } : {}),
-  };
-}
-
-/** STREAM_MODE=off: one blocking call. Agent apps only stream, so their stream is read to the end instead. */
-async function blockingAnswer(blocking: () => Promise<ChatBlockingResponse>, streaming: () => Promise<DifyEventStream>): Promise<AnswerState> {
-  let res: ChatBlockingResponse;
-  try {
-    res = await blocking();
-  } catch (err) {
-    if (!(err instanceof DifyError && err.kind === 'http' && /blocking/i.test(err.message))) throw err;
-    let state = emptyAnswer();
-    for await (const event of await streaming()) state = reduceAnswer(state, event);
-    return state;
-  }
-  const sources = (res.metadata?.retriever_resources ?? []).map((r) => r.document_name ?? '').filter(Boolean);
-  return {
-    ...emptyAnswer(),
-    text: res.answer,
-    sources: [...new Set(sources)],
-    messageId: res.message_id,
-    ...(res.conversation_id ? { conversationId: res.conversation_id } : {}),
-    ...(res.task_id ? { taskId: res.task_id } : {}),
   };
 }

@@ -13,13 +13,13 @@ import { difyUserForSlackUser } from '../chat/keys.js';
 import { slackContextInputs } from '../apps/context-inputs.js';
 import type { SlackDirectory } from '../ports.js';
 import type { WorkspaceFinder } from '../apps/workspace-finder.js';
-import { attachRunFiles } from '../runs/files-out.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
-import { noObserver, type RunObserver } from '../ports.js';
+import { failureText } from '../streaming/failure-text.js';
+import type { RunObserver } from '../ports.js';
 import { RunTracker } from '../runs/run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from '../streaming/run-view.js';
-import { retryOnceWhenBusy, streamAnswer, type AnswerModel } from '../runs/pipeline.js';
+import { recordRun, retryOnceWhenBusy, runPipeline, type AnswerModel } from '../runs/pipeline.js';
 import type { EditBudget } from '../streaming/edit-budget.js';
 import type { RunRegistry } from '../runs/run-registry.js';
 import type { StreamTiming } from '../streaming/stream-policy.js';
@@ -70,7 +70,7 @@ export class CommandRunner {
       app = await this.deps.catalog.describe(name);
     } catch (err) {
       this.deps.logger.warn({ app: name, err: describeError(err) }, 'could not read the app from Dify');
-      return { kind: 'reply', markdown: difyErrorText(name, err) };
+      return { kind: 'reply', markdown: failureText(err, { app: name }) };
     }
     if (app.type === 'chat') {
       return { kind: 'reply', markdown: `**${name}** is a chat app: mention the bot in a channel, or send it a DM, to chat with it.` };
@@ -99,7 +99,7 @@ export class CommandRunner {
     try {
       app = await this.deps.catalog.describe(appId);
     } catch (err) {
-      return surface.reply(difyErrorText(appId, err));
+      return surface.reply(failureText(err, { app: appId }));
     }
     const inputs = { ...values };
     const user = difyUserForSlackUser(who.teamId, who.userId);
@@ -116,7 +116,7 @@ export class CommandRunner {
       }
     } catch (err) {
       this.deps.logger.warn({ app: appId, err: describeError(err) }, 'file upload to Dify failed');
-      return surface.reply(difyErrorText(appId, err));
+      return surface.reply(failureText(err, { app: appId }));
     }
     await this.execute(app, inputs, who, surface, summarize(app, values));
   }
@@ -126,7 +126,6 @@ export class CommandRunner {
     // The Slack context inputs the app declares (never shown in forms).
     const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory, this.deps.teams)) };
     const logger = this.deps.logger.child({ app: app.id, kind: app.type, team: who.teamId, channel: who.channelId, user: who.userId });
-    const observer = this.deps.observer ?? noObserver;
     const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };
     const started = Date.now();
 
@@ -142,27 +141,24 @@ export class CommandRunner {
       );
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the run');
-      observer.runFinished({ kind: app.type, app: app.id, outcome: 'refused', ms: Date.now() - started });
-      return surface.reply(difyErrorText(app.id, err));
+      recordRun(logger, this.deps.observer, { kind: app.type, app: app.id, outcome: 'refused', ms: Date.now() - started });
+      return surface.reply(failureText(err, { app: app.id }));
     }
 
     const sink = surface.resultSink();
     const common = {
+      kind: app.type,
+      appId: app.id,
       sink,
       timing: this.deps.timing,
       logger,
+      startedAt: started,
+      ...(this.deps.observer ? { observer: this.deps.observer } : {}),
       open: async () => stream,
       stopTask: (taskId: string) => this.deps.dify.stop(app.id, taskId, user),
       interrupt: this.runs.signal,
       ...(this.deps.editBudget ? { budget: this.deps.editBudget(who.teamId) } : {}),
       ...(this.deps.runs ? { stop: { registry: this.deps.runs, runId: randomUUID(), askerId: who.userId } } : {}),
-      onFirstToken: (ms: number) => observer.firstToken(app.id, ms),
-      onFirstText: (ms: number) => observer.firstText(app.id, ms),
-    };
-    const finished = (outcome: string, taskId: string | undefined) => {
-      const ms = Date.now() - started;
-      logger.info({ outcome, task_id: taskId, ms }, 'Dify run finished');
-      observer.runFinished({ kind: app.type, app: app.id, outcome, ms });
     };
     if (app.type === 'workflow') {
       const model: AnswerModel<WorkflowState> = {
@@ -171,9 +167,14 @@ export class CommandRunner {
         render: (state, final, failure) => renderWorkflow(state, final, header, failure),
         hasContent: () => true,
       };
-      const run = await streamAnswer({ ...common, model });
-      finished(!run.delivered ? 'undeliverable' : (run.cut ?? run.state.finished?.status ?? 'failed'), run.state.taskId);
-      if (run.delivered) await attachRunFiles(this.deps.dify, app.id, runFiles(run.state), sink, logger);
+      await runPipeline({
+        ...common,
+        model,
+        files: { of: runFiles, dify: this.deps.dify },
+        // A workflow's outcome is its own status (succeeded, failed, stopped…).
+        outcome: (run) => (!run.delivered ? 'undeliverable' : (run.cut ?? run.state.finished?.status ?? 'failed')),
+        logFields: (state) => ({ task_id: state.taskId }),
+      });
     } else {
       const model: AnswerModel<AnswerState> = {
         initial: emptyAnswer(),
@@ -185,8 +186,7 @@ export class CommandRunner {
         hasContent: (state) => state.text.length > 0,
       };
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
-      const run = await streamAnswer({ ...common, model, feedback });
-      finished(!run.delivered ? 'undeliverable' : (run.cut ?? (run.failure ? 'failed' : 'answered')), run.state.taskId);
+      await runPipeline({ ...common, model, feedback, files: { of: (state) => state.files, dify: this.deps.dify }, logFields: (state) => ({ task_id: state.taskId }) });
     }
   }
 
@@ -235,11 +235,3 @@ function summarize(app: AppDescription, inputs: Record<string, unknown>): string
   return parts.join(' · ');
 }
 
-function difyErrorText(app: string, err: unknown): string {
-  if (err instanceof DifyError) {
-    if (err.kind === 'http' || err.kind === 'stream') return `⚠️ Dify refused to run **${app}** (${err.code}): ${err.message}`;
-    if (err.kind === 'network' || err.kind === 'timeout') return `⚠️ Couldn't reach Dify to run **${app}**: ${err.message}. Please try again in a moment.`;
-    return `⚠️ **${app}**: ${err.message}`;
-  }
-  return `⚠️ Something went wrong running **${app}**; the operator can find details in the bridge's log.`;
-}

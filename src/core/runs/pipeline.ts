@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEvent } from '../../dify/events.js';
 import type { DifyEventStream } from '../../dify/stream.js';
-import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView } from '../ports.js';
+import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView, type RunObserver } from '../ports.js';
 import type { EditBudget } from '../streaming/edit-budget.js';
-import { describeFailure } from '../streaming/failure-text.js';
+import { failureText, INTERRUPTED_LINE, STOPPED_LINE } from '../streaming/failure-text.js';
+import { attachRunFiles } from './files-out.js';
+import type { RunFile } from '../streaming/workflow-state.js';
+import type { DifyClient } from '../../dify/client.js';
 import { describeError } from '../log-fields.js';
 import type { RunRegistry } from './run-registry.js';
 import { ThrottledRenderer, type StreamTiming } from '../streaming/stream-policy.js';
@@ -29,13 +32,34 @@ export interface StreamedRun<S> {
   cut?: 'stopped' | 'interrupted';
   /** The final render reached the user. */
   delivered: boolean;
+  /** How the run ended, as logged and counted: answered, failed, stopped, interrupted, undeliverable, or a workflow's status. */
+  outcome: string;
 }
 
-export interface StreamAnswerOptions<S> {
+/**
+ * One Dify run, from "accepted" to "recorded": what differs between a chat turn, a completion
+ * and a workflow (the event model, how the stream opens, what the final answer carries) and
+ * where it is shown. Everything else (Stop, shutdown, the edit allowance, timing, feedback,
+ * follow-ups, files out, the log line and the metrics) is the pipeline's, the same for all.
+ */
+export interface RunOptions<S> {
+  kind: RunKind;
+  appId: string;
   model: AnswerModel<S>;
   sink: AnswerSink;
   timing: StreamTiming;
   logger: Logger;
+  observer?: RunObserver;
+  /** Output files of the run (message_file events, workflow outputs), fetched from Dify and attached after the final show. */
+  files?: { of(state: S): RunFile[]; dify: Pick<DifyClient, 'downloadFile'> };
+  /** How the run ended, for the log and metrics (default: answered, failed, stopped, interrupted, undeliverable). */
+  outcome?(run: Omit<StreamedRun<S>, 'outcome'>): string;
+  /** Ids for the run's log line (task, conversation, message), never text. */
+  logFields?(state: S): Record<string, unknown>;
+  /** When the run was accepted (its time in the log line counts from here). */
+  startedAt?: number;
+  /** Where the run's log line goes, when not `logger` (the request's own logger, say). */
+  recordLogger?: Logger;
   /** Opens the Dify stream (HTTP errors throw from here); `signal` cancels the request. */
   open(signal: AbortSignal): Promise<DifyEventStream>;
   /** Called with every new state, in order (to save ids as soon as they are known). */
@@ -52,9 +76,6 @@ export interface StreamAnswerOptions<S> {
   feedback?(state: S): FeedbackRef | undefined;
   /** Follow-up question buttons for the final answer (asked of Dify before the final render). */
   suggestions?(state: S): Promise<string[]>;
-  /** Milliseconds from opening the Dify request to its first content, and to that content shown in Slack. */
-  onFirstToken?(ms: number): void;
-  onFirstText?(ms: number): void;
 }
 
 /** The sink, noticing the first show that carries content (the placeholder does not count). */
@@ -74,9 +95,17 @@ function timedSink(sink: AnswerSink, contentArrived: () => boolean, shown: () =>
   };
 }
 
-export const STOPPED_LINE = '_(stopped)_';
+export type RunKind = 'chat' | 'workflow' | 'completion';
 
-export const INTERRUPTED_LINE = '_(interrupted, please ask again)_';
+/** The run's one log line and its metrics (also for a run Dify refused before it started). */
+export function recordRun(logger: Logger, observer: RunObserver | undefined, run: { kind: RunKind; app: string; outcome: string; ms: number; fields?: Record<string, unknown> }): void {
+  // The app and kind once, whether or not the logger already carries them.
+  const bound = logger.bindings();
+  logger.info({ ...('app' in bound ? {} : { app: run.app }), ...('kind' in bound ? {} : { kind: run.kind }), outcome: run.outcome, ms: run.ms, ...run.fields }, 'Dify run finished');
+  observer?.runFinished({ kind: run.kind, app: run.app, outcome: run.outcome, ms: run.ms });
+}
+
+const defaultOutcome = (run: { delivered: boolean; cut?: string; failure?: unknown }) => (!run.delivered ? 'undeliverable' : (run.cut ?? (run.failure === undefined ? 'answered' : 'failed')));
 
 /** Dify's 429 too_many_requests (the app's concurrency limit) is worth one more try; it generated nothing. */
 export async function retryOnceWhenBusy<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
@@ -90,19 +119,30 @@ export async function retryOnceWhenBusy<T>(open: () => Promise<T>, waitMs: numbe
 }
 
 /**
- * Runs one streamed Dify generation into a sink through the streaming policy: folds events
- * into state, renders lazily, and always ends with a final render that shows the complete
- * answer, or the partial one with a short failure line.
+ * Runs one Dify run into a sink through the streaming policy: folds events into state,
+ * renders lazily, always ends with a final render that shows the complete answer (or the
+ * partial one with a short failure line), attaches the run's files, and records the run.
  */
-export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<StreamedRun<S>> {
+export async function runPipeline<S>(opts: RunOptions<S>): Promise<StreamedRun<S>> {
+  const startedAt = opts.startedAt ?? Date.now();
+  const run = await streamRun(opts);
+  if (run.delivered && opts.files) await attachRunFiles(opts.files.dify, opts.appId, opts.files.of(run.state), opts.sink, opts.logger);
+  const outcome = (opts.outcome ?? defaultOutcome)(run);
+  recordRun(opts.recordLogger ?? opts.logger, opts.observer, { kind: opts.kind, app: opts.appId, outcome, ms: Date.now() - startedAt, fields: opts.logFields?.(run.state) ?? {} });
+  return { ...run, outcome };
+}
+
+async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, 'outcome'>> {
   const { model, logger } = opts;
+  const onFirstToken = (ms: number) => opts.observer?.firstToken(opts.appId, ms);
+  const onFirstText = (ms: number) => opts.observer?.firstText(opts.appId, ms);
   let state = model.initial;
   let stream: DifyEventStream | undefined;
   let failure: unknown;
   let reported = false;
   const openedAt = Date.now();
   let firstTokenAt: number | undefined;
-  const sink = opts.onFirstText ? timedSink(opts.sink, () => firstTokenAt !== undefined, () => opts.onFirstText!(Date.now() - openedAt)) : opts.sink;
+  const sink = timedSink(opts.sink, () => firstTokenAt !== undefined, () => onFirstText(Date.now() - openedAt));
   const renderer = new ThrottledRenderer(
     sink,
     opts.timing,
@@ -137,7 +177,7 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
       state = next;
       if (firstTokenAt === undefined && model.hasContent(state)) {
         firstTokenAt = Date.now();
-        opts.onFirstToken?.(firstTokenAt - openedAt);
+        onFirstToken(firstTokenAt - openedAt);
       }
       await opts.onState?.(state);
       const current = state;
@@ -155,7 +195,7 @@ export async function streamAnswer<S>(opts: StreamAnswerOptions<S>): Promise<Str
   const cut = run.signal.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
   if (cut && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
-  const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : describeFailure(failure);
+  const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : failureText(failure);
   const cutBy = run.signal.aborted ? { cut: run.signal.reason === 'stopped' ? ('stopped' as const) : ('interrupted' as const) } : {};
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
   const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];

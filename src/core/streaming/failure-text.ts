@@ -1,24 +1,34 @@
 import { DifyError } from '../../dify/errors.js';
 
-/** One short line a Slack user can act on; the full detail goes to the log. */
-export function describeFailure(err: unknown): string {
+/** The last line of an answer a person stopped. */
+export const STOPPED_LINE = '_(stopped)_';
+/** The last line of an answer cut by a shutdown (or never started before it). */
+export const INTERRUPTED_LINE = '_(interrupted, please ask again)_';
+
+/**
+ * Everything a Slack user is told about a failure, in one place: one short line they can act
+ * on; the full detail goes to the log. `app` names the app when the failure is not shown under
+ * its answer (a command Dify refused, replied privately).
+ */
+export function failureText(err: unknown, context: { app?: string } = {}): string {
+  const app = context.app ? `**${context.app}**` : undefined;
   if (err instanceof DifyError) {
     const detail = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
     switch (err.kind) {
       case 'http':
       case 'stream':
-        return `⚠️ Dify error (${err.code}): ${detail}`;
+        return app ? `⚠️ Dify refused to run ${app} (${err.code}): ${detail}` : `⚠️ Dify error (${err.code}): ${detail}`;
       case 'network':
-        return `⚠️ Couldn't reach Dify: ${detail}. Please try again in a moment.`;
+        return `⚠️ Couldn't reach Dify${app ? ` to run ${app}` : ''}: ${detail}. Please try again in a moment.`;
       case 'timeout':
-        return `⚠️ Dify stopped responding: ${detail}. Please try again.`;
+        return `⚠️ Dify stopped responding${app ? ` to ${app}` : ''}: ${detail}. Please try again.`;
       case 'protocol':
-        return `⚠️ Dify sent something unexpected: ${detail}`;
+        return `⚠️ Dify sent something unexpected${app ? ` for ${app}` : ''}: ${detail}`;
       case 'aborted':
-        return '_(stopped)_';
+        return STOPPED_LINE;
       case 'config':
         return `⚠️ Bridge configuration: ${detail}`;
     }
   }
-  return '⚠️ Something went wrong in the bridge while answering. The operator can find details in its log.';
+  return `⚠️ Something went wrong in the bridge${app ? ` running ${app}` : ' while answering'}. The operator can find details in its log.`;
 }

@@ -1,5 +1,6 @@
 import { healMarkdown } from '../../markdown/heal.js';
 import { toRunFile, type RunFile, type WorkflowState } from './workflow-state.js';
+import { STOPPED_LINE } from './failure-text.js';
 
 /** The first line of a command's message: which app, for whom, with what. */
 export interface RunHeader {
@@ -66,7 +67,7 @@ export function renderWorkflow(state: WorkflowState, final: boolean, header: Run
     if (f.status === 'partial-succeeded') parts.push('_Some steps failed; the workflow continued with their fallback values._');
   } else if (f.status === 'stopped') {
     if (state.text) parts.push(healMarkdown(state.text, { keepOpenLink: true }));
-    parts.push('_(stopped)_');
+    parts.push(STOPPED_LINE);
   } else if (f.status === 'paused') {
     parts.push('⏸ The workflow is waiting for human input in Dify; its result will not appear here.');
   } else {

@@ -7,6 +7,11 @@ export interface StreamTiming {
   intervalMs: number;
   /** How long to wait for a first token before showing a placeholder. */
   placeholderDelayMs: number;
+  /**
+   * Show only the placeholder (with its Stop button) and the final answer, no intermediate
+   * edits (STREAM_MODE=off): one message per answer, everything else as when streaming.
+   */
+  finalOnly?: boolean;
 }
 
 /** One render: the Markdown, and the append-only form of the same answer (see AnswerSink). */
@@ -33,9 +38,9 @@ export class ThrottledRenderer {
   private shown?: string;
   private lastShowAt = Number.NEGATIVE_INFINITY;
   private blockedUntil = 0;
-  private timer?: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private placeholderTimer?: NodeJS.Timeout;
-  private inFlight?: Promise<void>;
+  private inFlight: Promise<void> | undefined;
   private closed = false;
   private unavailable?: SinkUnavailable;
 
@@ -64,7 +69,7 @@ export class ThrottledRenderer {
 
   /** The answer so far. `hasContent` false: nothing worth showing yet (wait for the placeholder). */
   update(view: () => RenderedView, hasContent: boolean): void {
-    if (this.closed || this.unavailable) return;
+    if (this.closed || this.unavailable || this.timing.finalOnly) return;
     if (!hasContent && this.shown === undefined && !this.inFlight) return;
     this.latest = view;
     this.dirty = true;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { CommandRunner } from '../../core/commands/command-runner.js';
 import type { CommandPlan, CommandSurface } from '../../core/ports.js';
 import { describeError } from '../../core/log-fields.js';
+import { failureText } from '../../core/streaming/failure-text.js';
 import { SlackAnswerWriter } from '../answer-writer.js';
 import { ResponseUrl } from '../response-url.js';
 import { isSlackUrl } from '../slack-hosts.js';
@@ -115,7 +116,7 @@ export function registerCommands(app: App, runner: CommandRunner, commands: stri
         }
       } catch (err) {
         logger.error({ err: describeError(err) }, 'command failed');
-        await surface.reply('⚠️ Something went wrong with that command; the operator can find details in the bridge\'s log.').catch(() => undefined);
+        await surface.reply(failureText(err)).catch(() => undefined);
       }
     });
   }

@@ -39,7 +39,7 @@ const SLACKBOT = 'USLACKBOT';
  */
 export function toIncomingMessage(
   raw: unknown,
-  context: { teamId?: string; botUserId?: string },
+  context: { teamId?: string | undefined; botUserId?: string | undefined },
 ): IncomingMessage | undefined {
   const parsed = userMessageSchema.safeParse(raw);
   if (!parsed.success) return undefined;

@@ -8,7 +8,7 @@ interface Known {
   botUserId?: string;
 }
 
-const recordKey = (q: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): string => {
+const recordKey = (q: { teamId?: string | undefined; enterpriseId?: string | undefined; isEnterpriseInstall?: boolean | undefined }): string => {
   if (q.isEnterpriseInstall && q.enterpriseId) return `installation:E:${q.enterpriseId}`;
   if (!q.teamId) throw new Error('an installation query without a team id');
   return `installation:T:${q.teamId}`;
