@@ -60,7 +60,7 @@ async function startBridge(slackUrl: string): Promise<{ child: ChildProcess; por
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /HTTP on 127\.0\.0\.1:(\d+)/.exec(out);
       if (m) resolve(Number(m[1]));

@@ -53,12 +53,13 @@ process.on('message', (raw: unknown) => {
   switch (msg.type) {
     case 'urls':
       return reply({ slack: slack.url, dify: dify.url, token: slack.token, difyKey: dify.apiKey });
-    case 'script':
+    case 'script': {
       script = msg['script'] as Script;
       const limit = msg['updateLimitPerMinute'] as number | undefined;
       if (limit === undefined) delete slack.updateLimitPerMinute;
       else slack.updateLimitPerMinute = limit;
       return reply(true);
+    }
     case 'reset':
       slack.messages.length = 0;
       slack.calls.length = 0;

@@ -120,7 +120,7 @@ export async function startDemo(options: { port?: number; host?: string; logger?
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     try {
       if (req.method === 'GET' && PAGE_FILES[path]) {
-        const file = PAGE_FILES[path]!;
+        const file = PAGE_FILES[path];
         res.writeHead(200, { 'content-type': TYPES[file.split('.').pop()!]!, 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'self'; script-src 'self'" });
         return void res.end(readFileSync(new URL(file, pageDir)));
       }

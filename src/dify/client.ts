@@ -142,7 +142,7 @@ export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: 
     blockingSchema: z.ZodType<B>,
   ): Promise<DifyEventStream | B> {
     const app = appFor(appId, type);
-    const payload = { ...body, inputs: params.inputs, user: params.user, response_mode: params.responseMode, ...(params.files?.length ? { files: params.files } : {}) };
+    const payload = { ...body, inputs: params.inputs, user: params.user, response_mode: params.responseMode, ...(params.files && params.files.length > 0 ? { files: params.files } : {}) };
     if (params.responseMode === 'streaming') {
       const controller = new AbortController();
       const onAbort = () => controller.abort();

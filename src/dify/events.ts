@@ -153,5 +153,5 @@ export function parseDifyEvent(json: unknown): DifyEvent {
     const where = first ? first.path.join('.') : '';
     throw new DifyError('protocol', 'invalid_event', `Dify sent a malformed "${name}" event (${where}: ${first?.message ?? 'invalid'})`);
   }
-  return parsed.data as DifyEvent;
+  return parsed.data;
 }

@@ -139,6 +139,6 @@ function findCode(err: unknown): string | undefined {
     if (typeof code === 'string' && !code.startsWith('UND_ERR_')) return code;
     if (e instanceof AggregateError && e.errors[0]) return findCode(e.errors[0]);
   }
-  const code = (err as { code?: unknown })?.code;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }

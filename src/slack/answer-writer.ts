@@ -145,7 +145,7 @@ export class SlackAnswerWriter implements AnswerSink {
         page.shown = shown;
         await this.record();
       } else if (page.shown !== shown) {
-        await this.client.chat.update({ channel, ts: page.ts, ...body } as Parameters<WebClient['chat']['update']>[0]);
+        await this.client.chat.update({ channel, ts: page.ts, ...body });
         page.shown = shown;
       }
     }
@@ -175,7 +175,7 @@ export class SlackAnswerWriter implements AnswerSink {
         unfurl_links: false,
         unfurl_media: false,
         metadata: { event_type: METADATA_TYPE, event_payload: { key } },
-      } as Parameters<WebClient['chat']['postMessage']>[0]);
+      });
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     } catch (err) {

@@ -15,8 +15,14 @@ export class SingleWorkspace implements Workspaces {
   constructor(
     private readonly webClient: WebClient,
     private readonly token: string,
-    private readonly identity: { botUserId: string },
+    /** Who the bot is, from auth.test at start. */
+    private readonly identity: { readonly botUserId: string; readonly teamId: string },
   ) {}
+
+  /** The workspace's team id. */
+  get teamId(): string {
+    return this.identity.teamId;
+  }
 
   client(): WebClient {
     return this.webClient;

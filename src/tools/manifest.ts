@@ -27,7 +27,7 @@ if (path) {
 const source = path ?? 'the default configuration';
 let current: string;
 try {
-  current = readFileSync(manifestPath!, 'utf8');
+  current = readFileSync(manifestPath, 'utf8');
 } catch {
   fail(`${manifestPath} cannot be read (run this from the bridge's directory, or give --manifest FILE)`);
 }
@@ -36,7 +36,7 @@ if (check) {
   if (next !== current!) fail(`${manifestPath}'s slash commands differ from ${source}: run npm run manifest -- ${path ?? ''}${manifestAt >= 0 ? ` --manifest ${manifestPath}` : ''}`.replace(/ +$/, ''));
   process.stdout.write(`✓ ${manifestPath} matches ${source}\n`);
 } else {
-  writeFileSync(manifestPath!, next);
+  writeFileSync(manifestPath, next);
   const commands = (JSON.parse(next) as { features: { slash_commands: Array<{ command: string }> } }).features.slash_commands.map((c) => c.command);
   process.stdout.write(`✓ ${manifestPath} now has ${commands.join(', ')} (from ${source}); paste it into your app's settings at api.slack.com/apps\n`);
 }

@@ -24,8 +24,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
+  // Unset when beforeAll failed (no Chromium, say): there is nothing to close then.
+  await (browser as Browser | undefined)?.close();
+  await (demo as Demo | undefined)?.close();
 });
 
 const bot = (scope: string) => page.locator(`${scope} .msg.bot`);

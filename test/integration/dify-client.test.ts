@@ -13,7 +13,7 @@ beforeAll(async () => {
   dify = await new FakeDify().start();
 });
 afterAll(async () => {
-  await client?.close();
+  await (client as DifyClient | undefined)?.close();
   await dify.close();
 });
 beforeEach(() => {

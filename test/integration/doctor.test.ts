@@ -22,7 +22,7 @@ beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), 'doctor-'));
   // The repository's manifest, with the commands of a configuration that has only /dify.
   const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
-  writeFileSync(join(cwd, 'manifest.json'), JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} } as never), null, 2));
+  writeFileSync(join(cwd, 'manifest.json'), JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} }), null, 2));
 });
 afterAll(async () => {
   await slack.close();

@@ -45,8 +45,8 @@ describe('two replicas on one Redis', () => {
     };
     const ts = '1790000100.000100';
     const event = { type: 'app_mention', user: 'UALICE', text: '<@UBOT> once please', ts, channel: 'C1', event_ts: ts, team: 'T1' };
-    const first = await a!.sendEvent(event);
-    await b!.sendEvent(event, { eventId: first.eventId, retryNum: 1 });
+    const first = await a.sendEvent(event);
+    await b.sendEvent(event, { eventId: first.eventId, retryNum: 1 });
     await settleAll();
     expect(dify.chatRequests()).toHaveLength(1);
     expect(slack.replies('C1', ts).map((m) => m.text)).toEqual(['Answered once.']);
@@ -54,15 +54,15 @@ describe('two replicas on one Redis', () => {
 
   it('answer two messages of one thread on different replicas in order, in one conversation', async () => {
     const [a, b] = [await replica(), await replica()];
-    const { ts } = await a!.mention('start');
+    const { ts } = await a.mention('start');
     await settleAll();
     dify.onChat = async ({ req, events, res }) => {
       const q = String(req.body['query']);
       await writeSse(res, [...tokens(`Answer to ${q}`, 3).map((d) => events.message(d)), events.messageEnd()], q === 'second' ? 60 : 5);
     };
-    await a!.message('second', { threadTs: ts });
+    await a.message('second', { threadTs: ts });
     await sleep(30);
-    await b!.message('third', { threadTs: ts });
+    await b.message('third', { threadTs: ts });
     await settleAll();
     const reqs = dify.chatRequests();
     expect(reqs.map((r) => r.body['query'])).toEqual(['start', 'second', 'third']);
@@ -77,9 +77,9 @@ describe('two replicas on one Redis', () => {
 
   it('share one thread → conversation map: a follow-up on the other replica continues it', async () => {
     const [a, b] = [await replica(), await replica()];
-    const { ts } = await a!.mention('hello');
+    const { ts } = await a.mention('hello');
     await settleAll();
-    await b!.message('follow-up', { threadTs: ts });
+    await b.message('follow-up', { threadTs: ts });
     await settleAll();
     expect(dify.chatRequests()[1]!.body['conversation_id']).toBe([...dify.conversations.keys()][0]);
   });
@@ -96,7 +96,7 @@ describe('two replicas on one Redis', () => {
       return writeSse(res, [...tokens(answer, 6).map((d) => events.message(d)), events.messageEnd()], 40);
     };
     const threads: string[] = [];
-    for (let i = 0; i < 6; i++) threads.push((await (i % 2 ? b! : a!).mention(`q${i}`)).ts);
+    for (let i = 0; i < 6; i++) threads.push((await (i % 2 ? b : a).mention(`q${i}`)).ts);
     await settleAll();
     for (let i = 0; i < 6; i++) {
       const [reply] = slack.replies('C1', threads[i]);
@@ -146,9 +146,9 @@ describe('Stop across replicas', () => {
   it('a Stop pressed on the other replica stops the answer', async () => {
     const [a, b] = [await replica(), await replica()];
     dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
-    const { ts } = await a!.mention('long');
+    const { ts } = await a.mention('long');
     const streaming = await slack.waitFor(() => slack.replies('C1', ts).find((m) => m.text.startsWith('w0 w1')), 3000, 'streaming');
-    await b!.press(streaming, 'dify_stop');
+    await b.press(streaming, 'dify_stop');
     await settleAll();
     expect(slack.replies('C1', ts)[0]!.text).toMatch(/^w0 w1 .*\n\n_\(stopped\)_$/s);
     expect(dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);
@@ -159,9 +159,9 @@ describe('Stop across replicas', () => {
     slack.nativeStreaming = true;
     dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
     try {
-      const { ts } = await a!.mention('long');
+      const { ts } = await a.mention('long');
       const streaming = await slack.waitFor(() => slack.replies('C1', ts).find((m) => m.streaming && m.text.startsWith('w0 w1')), 3000, 'streaming');
-      await b!.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [streaming.ts], event_ts: String(Date.now() / 1000) });
+      await b.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [streaming.ts], event_ts: String(Date.now() / 1000) });
       await settleAll();
       expect(streaming.text).toMatch(/^w0 w1 .*\n\n_\(stopped\)_$/s);
       expect(dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);

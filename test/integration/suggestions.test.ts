@@ -21,7 +21,7 @@ describe('suggested questions', () => {
     const { ts } = await t.mention('How do I request leave?');
     await settled(t);
     const answer = t.slack.replies('C1', ts)[0]!;
-    const buttons = answer.blocks!.flatMap((b) => (b['elements'] as Array<{ action_id: string; text: { text: string } }>) ?? []);
+    const buttons = answer.blocks!.flatMap((b) => (b['elements'] as Array<{ action_id: string; text: { text: string } }> | undefined) ?? []);
     expect(buttons.filter((b) => b.action_id.startsWith('dify_suggest_')).map((b) => b.text.text)).toEqual(['How many days do I get?', 'Can I carry days over?', 'Who approves it?']);
     const suggested = t.dify.requests.find((r) => r.path.endsWith('/suggested'))!;
     expect(suggested.path).toMatch(/^\/v1\/messages\/[^/]+\/suggested$/);

@@ -24,7 +24,7 @@ interface Operation {
 
 // OpenAPI 3.0 schemas use keywords JSON Schema does not know (nullable, example, format: url…).
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema(SPEC as unknown as Record<string, unknown>, 'dify');
+ajv.addSchema(SPEC, 'dify');
 
 /** Refs inside an inline schema point into the spec document. */
 const rebase = (schema: unknown): unknown =>
@@ -58,7 +58,7 @@ export function specProblem(method: string, path: string, query: URLSearchParams
   if (route.body && isJson && !route.body(body)) {
     const e = route.body.errors![0]!;
     const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'body';
-    return `${where} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params['allowedValues'] as unknown[]).join(', ')})` : ''}`;
+    return `${where} ${e.message ?? 'is invalid'}${'allowedValues' in e.params ? ` (${(e.params['allowedValues'] as unknown[]).join(', ')})` : ''}`;
   }
   return undefined;
 }

@@ -159,7 +159,7 @@ export class FakeSlack {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const v = probe();
-      if (v) return v;
+      if (v !== undefined && v !== false) return v;
       if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -315,7 +315,7 @@ export class FakeSlack {
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;
     const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
     const text =
-      typeof args['markdown_text'] === 'string' ? args['markdown_text'] : markdownBlocks?.length ? markdownBlocks.join('') : typeof args['text'] === 'string' ? args['text'] : undefined;
+      typeof args['markdown_text'] === 'string' ? args['markdown_text'] : markdownBlocks && markdownBlocks.length > 0 ? markdownBlocks.join('') : typeof args['text'] === 'string' ? args['text'] : undefined;
     if ((method === 'chat.postMessage' || method === 'chat.update') && blocks?.some((b) => this.refusedBlockTypes.has(String(b['type'])))) {
       return { ok: false, error: 'invalid_blocks' };
     }

@@ -20,7 +20,8 @@ export class TestRedis {
     this.child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       const ping = spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' });
-      if (ping.stdout?.trim() === 'PONG') return this;
+      // stdout is null when redis-cli could not be spawned (typed string all the same).
+      if ((ping.stdout as string | null)?.trim() === 'PONG') return this;
       await sleep(50);
     }
     throw new Error('redis-server did not start');

@@ -36,7 +36,7 @@ export class SlackUser {
       authorizations: [{ team_id: team, user_id: this.slack.botUserId, is_bot: true }],
     });
     const headers: Record<string, string> = { 'content-type': 'application/json', ...sign(body, this.secret) };
-    if (opts.retryNum) {
+    if (opts.retryNum !== undefined && opts.retryNum > 0) {
       headers['x-slack-retry-num'] = String(opts.retryNum);
       headers['x-slack-retry-reason'] = 'http_timeout';
     }

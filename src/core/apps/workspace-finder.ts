@@ -13,20 +13,18 @@ export class WorkspaceFinder {
 
   constructor(
     private readonly store: Pick<Store, 'getRecord' | 'setRecord'>,
-    /** The one workspace's team id (single-workspace mode), '' until known; absent with several. */
-    private readonly only?: () => string,
+    /** The one workspace's team id (single-workspace mode); absent with several. */
+    private readonly only?: string,
   ) {}
 
   /** A run in `teamId` involves this channel and this person. */
   async remember(teamId: string, channelId: string, userId: string): Promise<void> {
-    if (this.only) return;
+    if (this.only !== undefined) return;
     await Promise.all([this.keep(`team-of:channel:${channelId}`, teamId), this.keep(`team-of:user:${userId}`, teamId)]);
   }
 
   async find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined> {
-    const only = this.only?.();
-    if (only) return only;
-    if (this.only) return undefined;
+    if (this.only !== undefined) return this.only || undefined;
     for (const key of [where.channelId && `team-of:channel:${where.channelId}`, where.userId && `team-of:user:${where.userId}`]) {
       if (!key) continue;
       const team = this.known.get(key) ?? (await this.store.getRecord(key));

@@ -30,6 +30,8 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   teams?: WorkspaceFinder;
   /** The bot's own user id in a workspace, for its answers in thread transcripts. */
   botUserIdFor(teamId: string): string;
+  /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
+  tracker?: RunTracker;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
@@ -52,10 +54,12 @@ const CLAIM_HOLD_MS = 15 * 60_000;
  */
 export class ChatBridge {
   /** Answers under way or waiting for their turn; a shutdown past its deadline interrupts them. */
-  readonly runs = new RunTracker();
+  readonly runs: RunTracker;
   private readonly owner = `${process.pid}-${randomUUID()}`;
 
-  constructor(private readonly deps: ChatBridgeDeps) {}
+  constructor(private readonly deps: ChatBridgeDeps) {
+    this.runs = deps.tracker ?? new RunTracker();
+  }
 
   /** Resolves once the message is accepted or skipped; the answer runs in the background. */
   async handle(msg: IncomingMessage): Promise<void> {

@@ -76,7 +76,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     user,
     responseMode,
     ...(conversation ? { conversationId: conversation } : {}),
-    ...(turn.files?.length ? { files: turn.files } : {}),
+    ...(turn.files && turn.files.length > 0 ? { files: turn.files } : {}),
     ...(signal ? { signal } : {}),
   });
   /** A stored conversation Dify no longer knows is dropped once and the call repeated. */
@@ -117,7 +117,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     timing: deps.timing,
     logger,
     ...(deps.observer ? { observer: deps.observer } : {}),
-    ...(turn.startedAt ? { startedAt: turn.startedAt } : {}),
+    ...(turn.startedAt !== undefined ? { startedAt: turn.startedAt } : {}),
     ...(turn.logger ? { recordLogger: turn.logger } : {}),
     ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
     // Always Dify's stream, also with STREAM_MODE=off (the sink policy then shows only the final

@@ -130,7 +130,7 @@ export function checkValue(field: FormField, value: unknown): { value: unknown }
     default: {
       if (typeof value !== 'string' && typeof value !== 'number') return { error: `${name} must be text.` };
       const s = String(value);
-      if (field.maxLength && s.length > field.maxLength) return { error: `${name} is too long (${s.length} characters; at most ${field.maxLength}).` };
+      if (field.maxLength !== undefined && s.length > field.maxLength) return { error: `${name} is too long (${s.length} characters; at most ${field.maxLength}).` };
       return { value: s };
     }
   }

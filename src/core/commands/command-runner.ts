@@ -45,15 +45,19 @@ export interface CommandRunnerDeps {
   /** Where Stop buttons find their run (absent: no Stop button). */
   runs?: RunRegistry;
   observer?: RunObserver;
+  /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
+  tracker?: RunTracker;
 }
 
 
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
   /** Runs under way; a shutdown past its deadline interrupts them. */
-  readonly runs = new RunTracker();
+  readonly runs: RunTracker;
 
-  constructor(private readonly deps: CommandRunnerDeps) {}
+  constructor(private readonly deps: CommandRunnerDeps) {
+    this.runs = deps.tracker ?? new RunTracker();
+  }
 
   /**
    * Decides what a command does, without doing it, so the Slack surface can acknowledge

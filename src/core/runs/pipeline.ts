@@ -139,7 +139,8 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   let state = model.initial;
   let stream: DifyEventStream | undefined;
   let failure: unknown;
-  let reported = false;
+  // Set from the renderer's callback (an object, so the compiler does not narrow it to `false`).
+  const unavailable = { reported: false };
   const openedAt = Date.now();
   let firstTokenAt: number | undefined;
   const sink = timedSink(opts.sink, () => firstTokenAt !== undefined, () => onFirstText(Date.now() - openedAt));
@@ -147,7 +148,7 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
     sink,
     opts.timing,
     (err) => {
-      reported = true;
+      unavailable.reported = true;
       logger.error({ reason: err.reason }, err.message);
       // Nobody can see this answer: stop reading, and ask Dify to stop generating.
       stream?.abort();
@@ -206,7 +207,7 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   } catch (err) {
     // Logged once: the renderer already reported it if an intermediate render hit it first.
     if (err instanceof SinkUnavailable) {
-      if (!reported) logger.error({ reason: err.reason }, err.message);
+      if (!unavailable.reported) logger.error({ reason: err.reason }, err.message);
     } else logger.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
     return { state, ...(failure === undefined ? {} : { failure }), ...cutBy, delivered: false };
   }

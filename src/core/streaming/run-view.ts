@@ -40,7 +40,7 @@ function footer(state: WorkflowState, hint?: string): string {
   const parts: string[] = [];
   const f = state.finished;
   if (f?.elapsedSeconds !== undefined) parts.push(`⏱ ${f.elapsedSeconds < 10 ? f.elapsedSeconds.toFixed(1) : Math.round(f.elapsedSeconds)} s`);
-  if (f?.totalTokens) parts.push(`${f.totalTokens.toLocaleString('en-US')} tokens`);
+  if (f?.totalTokens !== undefined && f.totalTokens > 0) parts.push(`${f.totalTokens.toLocaleString('en-US')} tokens`);
   if (state.steps) parts.push(`${state.steps} step${state.steps === 1 ? '' : 's'}`);
   if (hint) parts.push(hint);
   return parts.length ? `_${parts.join(' · ')}_` : '';
@@ -88,5 +88,9 @@ export function runFiles(state: WorkflowState): RunFile[] {
   if (!f || (f.status !== 'succeeded' && f.status !== 'partial-succeeded')) return [];
   const all = [...f.files, ...renderOutputs(f.outputs).files];
   const seen = new Set<string>();
-  return all.filter((file) => !seen.has(file.url) && seen.add(file.url));
+  return all.filter((file) => {
+    if (seen.has(file.url)) return false;
+    seen.add(file.url);
+    return true;
+  });
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SinkRateLimited, SinkUnavailable, type AnswerSink, type LiveView } from '../ports.js';
 import type { EditBudget } from './edit-budget.js';
 
@@ -19,6 +18,9 @@ export interface RenderedView {
   markdown: string;
   live?: LiveView;
 }
+
+/** The global timer (not node:timers/promises), so the policy runs on a test's fake clock too. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A final render waits out rate limits this long before giving up (Slack's window is a minute). */
 const FINAL_DEADLINE_MS = 10 * 60_000;

@@ -21,8 +21,10 @@ export function registerUnknownInteractions(app: App, handled: HandledInteractio
     const id = 'action_id' in action ? action.action_id : '';
     if (matches(id, handled.actions)) return;
     await ack();
-    logger.debug({ action_id: id, container: body.container?.type }, 'an interaction the bridge does not handle was acknowledged');
-    const onMessage = body.container?.type === 'message' || body.container?.type === 'ephemeral_message' || body.container?.['is_ephemeral'] === true;
+    // Bolt types a container on every block_actions; a payload from elsewhere may lack it.
+    const container = (body as { container?: { type?: string; is_ephemeral?: boolean } }).container;
+    logger.debug({ action_id: id, container: container?.type }, 'an interaction the bridge does not handle was acknowledged');
+    const onMessage = container?.type === 'message' || container?.type === 'ephemeral_message' || container?.is_ephemeral === true;
     if (onMessage && body.response_url) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button belongs to an older answer and no longer works; ask again.' }).catch(() => undefined);
     }

@@ -76,7 +76,7 @@ export function controlsBlocks(controls: AnswerControls, look: FeedbackLook = 'b
     return [{ type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] }];
   }
   const blocks: KnownBlock[] = [];
-  if (controls.suggestions?.length) {
+  if (controls.suggestions && controls.suggestions.length > 0) {
     blocks.push({
       type: 'actions',
       block_id: SUGGESTIONS_BLOCK,

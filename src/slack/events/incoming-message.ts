@@ -61,7 +61,7 @@ export function toIncomingMessage(
     userId: e.user,
     text: stripMention(e.text, context.botUserId),
     mentioned: e.type === 'app_mention',
-    ...(e.files?.length
+    ...(e.files && e.files.length > 0
       ? {
           files: e.files.map((f) => {
             const url = f.url_private_download ?? f.url_private;

@@ -44,7 +44,7 @@ function element(field: FormField, prefill: unknown): InputBlockElement {
         type: 'plain_text_input',
         action_id,
         multiline: true,
-        ...(field.maxLength ? { max_length: Math.min(field.maxLength, 3000) } : {}),
+        ...(field.maxLength !== undefined ? { max_length: Math.min(field.maxLength, 3000) } : {}),
         ...(initial !== undefined ? { initial_value: typeof initial === 'string' ? initial : JSON.stringify(initial) } : {}),
       };
     case 'select': {
@@ -76,7 +76,7 @@ function element(field: FormField, prefill: unknown): InputBlockElement {
       return {
         type: 'plain_text_input',
         action_id,
-        ...(field.maxLength ? { max_length: Math.min(field.maxLength, 3000) } : {}),
+        ...(field.maxLength !== undefined ? { max_length: Math.min(field.maxLength, 3000) } : {}),
         ...(initial !== undefined ? { initial_value: String(initial) } : {}),
       };
   }

@@ -52,7 +52,7 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
           const source = ref.url_private_download ?? ref.url_private;
           if (!source) throw new Error(`the file ${ref.name ?? ref.id} has no download URL`);
           const { data, mimeType } = await downloadSlackFile(source, token!, { maxBytes: MAX_INPUT_FILE_BYTES, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
-          files[variable]!.push({ filename: ref.name ?? ref.id, mimeType: ref.mimetype ?? mimeType ?? 'application/octet-stream', data });
+          files[variable].push({ filename: ref.name ?? ref.id, mimeType: ref.mimetype ?? mimeType ?? 'application/octet-stream', data });
         }
       }
     } catch (err) {

@@ -1,0 +1,72 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { AppCatalog } from '../core/apps/app-catalog.js';
+import type { ChatBridge } from '../core/chat/chat-bridge.js';
+import type { CommandRunner } from '../core/commands/command-runner.js';
+import type { FeedbackRef } from '../core/ports.js';
+import type { RunRegistry } from '../core/runs/run-registry.js';
+import type { Store } from '../store/store.js';
+import { registerAskSuggestion } from './actions/ask-suggestion.js';
+import { COMMENT_CALLBACK, registerFeedback } from './actions/give-feedback.js';
+import { registerStopAnswer } from './actions/stop-answer.js';
+import { registerUnknownInteractions } from './actions/unknown-interaction.js';
+import { FEEDBACK_ACTIONS, STOP_ACTION, SUGGEST_ACTIONS } from './blocks/answer-controls.js';
+import type { FeedbackStyle } from './blocks/feedback-style.js';
+import { registerCommands } from './commands/run-command.js';
+import { registerAgentSessionStopped } from './events/agent-session-stopped.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerAppMention } from './events/app-mention.js';
+import { registerUninstall } from './events/app-uninstalled.js';
+import { registerAssistantThreadStarted } from './events/assistant-thread-started.js';
+import { registerMessage } from './events/message.js';
+import type { InstallationVault } from './oauth/installation-vault.js';
+import { INPUTS_CALLBACK_ID, OPTIONS_ACTION } from './views/input-modal.js';
+import { registerInputsSubmitted } from './views/inputs-submitted.js';
+import { registerSuggestOptions } from './views/suggest-options.js';
+import type { InstalledWorkspaces } from './workspaces.js';
+
+/** What the Slack surfaces hand their work to. */
+export interface ListenerDeps {
+  chat: ChatBridge;
+  commands: CommandRunner;
+  catalog: AppCatalog;
+  runs: RunRegistry;
+  store: Pick<Store, 'claim'>;
+  sendFeedback(ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string): Promise<void>;
+  /** Slash commands the bridge serves: /dify and each app's own. */
+  commandNames: string[];
+  /** The chat app that answers DMs (greetings, suggested prompts). */
+  defaultChatApp: string | undefined;
+  feedbackStyle: FeedbackStyle;
+  apiUrl?: string;
+  /** Multi-workspace mode: installations, forgotten on uninstall. */
+  installations?: { vault: InstallationVault; workspaces: InstalledWorkspaces };
+  logger: Logger;
+}
+
+/** Every Slack surface of the bridge: events, commands, actions, views (one listener per file). */
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { logger } = deps;
+  const surface = { logger, feedbackStyle: deps.feedbackStyle, chatEnabled: deps.defaultChatApp !== undefined, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) };
+  if (deps.installations) registerUninstall(app, deps.installations.vault, deps.installations.workspaces, logger);
+  // Events
+  registerAppMention(app, deps.chat);
+  registerMessage(app, deps.chat);
+  registerAgentSessionStopped(app, deps.runs, logger);
+  registerAssistantThreadStarted(app, deps.catalog, deps.defaultChatApp, logger);
+  registerAppHomeOpened(app, deps.catalog, deps.store, deps.defaultChatApp, logger);
+  // Commands and their forms
+  registerCommands(app, deps.commands, deps.commandNames, surface);
+  registerInputsSubmitted(app, deps.commands, deps.catalog, surface);
+  registerSuggestOptions(app, deps.catalog, logger);
+  // Buttons under answers
+  registerStopAnswer(app, deps.runs, logger);
+  registerFeedback(app, deps.sendFeedback, logger);
+  registerAskSuggestion(app, deps.chat, logger);
+  // Last: acknowledges whatever none of the above takes.
+  registerUnknownInteractions(
+    app,
+    { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [OPTIONS_ACTION] },
+    logger.child({ component: 'slack' }),
+  );
+}
