@@ -31,7 +31,15 @@ export default tseslint.config(
       // `if (list.length)` and strings stay idiomatic.
       '@typescript-eslint/strict-boolean-expressions': [
         'error',
-        { allowString: true, allowNumber: true, allowNullableNumber: false, allowNullableObject: true, allowNullableBoolean: true, allowNullableString: true, allowAny: true },
+        {
+          allowString: true,
+          allowNumber: true,
+          allowNullableNumber: false,
+          allowNullableObject: true,
+          allowNullableBoolean: true,
+          allowNullableString: true,
+          allowAny: true,
+        },
       ],
       // `switch` over a union must handle every member (new Dify event kinds, app types).
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],

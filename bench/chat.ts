@@ -18,7 +18,10 @@ class Fakes {
     child.on('message', (m: { id: number; body: unknown }) => this.waiting.get(m.id)?.(m.body));
   }
   static async start(): Promise<Fakes> {
-    const child = fork(fileURLToPath(new URL('./fakes-child.ts', import.meta.url)), [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(new URL('./fakes-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const fakes = new Fakes(child);
     await new Promise<void>((resolve) => fakes.waiting.set(0, () => resolve()));
     return fakes;
@@ -72,7 +75,12 @@ async function mention(bridge: RunningBridge, text: string): Promise<number> {
     event: { type: 'app_mention', user: 'UALICE', text: `<@UBOT> ${text}`, ts, channel: 'C1', event_ts: ts, team: 'T1' },
   });
   const sent = Date.now();
-  const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body, dispatcher: agent });
+  const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...sign(body) },
+    body,
+    dispatcher: agent,
+  });
   await res.body.dump();
   return sent;
 }
@@ -83,7 +91,11 @@ async function settle(bridge: RunningBridge): Promise<void> {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 export interface ChatBenchResult {
   latency: { answers: number; addedP50Ms: number; addedP99Ms: number; toFirstTextP50Ms: number; baselineToFirstTextP50Ms: number; ratio: number };
@@ -152,7 +164,13 @@ export async function benchChat(): Promise<ChatBenchResult> {
       delay.disable();
       const s = await fakes.call<Stats>('stats');
       const finals = Object.values(s.final);
-      scale.push({ concurrent: n, rssMiB: Math.round(rss / 2 ** 20), eventLoopDelayP99Ms: round(delay.percentile(99) / 1e6), allExact: finals.length === n && finals.every((f) => f.exact), seconds: round((Date.now() - started) / 1000) });
+      scale.push({
+        concurrent: n,
+        rssMiB: Math.round(rss / 2 ** 20),
+        eventLoopDelayP99Ms: round(delay.percentile(99) / 1e6),
+        allExact: finals.length === n && finals.every((f) => f.exact),
+        seconds: round((Date.now() - started) / 1000),
+      });
     }
 
     // 5. Fairness under Slack's limit: 100 answers, a Slack that allows 50 chat.update a minute.
@@ -246,9 +264,21 @@ async function ingestRate(bridge: RunningBridge, ms: number, concurrency: number
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < end) {
         const ts = slackTs();
-        const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: `Ev${ts}`, event_time: 1, event: { type: 'message', user: 'UALICE', text: 'chatter', ts, channel: 'C1', channel_type: 'channel', event_ts: ts } });
+        const body = JSON.stringify({
+          type: 'event_callback',
+          team_id: 'T1',
+          api_app_id: 'A1',
+          event_id: `Ev${ts}`,
+          event_time: 1,
+          event: { type: 'message', user: 'UALICE', text: 'chatter', ts, channel: 'C1', channel_type: 'channel', event_ts: ts },
+        });
         const started = process.hrtime.bigint();
-        const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body, dispatcher: agent });
+        const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...sign(body) },
+          body,
+          dispatcher: agent,
+        });
         await res.body.dump();
         if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
       }

@@ -77,7 +77,14 @@ function callOnce(port: number, body: string, connection: 'new' | 'keep-alive'):
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/api/dify/receive', method: 'POST', agent: connection === 'new' ? false : keepAlive, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/dify/receive',
+        method: 'POST',
+        agent: connection === 'new' ? false : keepAlive,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, ok: res.statusCode === 200 }));
@@ -89,7 +96,13 @@ function callOnce(port: number, body: string, connection: 'new' | 'keep-alive'):
 }
 
 /** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
-async function load(port: number, bodies: string[], rate: number, seconds: number, connection: 'new' | 'keep-alive' = 'new'): Promise<{ latencies: number[]; errors: number }> {
+async function load(
+  port: number,
+  bodies: string[],
+  rate: number,
+  seconds: number,
+  connection: 'new' | 'keep-alive' = 'new',
+): Promise<{ latencies: number[]; errors: number }> {
   const total = rate * seconds;
   const latencies: number[] = [];
   let errors = 0;
@@ -119,11 +132,17 @@ export async function benchExtension(options: { rate?: number; seconds?: number 
   try {
     const points: Array<[string, string[]]> = [
       ['app.moderation.output', TEXTS.map((text) => JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'bench', text } }))],
-      ['app.moderation.input', TEXTS.map((query) => JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'bench', inputs: { topic: 'q3' }, query } }))],
+      [
+        'app.moderation.input',
+        TEXTS.map((query) => JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'bench', inputs: { topic: 'q3' }, query } })),
+      ],
       ['ping', [JSON.stringify({ point: 'ping', params: {} })]],
     ];
     await load(port, points[0]![1], 200, 2); // warm-up (JIT, connection paths)
-    const runs: Array<[string, string[], 'new' | 'keep-alive']> = [...points.map(([p, b]) => [p, b, 'new'] as [string, string[], 'new']), [points[0]![0], points[0]![1], 'keep-alive']];
+    const runs: Array<[string, string[], 'new' | 'keep-alive']> = [
+      ...points.map(([p, b]) => [p, b, 'new'] as [string, string[], 'new']),
+      [points[0]![0], points[0]![1], 'keep-alive'],
+    ];
     for (const [point, bodies, connection] of runs) {
       const cpuBefore = processCpuSeconds(child.pid!);
       const { latencies, errors } = await load(port, bodies, rate, seconds, connection);

@@ -31,7 +31,19 @@ dify.onChat = async ({ req, events, res }) => {
     await new Promise((r) => setTimeout(r, (parts.length / script.tokensPerSecond) * 1000));
     res.writeHead(200, { 'content-type': 'application/json' });
     firstByteAt.set(q, Date.now());
-    res.end(JSON.stringify({ event: 'message', task_id: events.taskId, id: events.messageId, message_id: events.messageId, conversation_id: events.conversationId, mode: 'chat', answer: text, metadata: {}, created_at: 1 }));
+    res.end(
+      JSON.stringify({
+        event: 'message',
+        task_id: events.taskId,
+        id: events.messageId,
+        message_id: events.messageId,
+        conversation_id: events.conversationId,
+        mode: 'chat',
+        answer: text,
+        metadata: {},
+        created_at: 1,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
@@ -75,7 +87,12 @@ process.on('message', (raw: unknown) => {
       const final: Record<string, { exact: boolean; at: number }> = {};
       for (const [q, at] of firstByteAt) {
         const prefix = `${q}:`;
-        const shown = slack.calls.find((c) => c.at >= at - 1 && JSON.stringify(c.args).includes(prefix) && (c.method === 'chat.postMessage' || c.method === 'chat.update' || c.method === 'chat.startStream' || c.method === 'chat.appendStream'));
+        const shown = slack.calls.find(
+          (c) =>
+            c.at >= at - 1 &&
+            JSON.stringify(c.args).includes(prefix) &&
+            (c.method === 'chat.postMessage' || c.method === 'chat.update' || c.method === 'chat.startStream' || c.method === 'chat.appendStream'),
+        );
         if (shown) firstText[q] = shown.at - at;
         const m = slack.messages.find((x) => x.text.startsWith(`${q}:`));
         if (m) final[q] = { exact: m.text === answers.get(q), at: Math.max(m.postedAt, ...m.updatedAt) };

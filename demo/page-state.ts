@@ -31,7 +31,14 @@ export function pageState(slack: FakeSlack, channel: string, closedViews: number
     .map((m) => ({ ts: m.ts, ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), author: 'you', text: m.text, edits: 0 }));
   const bot: PageMessage[] = slack.messages
     .filter((m) => m.channel === channel && !m.deleted)
-    .map((m) => ({ ts: m.ts, ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), author: 'bot', text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), edits: m.history.length - 1 }));
+    .map((m) => ({
+      ts: m.ts,
+      ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+      author: 'bot',
+      text: m.text,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      edits: m.history.length - 1,
+    }));
   // Replies to one slash command share a response_url: a later one may replace or delete the earlier.
   const byUrl = new Map<string, PageMessage>();
   slack.responses.forEach((r, i) => {

@@ -82,7 +82,11 @@ async function report(req: DifyRequest, res: ServerResponse): Promise<void> {
   const text = `## Report: ${topic}\n\n1. **Research**: three sources agree that ${topic} matters.\n2. **Draft**: written in one pass.\n3. **Review**: no issues found.`;
   async function* script() {
     yield w.started();
-    const steps: Array<[string, string, string]> = [['research', 'knowledge-retrieval', 'Research'], ['draft', 'llm', 'Draft'], ['review', 'llm', 'Review']];
+    const steps: Array<[string, string, string]> = [
+      ['research', 'knowledge-retrieval', 'Research'],
+      ['draft', 'llm', 'Draft'],
+      ['review', 'llm', 'Review'],
+    ];
     for (const [i, [id, type, title]] of steps.entries()) {
       yield w.nodeStarted(id, type, title, i + 1);
       await sleep(900);
@@ -99,5 +103,12 @@ function haiku(req: DifyRequest, res: ServerResponse): Promise<void> {
   const id = `msg-${Date.now()}`;
   const env = (event: string) => ({ event, message_id: id, created_at: Math.floor(Date.now() / 1000), task_id: `task-${id}`, id });
   const poem = `*${subject}*\n\nTokens drift like snow\neach edit a quiet step\nthe answer arrives`;
-  return writeSse(res, [...tokens(poem, 5).map((t) => ({ ...env('message'), answer: t, from_variable_selector: null })), { ...env('message_end'), metadata: { usage: { total_tokens: 21 } }, files: null }], TOKEN_MS);
+  return writeSse(
+    res,
+    [
+      ...tokens(poem, 5).map((t) => ({ ...env('message'), answer: t, from_variable_selector: null })),
+      { ...env('message_end'), metadata: { usage: { total_tokens: 21 } }, files: null },
+    ],
+    TOKEN_MS,
+  );
 }

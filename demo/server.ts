@@ -29,7 +29,13 @@ const BRIDGE_CONFIG = {
 /** The slash commands the demo's Slack app has (as its manifest would list them). */
 const COMMANDS = ['/dify', '/report'];
 
-const sendSchema = z.object({ text: z.string().trim().min(1).max(4000), threadTs: z.string().regex(/^\d+\.\d+$/).optional() });
+const sendSchema = z.object({
+  text: z.string().trim().min(1).max(4000),
+  threadTs: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
+});
 const pressSchema = z.object({ ts: z.string(), actionId: z.string().min(1), choice: z.enum(['positive', 'negative']).optional() });
 const submitSchema = z.object({ index: z.number().int().min(0), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeSchema = z.object({ index: z.number().int().min(0) });
@@ -50,7 +56,13 @@ export interface Demo {
 export async function startDemo(options: { port?: number; host?: string; logger?: Logger } = {}): Promise<Demo> {
   const logger = options.logger ?? pino({ level: 'warn' });
   const slack = await new FakeSlack().start();
-  slack.channels.set(CHANNEL, { id: CHANNEL, name: 'demo', is_im: false, topic: { value: 'Try the Dify bridge' }, purpose: { value: 'A channel with a scripted Dify in it' } });
+  slack.channels.set(CHANNEL, {
+    id: CHANNEL,
+    name: 'demo',
+    is_im: false,
+    topic: { value: 'Try the Dify bridge' },
+    purpose: { value: 'A channel with a scripted Dify in it' },
+  });
   const dify = await startScriptedDify();
   const env = {
     SLACK_BOT_TOKEN: slack.token,
@@ -121,7 +133,11 @@ export async function startDemo(options: { port?: number; host?: string; logger?
     try {
       if (req.method === 'GET' && PAGE_FILES[path]) {
         const file = PAGE_FILES[path];
-        res.writeHead(200, { 'content-type': TYPES[file.split('.').pop()!]!, 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'self'; script-src 'self'" });
+        res.writeHead(200, {
+          'content-type': TYPES[file.split('.').pop()!]!,
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'self'; style-src 'self'; script-src 'self'",
+        });
         return void res.end(readFileSync(new URL(file, pageDir)));
       }
       if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, pageState(slack, CHANNEL, closedViews));

@@ -80,7 +80,9 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   // Multi-workspace mode: installations (tokens) sealed in the store. One workspace: its token,
   // checked now (a rejected one is a start-up error), which also says who the bot is.
   const vault = config.slack.oauth ? new InstallationVault(store, config.slack.oauth.encryptionKey, logger.child({ component: 'oauth' })) : undefined;
-  const workspaces: Workspaces = vault ? new InstalledWorkspaces(vault, webClientOptions(config, logger, slackFetch)) : await singleWorkspace(config, logger, slackFetch);
+  const workspaces: Workspaces = vault
+    ? new InstalledWorkspaces(vault, webClientOptions(config, logger, slackFetch))
+    : await singleWorkspace(config, logger, slackFetch);
   const installed = workspaces instanceof InstalledWorkspaces ? workspaces : undefined;
   const teams = new WorkspaceFinder(store, workspaces instanceof SingleWorkspace ? workspaces.teamId : undefined);
   const directory = new SlackWebDirectory((teamId) => workspaces.client(teamId), logger, { tokenFor: (teamId) => workspaces.botToken(teamId), ...apiUrl });
@@ -152,7 +154,19 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
         : edit;
     },
   });
-  const commands = new CommandRunner({ dify, directory, teams, catalog, logger, timing, busyRetryMs: config.difyBusyRetryMs, editBudget, runs, observer: metrics, tracker: commandRuns });
+  const commands = new CommandRunner({
+    dify,
+    directory,
+    teams,
+    catalog,
+    logger,
+    timing,
+    busyRetryMs: config.difyBusyRetryMs,
+    editBudget,
+    runs,
+    observer: metrics,
+    tracker: commandRuns,
+  });
 
   registerListeners(app, {
     chat,

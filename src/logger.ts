@@ -59,7 +59,10 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
     formatters: { log: (object: Record<string, unknown>) => scrubDeep(object, known) as Record<string, unknown> },
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a, known) : a)));
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? scrubSecrets(a, known) : a)),
+        );
       },
     },
   };

@@ -89,7 +89,10 @@ function blocksHtml(m) {
       const buttons = (b.elements || []).filter((e) => e.type === 'button');
       parts.push(
         `<div class="actions">${buttons
-          .map((e) => `<button type="button" class="${esc(e.style || '')}" data-ts="${esc(m.ts)}" data-action="${esc(e.action_id)}"${m.ephemeral ? ' disabled' : ''}>${esc(textOf(e.text))}</button>`)
+          .map(
+            (e) =>
+              `<button type="button" class="${esc(e.style || '')}" data-ts="${esc(m.ts)}" data-action="${esc(e.action_id)}"${m.ephemeral ? ' disabled' : ''}>${esc(textOf(e.text))}</button>`,
+          )
           .join('')}</div>`,
       );
     } else if (b.type === 'context_actions') {
@@ -111,7 +114,8 @@ function messageHtml(m, replies) {
   const who = m.author === 'bot' ? `<span class="who">Dify</span><span class="app">APP</span>` : `<span class="who">You</span>`;
   const body = m.author === 'bot' ? markdown(m.text) : `<p>${inline(esc(m.text))}</p>`;
   const notes = [m.edits > 0 ? '<span class="edited">(edited)</span>' : '', m.ephemeral ? '<span class="only-you">Only visible to you</span>' : ''].join(' ');
-  const link = replies > 0 ? `<button type="button" class="replies-link" data-thread="${esc(m.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>` : '';
+  const link =
+    replies > 0 ? `<button type="button" class="replies-link" data-thread="${esc(m.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>` : '';
   const kind = `msg ${m.author}${m.ephemeral ? ' ephemeral' : ''}`;
   return `<div class="${kind}" data-ts="${esc(m.ts)}">${who}${notes}<div class="body">${body}</div>${blocksHtml(m)}${link}</div>`;
 }
@@ -149,7 +153,8 @@ function renderModal() {
   const view = modal.view;
   const fields = (view.blocks || [])
     .map((b) => {
-      if (b.type === 'section' || b.type === 'context') return `<div class="hint">${inline(esc(textOf(b.text) || (b.elements || []).map(textOf).join(' ')))}</div>`;
+      if (b.type === 'section' || b.type === 'context')
+        return `<div class="hint">${inline(esc(textOf(b.text) || (b.elements || []).map(textOf).join(' ')))}</div>`;
       if (b.type !== 'input') return '';
       const e = b.element || {};
       const id = `f-${esc(b.block_id)}`;
@@ -180,7 +185,9 @@ function renderModal() {
       const type = el.dataset.type;
       const value =
         type === 'static_select'
-          ? el.value ? { type, selected_option: { value: el.value, text: { type: 'plain_text', text: el.selectedOptions[0].textContent } } } : { type, selected_option: null }
+          ? el.value
+            ? { type, selected_option: { value: el.value, text: { type: 'plain_text', text: el.selectedOptions[0].textContent } } }
+            : { type, selected_option: null }
           : { type, value: el.value === '' ? null : el.value };
       values[el.dataset.block] = { [el.dataset.action]: value };
     }
@@ -255,7 +262,9 @@ document.addEventListener('click', (ev) => {
   if (!target) return;
   if (target.dataset.thread) showThread(target.dataset.thread);
   else if (target.dataset.action && target.dataset.ts) {
-    post('/api/press', { ts: target.dataset.ts, actionId: target.dataset.action, ...(target.dataset.choice ? { choice: target.dataset.choice } : {}) }).then(refresh);
+    post('/api/press', { ts: target.dataset.ts, actionId: target.dataset.action, ...(target.dataset.choice ? { choice: target.dataset.choice } : {}) }).then(
+      refresh,
+    );
   }
 });
 

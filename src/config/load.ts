@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Env } from './env.js';
-import { compilePattern, DEFAULT_MODERATION, type ModerationConfig } from '../extension/moderation.js';
-import { PRESET_NAMES, type RedactionPreset } from '../extension/redaction-presets.js';
+import { compilePattern, DEFAULT_MODERATION, PRESET_NAMES, type ModerationConfig } from './moderation-rules.js';
 import type { ChatRouting, Config, DifyAppConfig } from './types.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -32,13 +31,19 @@ const envSchema = z.object({
     .trim()
     .regex(/^xoxb-\S+$/, { message: 'does not look like a bot token (expected a value starting with xoxb-)' })
     .optional(),
-  SLACK_CLIENT_ID: z.string().trim().regex(/^\d+\.\d+$/, { message: 'does not look like a client id (expected digits.digits from Basic Information)' }).optional(),
+  SLACK_CLIENT_ID: z
+    .string()
+    .trim()
+    .regex(/^\d+\.\d+$/, { message: 'does not look like a client id (expected digits.digits from Basic Information)' })
+    .optional(),
   SLACK_CLIENT_SECRET: z.string().trim().min(8, { message: 'is too short (expected the client secret from Basic Information)' }).optional(),
   SLACK_STATE_SECRET: z.string().trim().min(16, { message: 'is too short (expected 16 or more random characters)' }).optional(),
   SLACK_ENCRYPTION_KEY: z
     .string()
     .trim()
-    .refine((v) => encryptionKey(v) !== undefined, { message: 'is not a 32-byte key (expected 64 hex characters or base64, e.g. from: openssl rand -base64 32)' })
+    .refine((v) => encryptionKey(v) !== undefined, {
+      message: 'is not a 32-byte key (expected 64 hex characters or base64, e.g. from: openssl rand -base64 32)',
+    })
     .optional(),
   SLACK_REDIRECT_URI: httpUrl('the OAuth redirect URL, e.g. https://bridge.example.com/slack/oauth_redirect').optional(),
   SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
@@ -60,9 +65,7 @@ const envSchema = z.object({
       message: 'is not a supported store (expected sqlite:PATH, redis://HOST:PORT or memory:)',
     })
     .optional(),
-  STREAM_MODE: z
-    .enum(['auto', 'native', 'edit', 'off'], { message: 'is not a stream mode (expected auto, native, edit or off)' })
-    .optional(),
+  STREAM_MODE: z.enum(['auto', 'native', 'edit', 'off'], { message: 'is not a stream mode (expected auto, native, edit or off)' }).optional(),
   STREAM_INTERVAL_MS: intIn(100, 60_000, 'milliseconds between two edits of one message').optional(),
   SLACK_EDITS_PER_MINUTE: intIn(1, 100_000, "chat.update calls a minute per workspace (Slack's Tier 3 is about 50)").optional(),
   STOP_ALLOWED: z.enum(['asker', 'anyone'], { message: 'is not a stop policy (expected asker or anyone)' }).optional(),
@@ -70,7 +73,11 @@ const envSchema = z.object({
   DIFY_IDLE_TIMEOUT_MS: intIn(1000, 3_600_000, 'milliseconds of silence after which a Dify stream is given up').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level (expected one of ${LOG_LEVELS.join(', ')})` }).optional(),
   EXTENSION_API_KEY: z.string().trim().min(5, { message: 'is too short (Dify requires at least 5 characters)' }).optional(),
-  EXTENSION_PATH: z.string().trim().regex(/^\/\S*$/, { message: 'must be a path starting with /' }).optional(),
+  EXTENSION_PATH: z
+    .string()
+    .trim()
+    .regex(/^\/\S*$/, { message: 'must be a path starting with /' })
+    .optional(),
 });
 
 /** SLACK_ENCRYPTION_KEY as 32 bytes (hex or base64), or undefined. */
@@ -128,7 +135,7 @@ export const bridgeFileSchema = z.strictObject({
       redact: z
         .strictObject({
           presets: z
-            .array(z.enum(PRESET_NAMES as [RedactionPreset, ...RedactionPreset[]], { message: `is not a preset (expected ${PRESET_NAMES.join(', ')})` }))
+            .array(z.enum(PRESET_NAMES, { message: `is not a preset (expected ${PRESET_NAMES.join(', ')})` }))
             .default(DEFAULT_MODERATION.redact.presets),
           patterns: z.array(z.string()).default([]),
           replacement: z.string().default(DEFAULT_MODERATION.redact.replacement),
@@ -167,9 +174,7 @@ function expandVariables(value: unknown, env: Env, path: string, problems: strin
   }
   if (Array.isArray(value)) return value.map((v, i) => expandVariables(v, env, `${path}[${i}]`, problems));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, path ? `${path}.${k}` : k, problems)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVariables(v, env, path ? `${path}.${k}` : k, problems)]));
   }
   return value;
 }
@@ -200,15 +205,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const oauthSet = OAUTH_VARIABLES.filter((v) => cleaned[v]);
   if (oauthSet.length > 0) {
     for (const v of OAUTH_VARIABLES) if (!cleaned[v]) problems.push(`${v}: is not set (multi-workspace mode needs ${OAUTH_VARIABLES.join(', ')})`);
-    if (cleaned['SLACK_BOT_TOKEN']) problems.push('SLACK_BOT_TOKEN: is set together with SLACK_CLIENT_ID (expected one: a bot token for one workspace, or the OAuth variables for many)');
+    if (cleaned['SLACK_BOT_TOKEN'])
+      problems.push('SLACK_BOT_TOKEN: is set together with SLACK_CLIENT_ID (expected one: a bot token for one workspace, or the OAuth variables for many)');
   } else if (!cleaned['SLACK_BOT_TOKEN']) {
-    problems.push('SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-; or SLACK_CLIENT_ID and friends for several workspaces)');
+    problems.push(
+      'SLACK_BOT_TOKEN: is not set (expected the bot token from OAuth & Permissions, starting with xoxb-; or SLACK_CLIENT_ID and friends for several workspaces)',
+    );
   }
 
   if (!cleaned['SLACK_APP_TOKEN'] && !cleaned['SLACK_SIGNING_SECRET']) {
-    problems.push(
-      'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
-    );
+    problems.push('SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)');
   }
 
   const defaultUrl = normalizeBase(e?.DIFY_API_URL ?? DEFAULT_DIFY_URL);
@@ -249,7 +255,10 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         chatDefault = parsed.data.chat?.default;
         channels = parsed.data.chat?.channels ?? {};
         workspaces = Object.fromEntries(
-          Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [team, { chat: { ...(w.chat.default ? { default: w.chat.default } : {}), channels: w.chat.channels ?? {} } }]),
+          Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [
+            team,
+            { chat: { ...(w.chat.default ? { default: w.chat.default } : {}), channels: w.chat.channels ?? {} } },
+          ]),
         );
         if (parsed.data.moderation) {
           moderation = parsed.data.moderation;
@@ -273,7 +282,9 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   };
   // Cross-checks only make sense with a readable app list; other problems are still all reported.
   if (!fileFailed && !(cleaned['BRIDGE_CONFIG'] && !e)) {
-    const chatApps = Object.entries(apps).filter(([, a]) => a.type === 'chat').map(([n]) => n);
+    const chatApps = Object.entries(apps)
+      .filter(([, a]) => a.type === 'chat')
+      .map(([n]) => n);
     if (Object.keys(apps).length === 0) {
       problems.push('DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)');
     }

@@ -9,7 +9,9 @@ export interface RoutingSummary {
 
 /** Which app answers where, in one line for the start-up log and the doctor. */
 export function describeRouting(config: Pick<Config, 'chat' | 'dify' | 'workspaces'>): RoutingSummary {
-  const chatApps = Object.entries(config.dify.apps).filter(([, a]) => a.type === 'chat').map(([n]) => n);
+  const chatApps = Object.entries(config.dify.apps)
+    .filter(([, a]) => a.type === 'chat')
+    .map(([n]) => n);
   const commands = ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))];
   const parts = [describeChat(config.chat, 'mentions and DMs')];
   for (const [team, w] of Object.entries(config.workspaces)) parts.push(`workspace ${team}: ${describeChat(w.chat, 'mentions and DMs')}`);

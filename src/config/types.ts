@@ -1,25 +1,15 @@
-import type { ModerationConfig } from '../extension/moderation.js';
+import type { DifyApp, DifyAppType, DifyTimeouts } from '../dify/types.js';
+import type { ModerationConfig } from './moderation-rules.js';
 
-export type AppType = 'chat' | 'workflow' | 'completion';
+export type { DifyTimeouts };
+
+export type AppType = DifyAppType;
 export type StreamMode = 'auto' | 'native' | 'edit' | 'off';
 
-export interface DifyAppConfig {
-  type: AppType;
-  apiKey: string;
-  /** Base URL ending in /v1. */
-  apiUrl: string;
+export interface DifyAppConfig extends DifyApp {
   description?: string;
   /** A slash command of its own ("/summarize"), besides `/dify <name>`. */
   command?: string;
-}
-
-export interface DifyTimeouts {
-  /** Time to establish the connection and receive response headers. */
-  connectMs: number;
-  /** Longest silence allowed between two bytes of a stream (Dify pings every ~10 s). */
-  idleMs: number;
-  /** Whole-request limit for blocking calls. */
-  blockingMs: number;
 }
 
 /** Multi-workspace mode: Slack's OAuth install flow, tokens kept (sealed) in the store. */

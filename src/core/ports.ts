@@ -214,7 +214,4 @@ export interface CommandSurface {
 
 export type RunPlan = { kind: 'run'; app: AppDescription; inputs: Record<string, unknown> };
 
-export type CommandPlan =
-  | { kind: 'reply'; markdown: string }
-  | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> }
-  | RunPlan;
+export type CommandPlan = { kind: 'reply'; markdown: string } | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> } | RunPlan;

@@ -1,6 +1,6 @@
 import { FormData } from 'undici';
 import { z } from 'zod';
-import type { AppType, DifyAppConfig, DifyTimeouts } from '../config/types.js';
+import type { DifyApp, DifyAppType as AppType, DifyTimeouts } from './types.js';
 import { DifyError } from './errors.js';
 import { DifyHttp } from './http.js';
 import { DifyEventStream } from './stream.js';
@@ -40,9 +40,7 @@ export const chatBlockingSchema = z.looseObject({
   conversation_id: z.string().nullish(),
   mode: z.string().nullish(),
   answer: z.string(),
-  metadata: z
-    .looseObject({ usage, retriever_resources: z.array(z.looseObject({ document_name: z.string().nullish() })).nullish() })
-    .nullish(),
+  metadata: z.looseObject({ usage, retriever_resources: z.array(z.looseObject({ document_name: z.string().nullish() })).nullish() }).nullish(),
 });
 export type ChatBlockingResponse = z.infer<typeof chatBlockingSchema>;
 export type CompletionBlockingResponse = ChatBlockingResponse;
@@ -123,10 +121,10 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new DifyError('protocol', 'invalid_response', `Dify's ${what} answer is not in the expected shape (${first?.path.join('.')}: ${first?.message})`);
 }
 
-export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: DifyTimeouts): DifyClient {
+export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTimeouts): DifyClient {
   const http = new DifyHttp(timeouts);
 
-  const appFor = (appId: string, type?: AppType): DifyAppConfig => {
+  const appFor = (appId: string, type?: AppType): DifyApp => {
     const app = Object.hasOwn(apps, appId) ? apps[appId] : undefined;
     if (!app) throw new DifyError('config', 'unknown_app', `"${appId}" is not a configured Dify app`);
     if (type && app.type !== type) throw new DifyError('config', 'wrong_app_type', `"${appId}" is a ${app.type} app, not a ${type} app`);
@@ -142,7 +140,13 @@ export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: 
     blockingSchema: z.ZodType<B>,
   ): Promise<DifyEventStream | B> {
     const app = appFor(appId, type);
-    const payload = { ...body, inputs: params.inputs, user: params.user, response_mode: params.responseMode, ...(params.files && params.files.length > 0 ? { files: params.files } : {}) };
+    const payload = {
+      ...body,
+      inputs: params.inputs,
+      user: params.user,
+      response_mode: params.responseMode,
+      ...(params.files && params.files.length > 0 ? { files: params.files } : {}),
+    };
     if (params.responseMode === 'streaming') {
       const controller = new AbortController();
       const onAbort = () => controller.abort();
@@ -170,8 +174,7 @@ export function createDifyClient(apps: Record<string, DifyAppConfig>, timeouts: 
     invoke: (appId: string, p: WorkflowInvoke) => generate(appId, 'workflow', '/workflows/run', {}, p, workflowBlockingSchema),
   } as Invoker<WorkflowInvoke, WorkflowBlockingResponse>;
   const completion = {
-    invoke: (appId: string, p: CompletionInvoke) =>
-      generate(appId, 'completion', '/completion-messages', { query: p.query ?? '' }, p, chatBlockingSchema),
+    invoke: (appId: string, p: CompletionInvoke) => generate(appId, 'completion', '/completion-messages', { query: p.query ?? '' }, p, chatBlockingSchema),
   } as Invoker<CompletionInvoke, CompletionBlockingResponse>;
 
   return {

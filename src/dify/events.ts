@@ -20,8 +20,7 @@ const envelope = {
   created_at: optNum,
 };
 
-const ev = <N extends string, S extends z.ZodRawShape>(name: N, shape: S) =>
-  z.looseObject({ event: z.literal(name), ...envelope, ...shape });
+const ev = <N extends string, S extends z.ZodRawShape>(name: N, shape: S) => z.looseObject({ event: z.literal(name), ...envelope, ...shape });
 
 const retrieverResource = z.looseObject({
   position: optNum,
@@ -69,9 +68,7 @@ export const eventSchemas = {
   message_file: ev('message_file', { id: str, type: optStr, belongs_to: optStr, url: str }),
   message_end: ev('message_end', {
     id: optStr,
-    metadata: z
-      .looseObject({ retriever_resources: z.array(retrieverResource).nullish(), usage: usage.nullish() })
-      .nullish(),
+    metadata: z.looseObject({ retriever_resources: z.array(retrieverResource).nullish(), usage: usage.nullish() }).nullish(),
     files: z.array(z.unknown()).nullish(),
   }),
   message_replace: ev('message_replace', { answer: str, reason: optStr }),

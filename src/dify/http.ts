@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData } from 'undici';
 import { z } from 'zod';
-import type { DifyTimeouts } from '../config/types.js';
+import type { DifyTimeouts } from './types.js';
 import { DifyError } from './errors.js';
 
 export interface HttpTarget {
@@ -67,12 +67,7 @@ export class DifyHttp {
     } catch {
       // Not JSON (a proxy's HTML error page, say): keep the start of the text.
     }
-    throw new DifyError(
-      'http',
-      parsed.code ?? `http_${res.statusCode}`,
-      parsed.message || text.slice(0, 200) || `HTTP ${res.statusCode}`,
-      res.statusCode,
-    );
+    throw new DifyError('http', parsed.code ?? `http_${res.statusCode}`, parsed.message || text.slice(0, 200) || `HTTP ${res.statusCode}`, res.statusCode);
   }
 
   async json(target: HttpTarget, opts: RequestOptions): Promise<unknown> {
@@ -88,7 +83,8 @@ export class DifyHttp {
 
   /** GET without credentials (signed file URLs), reading at most `maxBytes`. */
   async download(url: URL, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DifyError('protocol', 'bad_file_url', `Dify gave a file URL that is not http(s): ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new DifyError('protocol', 'bad_file_url', `Dify gave a file URL that is not http(s): ${url.protocol}`);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: 'GET', dispatcher: this.agent, headersTimeout: this.timeouts.blockingMs, bodyTimeout: this.timeouts.idleMs });
@@ -130,7 +126,9 @@ export function toDifyError(err: unknown, signal?: AbortSignal): DifyError {
   const code = findCode(err);
   if (code === 'ECONNREFUSED') return new DifyError('network', 'connection_refused', 'Dify refused the connection', undefined, { cause: err });
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new DifyError('network', 'dns', "Dify's host name could not be resolved", undefined, { cause: err });
-  return new DifyError('network', code?.toLowerCase() ?? 'network_error', `The connection to Dify failed (${code ?? 'network error'})`, undefined, { cause: err });
+  return new DifyError('network', code?.toLowerCase() ?? 'network_error', `The connection to Dify failed (${code ?? 'network error'})`, undefined, {
+    cause: err,
+  });
 }
 
 function findCode(err: unknown): string | undefined {

@@ -1,16 +1,5 @@
-import { passesLuhn, REDACTION_PRESETS, type RedactionPreset } from './redaction-presets.js';
-
-export interface ModerationConfig {
-  /** Texts matching any rule are refused with the rule's response (Dify's direct_output). */
-  block: Array<{ keywords: string[]; patterns: string[]; response: string }>;
-  /** Matches are replaced and the text goes on (Dify's overridden). */
-  redact: { presets: RedactionPreset[]; patterns: string[]; replacement: string };
-}
-
-export const DEFAULT_MODERATION: ModerationConfig = {
-  block: [],
-  redact: { presets: ['slack_tokens', 'api_keys'], patterns: [], replacement: '[redacted]' },
-};
+import type { ModerationConfig } from '../config/moderation-rules.js';
+import { passesLuhn, REDACTION_PRESETS } from './redaction-presets.js';
 
 /** Dify's ModerationInputsResult / ModerationOutputsResult, `action` always present. */
 export interface InputVerdict {
@@ -35,15 +24,6 @@ interface CompiledBlock {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Whole words for ASCII keywords; plain substrings for CJK and other scripts without spaces. */
 const keywordSource = (k: string) => `${/^\w/.test(k) ? '\\b' : ''}${escape(k)}${/\w$/.test(k) ? '\\b' : ''}`;
-
-/** A regex from config, or the reason it is not one (for a start-up error). */
-export function compilePattern(source: string, flags: string): RegExp | string {
-  try {
-    return new RegExp(source, flags);
-  } catch (err) {
-    return err instanceof Error ? err.message.replace(/^Invalid regular expression: /, '') : 'invalid';
-  }
-}
 
 /**
  * Moderation rules compiled once at start-up. Dify calls output moderation for about every

@@ -1,7 +1,13 @@
+import type { RedactionPreset } from '../config/moderation-rules.js';
+
 /** Built-in redaction rules, by the name used in BRIDGE_CONFIG `moderation.redact.presets`. */
 export const REDACTION_PRESETS = {
   /** Slack bot/user/app tokens and incoming-webhook URLs. */
-  slack_tokens: [/\bxox[abposre]-[A-Za-z0-9-]{10,}/g, /\bxapp-\d-[A-Za-z0-9-]{10,}/g, /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g],
+  slack_tokens: [
+    /\bxox[abposre]-[A-Za-z0-9-]{10,}/g,
+    /\bxapp-\d-[A-Za-z0-9-]{10,}/g,
+    /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g,
+  ],
   /** Common API key shapes (OpenAI, Anthropic, Dify app keys, AWS, GitHub, Google) and bearer tokens. */
   api_keys: [
     /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/g,
@@ -15,10 +21,7 @@ export const REDACTION_PRESETS = {
   emails: [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g],
   /** 13–19 digits, spaced or dashed, that pass the Luhn check (so order numbers stay). */
   card_numbers: [/\b(?:\d[ -]?){12,18}\d\b/g],
-} as const satisfies Record<string, readonly RegExp[]>;
-
-export type RedactionPreset = keyof typeof REDACTION_PRESETS;
-export const PRESET_NAMES = Object.keys(REDACTION_PRESETS) as RedactionPreset[];
+} as const satisfies Record<RedactionPreset, readonly RegExp[]>;
 
 /** Only card-number candidates that pass the Luhn checksum are redacted. */
 export function passesLuhn(candidate: string): boolean {

@@ -11,7 +11,10 @@ const slackId = z.string().regex(/^[A-Z0-9]+$/, { message: 'is not a Slack id' }
 const originInputs = z.looseObject({
   slack_team_id: slackId.or(z.literal('')).optional(),
   slack_channel_id: slackId.or(z.literal('')).optional(),
-  slack_thread_ts: z.string().regex(/^(\d+\.\d+)?$/, { message: 'is not a Slack ts (digits.digits)' }).optional(),
+  slack_thread_ts: z
+    .string()
+    .regex(/^(\d+\.\d+)?$/, { message: 'is not a Slack ts (digits.digits)' })
+    .optional(),
   slack_user_id: slackId.or(z.literal('')).optional(),
 });
 
@@ -54,16 +57,31 @@ export class SlackContextProvider {
     const parsed = originInputs.safeParse(inputs);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return this.empty(appId, variable, `input ${issue.path.join('.')} ${issue.message}`, `check that the app passes the bridge's value of ${String(issue.path[0])} unchanged`);
+      return this.empty(
+        appId,
+        variable,
+        `input ${issue.path.join('.')} ${issue.message}`,
+        `check that the app passes the bridge's value of ${String(issue.path[0])} unchanged`,
+      );
     }
     const o = parsed.data;
     const missing = TOOL_NEEDS[variable].filter((v) => o[v as keyof typeof o] === undefined || (v !== 'slack_thread_ts' && o[v as keyof typeof o] === ''));
     if (missing.length) {
-      return this.empty(appId, variable, `the app's run has no ${missing.join(' or ')}`, `add ${missing.join(' and ')} as ${missing.length > 1 ? 'inputs' : 'an input'} in the app (text, optional): the bridge fills ${missing.length > 1 ? 'them' : 'it'}`);
+      return this.empty(
+        appId,
+        variable,
+        `the app's run has no ${missing.join(' or ')}`,
+        `add ${missing.join(' and ')} as ${missing.length > 1 ? 'inputs' : 'an input'} in the app (text, optional): the bridge fills ${missing.length > 1 ? 'them' : 'it'}`,
+      );
     }
     const teamId = o.slack_team_id || (await this.options.teams?.find({ channelId: o.slack_channel_id, userId: o.slack_user_id }));
     if (!teamId) {
-      return this.empty(appId, variable, 'the bridge cannot tell which workspace the run comes from', 'add slack_team_id as an input in the app (text, optional): with several workspaces the bridge needs it');
+      return this.empty(
+        appId,
+        variable,
+        'the bridge cannot tell which workspace the run comes from',
+        'add slack_team_id as an input in the app (text, optional): with several workspaces the bridge needs it',
+      );
     }
     switch (variable) {
       case 'slack_thread':

@@ -26,7 +26,13 @@ export function healMarkdown(partial: string, options: { keepOpenLink?: boolean 
     body = body.slice(0, offset + last.at).trimEnd();
     open.pop();
   }
-  return body + open.reverse().map((o) => o.marker).join('');
+  return (
+    body +
+    open
+      .reverse()
+      .map((o) => o.marker)
+      .join('')
+  );
 }
 
 /** Inline markers cannot span a fenced block, so only the text after the last fence matters. */

@@ -73,7 +73,12 @@ async function checkSlack(config: Config): Promise<Check[]> {
       checks.push(pass('Socket Mode: the app-level token opens a connection'));
     } catch (err) {
       const code = err instanceof WebAPIPlatformError ? err.data.error : describe(err);
-      checks.push(fail(`Socket Mode: the app-level token was refused (${code})`, 'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN'));
+      checks.push(
+        fail(
+          `Socket Mode: the app-level token was refused (${code})`,
+          'enable Socket Mode in the app settings and put an app-level token with connections:write (xapp-…) in SLACK_APP_TOKEN',
+        ),
+      );
     }
   } else {
     // The configuration does not load in HTTP mode without it.
@@ -94,16 +99,32 @@ async function checkBotToken(config: Config, api: WebClientOptions): Promise<Che
     } else {
       const missing = SCOPE_NEEDS.filter((n) => n.needed(config) && !granted.includes(n.scope));
       for (const need of missing) {
-        checks.push(fail(`Slack scope ${need.scope} missing: ${need.feature} will not work`, `add "${need.scope}" to oauth_config.scopes.bot (manifest.json has it), then reinstall the app to your workspace`));
+        checks.push(
+          fail(
+            `Slack scope ${need.scope} missing: ${need.feature} will not work`,
+            `add "${need.scope}" to oauth_config.scopes.bot (manifest.json has it), then reinstall the app to your workspace`,
+          ),
+        );
       }
-      if (missing.length === 0) checks.push(pass(`Slack scopes: all ${SCOPE_NEEDS.filter((n) => n.needed(config)).length} the enabled features need are granted`));
+      if (missing.length === 0)
+        checks.push(pass(`Slack scopes: all ${SCOPE_NEEDS.filter((n) => n.needed(config)).length} the enabled features need are granted`));
     }
   } catch (err) {
     const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
     if (code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked' || code === 'account_inactive') {
-      checks.push(fail(`Slack rejected SLACK_BOT_TOKEN (${code})`, 'copy the Bot User OAuth Token (xoxb-…) from your app\'s OAuth & Permissions page into SLACK_BOT_TOKEN'));
+      checks.push(
+        fail(
+          `Slack rejected SLACK_BOT_TOKEN (${code})`,
+          "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page into SLACK_BOT_TOKEN",
+        ),
+      );
     } else {
-      checks.push(fail(`Slack's Web API did not answer (${code ?? describe(err)})`, `check the network to ${config.slack.apiUrl ?? 'https://slack.com/api/'}${config.slack.apiUrl ? ' (SLACK_API_URL)' : ''}`));
+      checks.push(
+        fail(
+          `Slack's Web API did not answer (${code ?? describe(err)})`,
+          `check the network to ${config.slack.apiUrl ?? 'https://slack.com/api/'}${config.slack.apiUrl ? ' (SLACK_API_URL)' : ''}`,
+        ),
+      );
     }
   }
   return checks;
@@ -120,9 +141,13 @@ async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: Web
     return fail('Slack accepted a made-up OAuth code', 'report this as a bug');
   } catch (err) {
     const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
-    if (code === 'invalid_code') return pass(`Multi-workspace mode: Slack accepts client id ${oauth.clientId} and its secret (workspaces install at /slack/install)`);
+    if (code === 'invalid_code')
+      return pass(`Multi-workspace mode: Slack accepts client id ${oauth.clientId} and its secret (workspaces install at /slack/install)`);
     if (code === 'invalid_client_id' || code === 'bad_client_secret') {
-      return fail(`Slack refused the OAuth client credentials (${code})`, 'copy Client ID and Client Secret from your app\'s Basic Information page into SLACK_CLIENT_ID and SLACK_CLIENT_SECRET');
+      return fail(
+        `Slack refused the OAuth client credentials (${code})`,
+        "copy Client ID and Client Secret from your app's Basic Information page into SLACK_CLIENT_ID and SLACK_CLIENT_SECRET",
+      );
     }
     return fail(`Slack's Web API did not answer (${code ?? describe(err)})`, 'check the network to Slack');
   }
@@ -131,31 +156,39 @@ async function checkOAuth(oauth: NonNullable<Config['slack']['oauth']>, api: Web
 async function checkDify(config: Config): Promise<Check[]> {
   const dify = createDifyClient(config.dify.apps, { ...config.dify.timeouts, connectMs: Math.min(config.dify.timeouts.connectMs, 10_000) });
   try {
-    return (await Promise.all(
-      Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check | Check[]> => {
-        try {
-          const [info, params] = await Promise.all([dify.info(name), dify.parameters(name)]);
-          if (!MODES[app.type]!.includes(info.mode ?? '')) {
-            const actual = Object.entries(MODES).find(([, modes]) => modes.includes(info.mode ?? ''))?.[0];
-            return fail(
-              `Dify app "${name}" is a ${info.mode ?? 'unknown'} app in Dify, configured as ${app.type}`,
-              actual ? `set "type": "${actual}" for "${name}" in BRIDGE_CONFIG` : `use an app of type ${app.type}, or change "type" for "${name}"`,
-            );
+    return (
+      await Promise.all(
+        Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check | Check[]> => {
+          try {
+            const [info, params] = await Promise.all([dify.info(name), dify.parameters(name)]);
+            if (!MODES[app.type]!.includes(info.mode ?? '')) {
+              const actual = Object.entries(MODES).find(([, modes]) => modes.includes(info.mode ?? ''))?.[0];
+              return fail(
+                `Dify app "${name}" is a ${info.mode ?? 'unknown'} app in Dify, configured as ${app.type}`,
+                actual ? `set "type": "${actual}" for "${name}" in BRIDGE_CONFIG` : `use an app of type ${app.type}, or change "type" for "${name}"`,
+              );
+            }
+            const about = pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
+            const context = contextTools(name, params.user_input_form, config.slack.oauth !== undefined);
+            return context ? [about, context] : [about];
+          } catch (err) {
+            if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
+              return fail(
+                `Dify rejected the API key of app "${name}"`,
+                `copy the key from the app's "API Access" page in Dify into ${name === 'default' ? 'DIFY_API_KEY' : 'its apiKey in BRIDGE_CONFIG'}`,
+              );
+            }
+            if (err instanceof DifyError && (err.kind === 'network' || err.kind === 'timeout')) {
+              return fail(
+                `Dify is not reachable for app "${name}" at ${app.apiUrl} (${err.message})`,
+                "check DIFY_API_URL (or the app's apiUrl) and that the bridge can reach it",
+              );
+            }
+            return fail(`Dify app "${name}": ${describe(err)}`, `check the app at ${app.apiUrl}`);
           }
-          const about = pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
-          const context = contextTools(name, params.user_input_form, config.slack.oauth !== undefined);
-          return context ? [about, context] : [about];
-        } catch (err) {
-          if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
-            return fail(`Dify rejected the API key of app "${name}"`, `copy the key from the app's "API Access" page in Dify into ${name === 'default' ? 'DIFY_API_KEY' : 'its apiKey in BRIDGE_CONFIG'}`);
-          }
-          if (err instanceof DifyError && (err.kind === 'network' || err.kind === 'timeout')) {
-            return fail(`Dify is not reachable for app "${name}" at ${app.apiUrl} (${err.message})`, 'check DIFY_API_URL (or the app\'s apiUrl) and that the bridge can reach it');
-          }
-          return fail(`Dify app "${name}": ${describe(err)}`, `check the app at ${app.apiUrl}`);
-        }
-      }),
-    )).flat();
+        }),
+      )
+    ).flat();
   } finally {
     await dify.close();
   }
@@ -166,7 +199,11 @@ async function checkDify(config: Config): Promise<Check[]> {
  * get what they read (the tools themselves are configured in Dify, which does not list them).
  */
 function contextTools(name: string, form: unknown, severalWorkspaces: boolean): Check | undefined {
-  const declared = new Set(inputNames(form).split(', ').map((v) => v.replace(/\*$/, '')));
+  const declared = new Set(
+    inputNames(form)
+      .split(', ')
+      .map((v) => v.replace(/\*$/, '')),
+  );
   if (![...declared].some((v) => v.startsWith('slack_'))) return undefined;
   const verdicts = TOOL_VARIABLES.map((tool) => {
     const needs = [...TOOL_NEEDS[tool], ...(severalWorkspaces ? ['slack_team_id' as const] : [])];
@@ -174,7 +211,9 @@ function contextTools(name: string, form: unknown, severalWorkspaces: boolean): 
     return { tool, missing, text: missing.length ? `${tool} ✗ (needs ${missing.join(', ')})` : `${tool} ✓` };
   });
   const line = `Dify app "${name}": Slack context tools with its inputs: ${verdicts.map((v) => v.text).join(', ')}`;
-  return verdicts.some((v) => v.missing.length) ? { ok: true, note: true, what: `${line}; add the missing inputs (text, optional) for the tools the app uses` } : pass(line);
+  return verdicts.some((v) => v.missing.length)
+    ? { ok: true, note: true, what: `${line}; add the missing inputs (text, optional) for the tools the app uses` }
+    : pass(line);
 }
 
 function inputNames(form: unknown): string {
@@ -232,13 +271,17 @@ async function checkStore(config: Config): Promise<Check> {
     try {
       const key = `doctor:${randomUUID()}`;
       await store.raiseFlag(key, 10_000);
-      if (!(await store.takeFlag(key))) return fail(`Store ${where}: a value written could not be read back`, 'check the store (disk full? a Redis replica in read-only mode?)');
+      if (!(await store.takeFlag(key)))
+        return fail(`Store ${where}: a value written could not be read back`, 'check the store (disk full? a Redis replica in read-only mode?)');
       return pass(`Store ${where}: opens, writes and reads`);
     } finally {
       await store.close();
     }
   } catch (err) {
-    return fail(`Store ${where}: ${describe(err)}`, config.store.url.startsWith('redis') ? 'check that Redis is running and STORE_URL is right' : 'check that STORE_URL points to a writable place');
+    return fail(
+      `Store ${where}: ${describe(err)}`,
+      config.store.url.startsWith('redis') ? 'check that Redis is running and STORE_URL is right' : 'check that STORE_URL points to a writable place',
+    );
   }
 }
 

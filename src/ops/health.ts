@@ -57,6 +57,12 @@ export class HealthCheck {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), this.timeoutMs);
     });
-    return Promise.race([p.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([
+      p.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]).finally(() => clearTimeout(timer));
   }
 }

@@ -11,15 +11,63 @@ const STORE_BUCKETS = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
  */
 export class BridgeMetrics implements RunObserver {
   readonly registry = new Registry();
-  readonly eventsReceived = new Counter({ name: 'bridge_slack_requests_total', help: 'Slack deliveries received, by type (event type, slash_command, block_actions, view_submission…)', labelNames: ['type'], registers: [this.registry] });
-  readonly eventsDeduplicated = new Counter({ name: 'bridge_slack_messages_deduplicated_total', help: 'Deliveries of a message already being answered (Slack retries, app_mention + message pairs)', registers: [this.registry] });
-  readonly difyRuns = new Counter({ name: 'bridge_dify_runs_total', help: 'Dify runs by app, kind (chat, workflow, completion) and outcome', labelNames: ['app', 'kind', 'outcome'], registers: [this.registry] });
-  readonly runSeconds = new Histogram({ name: 'bridge_dify_run_seconds', help: 'Duration of Dify runs, from the request to the final Slack message', labelNames: ['app', 'kind'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly firstTokenSeconds = new Histogram({ name: 'bridge_dify_first_token_seconds', help: 'From the request to Dify to its first answer content', labelNames: ['app'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly firstTextSeconds = new Histogram({ name: 'bridge_slack_first_text_seconds', help: 'From the request to Dify to the first answer text visible in Slack', labelNames: ['app'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly slackCalls = new Counter({ name: 'bridge_slack_api_calls_total', help: 'Slack Web API calls by method and HTTP status class', labelNames: ['method', 'status'], registers: [this.registry] });
-  readonly slackRateLimited = new Counter({ name: 'bridge_slack_api_rate_limited_total', help: 'Slack Web API calls answered 429, by method', labelNames: ['method'], registers: [this.registry] });
-  readonly storeSeconds = new Histogram({ name: 'bridge_store_operation_seconds', help: 'Store operation latency by operation (waits for a thread\'s turn excluded)', labelNames: ['op'], buckets: STORE_BUCKETS, registers: [this.registry] });
+  readonly eventsReceived = new Counter({
+    name: 'bridge_slack_requests_total',
+    help: 'Slack deliveries received, by type (event type, slash_command, block_actions, view_submission…)',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly eventsDeduplicated = new Counter({
+    name: 'bridge_slack_messages_deduplicated_total',
+    help: 'Deliveries of a message already being answered (Slack retries, app_mention + message pairs)',
+    registers: [this.registry],
+  });
+  readonly difyRuns = new Counter({
+    name: 'bridge_dify_runs_total',
+    help: 'Dify runs by app, kind (chat, workflow, completion) and outcome',
+    labelNames: ['app', 'kind', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly runSeconds = new Histogram({
+    name: 'bridge_dify_run_seconds',
+    help: 'Duration of Dify runs, from the request to the final Slack message',
+    labelNames: ['app', 'kind'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly firstTokenSeconds = new Histogram({
+    name: 'bridge_dify_first_token_seconds',
+    help: 'From the request to Dify to its first answer content',
+    labelNames: ['app'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly firstTextSeconds = new Histogram({
+    name: 'bridge_slack_first_text_seconds',
+    help: 'From the request to Dify to the first answer text visible in Slack',
+    labelNames: ['app'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly slackCalls = new Counter({
+    name: 'bridge_slack_api_calls_total',
+    help: 'Slack Web API calls by method and HTTP status class',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  });
+  readonly slackRateLimited = new Counter({
+    name: 'bridge_slack_api_rate_limited_total',
+    help: 'Slack Web API calls answered 429, by method',
+    labelNames: ['method'],
+    registers: [this.registry],
+  });
+  readonly storeSeconds = new Histogram({
+    name: 'bridge_store_operation_seconds',
+    help: "Store operation latency by operation (waits for a thread's turn excluded)",
+    labelNames: ['op'],
+    buckets: STORE_BUCKETS,
+    registers: [this.registry],
+  });
 
   constructor(activeRuns: () => { chat: number; command: number }) {
     new Gauge({

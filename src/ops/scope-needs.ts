@@ -21,10 +21,14 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'mpim:history', feature: 'group direct messages', needed: chatOn },
   { scope: 'files:read', feature: 'files attached to messages and forms', needed: () => true },
   { scope: 'files:write', feature: 'files Dify produces, uploaded into threads', needed: () => true },
-  { scope: 'users:read', feature: 'people\'s names in thread transcripts and slack_user', needed: () => true },
+  { scope: 'users:read', feature: "people's names in thread transcripts and slack_user", needed: () => true },
   { scope: 'channels:read', feature: 'slack_channel for public channels', needed: () => true },
   { scope: 'groups:read', feature: 'slack_channel for private channels', needed: () => true },
-  { scope: 'assistant:write', feature: 'native streaming, status lines and suggested prompts', needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native' },
+  {
+    scope: 'assistant:write',
+    feature: 'native streaming, status lines and suggested prompts',
+    needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native',
+  },
 ];
 
 /** A bot event subscription, and what stops working without it. */
@@ -42,7 +46,11 @@ export const EVENT_NEEDS: readonly EventNeed[] = [
   { event: 'message.im', feature: 'direct messages with the bot', needed: chatOn },
   { event: 'message.mpim', feature: 'group direct messages', needed: chatOn },
   { event: 'app_home_opened', feature: 'the greeting and suggested prompts of a new DM', needed: chatOn },
-  { event: 'agent_session_stopped', feature: 'Slack\'s own stop button on streamed answers', needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native' },
+  {
+    event: 'agent_session_stopped',
+    feature: "Slack's own stop button on streamed answers",
+    needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native',
+  },
   { event: 'app_uninstalled', feature: 'forgetting a workspace that uninstalls the app', needed: (c) => c.slack.oauth !== undefined },
   { event: 'tokens_revoked', feature: 'forgetting a workspace whose token is revoked', needed: (c) => c.slack.oauth !== undefined },
 ];

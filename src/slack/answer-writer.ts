@@ -39,7 +39,14 @@ type MessageBody = { markdown_text: string } | { text: string; blocks: unknown[]
 /** Posts carry this metadata, so a post whose response was lost can be found again. */
 const METADATA_TYPE = 'dify_bridge_answer';
 const historySchema = z.looseObject({
-  messages: z.array(z.looseObject({ ts: z.string(), metadata: z.looseObject({ event_type: z.string().nullish(), event_payload: z.record(z.string(), z.unknown()).nullish() }).nullish() })).default([]),
+  messages: z
+    .array(
+      z.looseObject({
+        ts: z.string(),
+        metadata: z.looseObject({ event_type: z.string().nullish(), event_payload: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+      }),
+    )
+    .default([]),
 });
 
 export interface WriterOptions {
@@ -151,9 +158,10 @@ export class SlackAnswerWriter implements AnswerSink {
     }
     while (this.pages.length > texts.length) {
       const last = this.pages[this.pages.length - 1]!;
-      if (last.ts) await this.client.chat.delete({ channel, ts: last.ts }).catch((err: unknown) => {
-        if (slackErrorCode(err) !== 'message_not_found') throw err;
-      });
+      if (last.ts)
+        await this.client.chat.delete({ channel, ts: last.ts }).catch((err: unknown) => {
+          if (slackErrorCode(err) !== 'message_not_found') throw err;
+        });
       this.pages.pop();
       await this.record();
     }
@@ -199,7 +207,9 @@ export class SlackAnswerWriter implements AnswerSink {
   }
 
   private async record(): Promise<void> {
-    await this.options.reply?.onPosted(this.messageTs).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'could not record the answer\'s messages'));
+    await this.options.reply
+      ?.onPosted(this.messageTs)
+      .catch((err: unknown) => this.logger.warn({ err: String(err) }, "could not record the answer's messages"));
   }
 
   private translate(err: unknown): unknown {

@@ -57,7 +57,12 @@ export function createSlackApp(
     clientOptions: webClientOptions(config, logger, slackFetch),
   };
   if (slack.appToken) {
-    return new App({ ...common, socketMode: true, appToken: slack.appToken, installerOptions: { ...('installerOptions' in common ? common.installerOptions : {}), port: server.port } });
+    return new App({
+      ...common,
+      socketMode: true,
+      appToken: slack.appToken,
+      installerOptions: { ...('installerOptions' in common ? common.installerOptions : {}), port: server.port },
+    });
   }
   return new App({ ...common, signingSecret: slack.signingSecret! });
 }

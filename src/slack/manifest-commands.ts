@@ -25,7 +25,9 @@ export function withSlashCommands(manifest: Record<string, any>, config: AppComm
   for (const [name, app] of Object.entries(config.apps)) {
     if (!app.command) continue;
     const about = app.description ? `: ${app.description}` : '';
-    commands.push(entry({ command: app.command, description: `Run the Dify ${app.type} app "${name}"${about}`.slice(0, 2000), usage_hint: '[text] [key=value …]' }));
+    commands.push(
+      entry({ command: app.command, description: `Run the Dify ${app.type} app "${name}"${about}`.slice(0, 2000), usage_hint: '[text] [key=value …]' }),
+    );
   }
   return { ...manifest, features: { ...manifest.features, slash_commands: commands } };
 }

@@ -12,7 +12,10 @@ const requestSchema = z.looseObject({
   user_id: id,
   team: z.looseObject({ id }).optional().catch(undefined),
   channel: z.looseObject({ id }).optional().catch(undefined),
-  user: z.union([z.string(), z.looseObject({ id })]).optional().catch(undefined),
+  user: z
+    .union([z.string(), z.looseObject({ id })])
+    .optional()
+    .catch(undefined),
   event: z.looseObject({ type: id, subtype: id, channel: id, user: id, bot_id: id }).optional().catch(undefined),
 });
 

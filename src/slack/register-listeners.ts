@@ -47,7 +47,12 @@ export interface ListenerDeps {
 /** Every Slack surface of the bridge: events, commands, actions, views (one listener per file). */
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { logger } = deps;
-  const surface = { logger, feedbackStyle: deps.feedbackStyle, chatEnabled: deps.defaultChatApp !== undefined, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) };
+  const surface = {
+    logger,
+    feedbackStyle: deps.feedbackStyle,
+    chatEnabled: deps.defaultChatApp !== undefined,
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+  };
   if (deps.installations) registerUninstall(app, deps.installations.vault, deps.installations.workspaces, logger);
   // Events
   registerAppMention(app, deps.chat);

@@ -34,4 +34,3 @@ export class ResponseUrl {
     return true;
   }
 }
-

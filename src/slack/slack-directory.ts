@@ -27,7 +27,11 @@ const channelSchema = z.looseObject({
 });
 
 const messagesSchema = z.looseObject({
-  messages: z.array(z.looseObject({ ts: z.string(), user: z.string().nullish(), bot_id: z.string().nullish(), text: z.string().nullish(), subtype: z.string().nullish() })).default([]),
+  messages: z
+    .array(
+      z.looseObject({ ts: z.string(), user: z.string().nullish(), bot_id: z.string().nullish(), text: z.string().nullish(), subtype: z.string().nullish() }),
+    )
+    .default([]),
 });
 
 interface Cached<T> {

@@ -56,7 +56,9 @@ export class InstalledWorkspaces implements Workspaces {
       const api = this.options.slackApiUrl ?? 'https://slack.com/api/';
       // The token goes to Slack's Web API only, whatever URL a call may be given.
       const withToken: FetchFunction = async (url, init) =>
-        String(url).startsWith(api) ? inner(url, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${await this.vault.botToken(teamId)}` } }) : inner(url, init);
+        String(url).startsWith(api)
+          ? inner(url, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${await this.vault.botToken(teamId)}` } })
+          : inner(url, init);
       client = new WebClient(undefined, { ...this.options, fetch: withToken });
       this.clients.set(teamId, client);
     }

@@ -118,4 +118,3 @@ export class LocalCoordination {
     return team.size;
   }
 }
-

@@ -49,9 +49,6 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
     if (held && held.owner === owner) this.claims.set(key, { owner: `done:${owner}`, expiresAt: this.now() + holdMs });
   }
 
-
-
-
   async getReply(key: string): Promise<ReplyRecord | undefined> {
     const r = this.replies.get(key);
     return r && r.expiresAt > this.now() ? structuredClone(r.record) : undefined;
@@ -60,9 +57,6 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
   async setReply(key: string, record: ReplyRecord, ttlMs: number): Promise<void> {
     this.replies.set(key, { record: structuredClone(record), expiresAt: this.now() + ttlMs });
   }
-
-
-
 
   async getRecord(key: string): Promise<string | undefined> {
     return this.records.get(key);

@@ -48,9 +48,7 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmts = {
-      getThread: this.db.prepare<[string], { app_id: string; conversation_id: string | null }>(
-        'SELECT app_id, conversation_id FROM threads WHERE key = ?',
-      ),
+      getThread: this.db.prepare<[string], { app_id: string; conversation_id: string | null }>('SELECT app_id, conversation_id FROM threads WHERE key = ?'),
       setThread: this.db.prepare<[string, string, string | null, number]>(
         `INSERT INTO threads (key, app_id, conversation_id, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET app_id = excluded.app_id, conversation_id = excluded.conversation_id, updated_at = excluded.updated_at`,
@@ -107,9 +105,6 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
     this.stmts.finish.run(`done:${owner}`, this.now() + holdMs, key, owner);
   }
 
-
-
-
   async getReply(key: string): Promise<ReplyRecord | undefined> {
     const row = this.stmts.getReply.get(key, this.now());
     return row ? (JSON.parse(row.record) as ReplyRecord) : undefined;
@@ -118,9 +113,6 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
   async setReply(key: string, record: ReplyRecord, ttlMs: number): Promise<void> {
     this.stmts.setReply.run(key, JSON.stringify(record), this.now() + ttlMs);
   }
-
-
-
 
   async getRecord(key: string): Promise<string | undefined> {
     return this.stmts.getRecord.get(key)?.value;

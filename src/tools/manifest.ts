@@ -33,7 +33,13 @@ try {
 }
 const next = `${JSON.stringify(withSlashCommands(JSON.parse(current!) as Record<string, any>, config), null, 2)}\n`;
 if (check) {
-  if (next !== current!) fail(`${manifestPath}'s slash commands differ from ${source}: run npm run manifest -- ${path ?? ''}${manifestAt >= 0 ? ` --manifest ${manifestPath}` : ''}`.replace(/ +$/, ''));
+  if (next !== current!)
+    fail(
+      `${manifestPath}'s slash commands differ from ${source}: run npm run manifest -- ${path ?? ''}${manifestAt >= 0 ? ` --manifest ${manifestPath}` : ''}`.replace(
+        / +$/,
+        '',
+      ),
+    );
   process.stdout.write(`✓ ${manifestPath} matches ${source}\n`);
 } else {
   writeFileSync(manifestPath, next);

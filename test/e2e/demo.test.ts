@@ -17,7 +17,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     // No sandbox as root in CI; no background networking on a machine with no outside network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await page.goto(demo.url);
@@ -105,7 +113,7 @@ describe('npm run demo, in a real browser', () => {
     await expect.poll(() => page.locator('#channel-messages .msg.bot', { hasText: 'Tokens drift like snow' }).count(), { timeout: 15_000 }).toBe(1);
   });
 
-  it('shows a command\'s reply to the person alone, as an ephemeral message', async () => {
+  it("shows a command's reply to the person alone, as an ephemeral message", async () => {
     await page.fill('#composer', '/dify');
     await page.press('#composer', 'Enter');
     const reply = page.locator('#channel-messages .msg.ephemeral').last();
@@ -132,9 +140,16 @@ describe('npm run demo, in a real browser', () => {
 
   it('takes actions only as JSON, which another site cannot send here without a CORS preflight', async () => {
     const before = demo.slack.userMessages.length;
-    const simple = await fetch(`${demo.url}api/send`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ text: '@Dify forged' }) });
+    const simple = await fetch(`${demo.url}api/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ text: '@Dify forged' }),
+    });
     expect(simple.status).toBe(415);
-    const preflight = await fetch(`${demo.url}api/send`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${demo.url}api/send`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(demo.slack.userMessages.length).toBe(before);
   });

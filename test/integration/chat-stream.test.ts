@@ -80,7 +80,11 @@ describe('streaming policy', () => {
   it('replaces the text on message_replace (output moderation)', async () => {
     t = await startTestBridge();
     t.dify.onChat = ({ events, res }) =>
-      writeSse(res, [events.message('My SSN is '), events.message('123-45-6789'), events.messageReplace('Your content violates our usage policy.'), events.messageEnd()], 120);
+      writeSse(
+        res,
+        [events.message('My SSN is '), events.message('123-45-6789'), events.messageReplace('Your content violates our usage policy.'), events.messageEnd()],
+        120,
+      );
     const { ts } = await t.mention('leak it');
     await settled(t);
     expect(t.slack.replies('C1', ts)[0]!.text).toBe('Your content violates our usage policy.');
@@ -89,7 +93,11 @@ describe('streaming policy', () => {
   it('keeps the partial answer and adds a short error line when Dify fails mid-stream', async () => {
     t = await startTestBridge();
     t.dify.onChat = ({ events, res }) =>
-      writeSse(res, [events.message('Here is the start:\n\n'), events.message('```py\nprint(1)'), events.error('completion_request_error', '[openai] Rate Limit Error')], 50);
+      writeSse(
+        res,
+        [events.message('Here is the start:\n\n'), events.message('```py\nprint(1)'), events.error('completion_request_error', '[openai] Rate Limit Error')],
+        50,
+      );
     const { ts } = await t.mention('fail please');
     await settled(t);
     const text = t.slack.replies('C1', ts)[0]!.text;
@@ -101,7 +109,9 @@ describe('streaming policy', () => {
     t.dify.onChat = ({ events, res }) => writeSse(res, [events.message('half an answ')]);
     const { ts } = await t.mention('cut me off');
     await settled(t);
-    expect(t.slack.replies('C1', ts)[0]!.text).toBe('half an answ\n\n⚠️ Couldn\'t reach Dify: The Dify stream ended before the answer was complete. Please try again in a moment.');
+    expect(t.slack.replies('C1', ts)[0]!.text).toBe(
+      "half an answ\n\n⚠️ Couldn't reach Dify: The Dify stream ended before the answer was complete. Please try again in a moment.",
+    );
   });
 
   it('reports an HTTP error from Dify in the thread', async () => {
@@ -114,7 +124,11 @@ describe('streaming policy', () => {
   it('handles a chatflow: message_end, then workflow_finished', async () => {
     t = await startTestBridge();
     t.dify.onChat = ({ events, res }) =>
-      writeSse(res, [events.nodeStarted('llm', 'Draft reply'), events.message('Chatflow '), events.message('answer'), events.messageEnd(), events.workflowFinished()], 60);
+      writeSse(
+        res,
+        [events.nodeStarted('llm', 'Draft reply'), events.message('Chatflow '), events.message('answer'), events.messageEnd(), events.workflowFinished()],
+        60,
+      );
     const { ts } = await t.mention('flow');
     await settled(t);
     const [reply] = t.slack.replies('C1', ts);
@@ -172,7 +186,7 @@ describe('streaming policy', () => {
     expect(updates[1]!.at - first429).toBeGreaterThanOrEqual(950);
   });
 
-  it('STREAM_MODE=off reads Dify\'s stream and makes one post', async () => {
+  it("STREAM_MODE=off reads Dify's stream and makes one post", async () => {
     t = await startTestBridge({ env: { STREAM_MODE: 'off' } });
     const { ts } = await t.mention('blocking please');
     await settled(t);

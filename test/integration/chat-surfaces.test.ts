@@ -66,7 +66,12 @@ describe('Slack surfaces', () => {
 
   it('rejects requests with a bad or stale signature', async () => {
     t = await startTestBridge();
-    const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: 'Ev1', event: { type: 'app_mention', user: 'U1', text: 'x', ts: '1.1', channel: 'C1' } });
+    const body = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      event_id: 'Ev1',
+      event: { type: 'app_mention', user: 'U1', text: 'x', ts: '1.1', channel: 'C1' },
+    });
     const bad = await fetch(`${t.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body, 'wrong-secret') }, body });
     expect(bad.status).toBe(401);
     const stale = await fetch(`${t.base}/slack/events`, {

@@ -177,10 +177,7 @@ describe('exactly one answer per message', () => {
     await settled(t);
     // In a thread the bot is in, a mention arrives twice: app_mention and message.channels, same ts.
     const reply = '1690009997.000100';
-    await Promise.all([
-      t.mention('again', { threadTs: ts, ts: reply }),
-      t.message(`<@UBOT> again`, { threadTs: ts, ts: reply }),
-    ]);
+    await Promise.all([t.mention('again', { threadTs: ts, ts: reply }), t.message(`<@UBOT> again`, { threadTs: ts, ts: reply })]);
     await settled(t);
     expect(t.dify.chatRequests()).toHaveLength(2);
     expect(t.slack.replies('C1', ts).map((m) => m.text)).toEqual(['You said: start', 'You said: again']);

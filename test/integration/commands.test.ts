@@ -69,7 +69,11 @@ const ackText = (body: string) => {
   const b = JSON.parse(body) as { text?: string; blocks?: Array<{ text: string }> };
   return b.blocks?.[0]?.text ?? b.text ?? '';
 };
-const ephemeral = (id: string) => slack.responsesTo(id).filter((r) => r.body['response_type'] === 'ephemeral').map((r) => String((r.body['blocks'] as Array<{ text: string }>)[0]!.text));
+const ephemeral = (id: string) =>
+  slack
+    .responsesTo(id)
+    .filter((r) => r.body['response_type'] === 'ephemeral')
+    .map((r) => String((r.body['blocks'] as Array<{ text: string }>)[0]!.text));
 
 describe('/dify help', () => {
   it('lists the apps with type, description, inputs and a usage example', async () => {
@@ -139,8 +143,9 @@ describe('running from the command line', () => {
     expect(ackText((await t.command('default hi')).body)).toMatch(/is a chat app: mention the bot/);
   });
 
-  it('shows Dify\'s code and message privately when Dify refuses the run', async () => {
-    dify.apps.get('app-summarize')!.onRun = (_req, res) => json(res, 400, { code: 'provider_not_initialize', message: 'No valid model provider credentials found.', status: 400 });
+  it("shows Dify's code and message privately when Dify refuses the run", async () => {
+    dify.apps.get('app-summarize')!.onRun = (_req, res) =>
+      json(res, 400, { code: 'provider_not_initialize', message: 'No valid model provider credentials found.', status: 400 });
     const { responseId } = await t.command('summarize text');
     await settled(t);
     expect(ephemeral(responseId)).toEqual(['⚠️ Dify refused to run **summarize** (provider_not_initialize): No valid model provider credentials found.']);
@@ -188,7 +193,9 @@ describe('workflow runs', () => {
     expect(history).toContain('⏳ summarize · step 2 · Each page · iteration 2');
     expect(history).toContain('⏳ summarize · step 3 · LLM');
     expect(msg!.history.some((h) => /⏳ summarize · step 3 · LLM\n\nA \*\*sh/.test(h))).toBe(true);
-    expect(msg!.text).toBe('**summarize** · for <@UALICE> · text\n\nA **short** summary.\n\n_⏱ 2.3 s · 1,234 tokens · 3 steps · Mention <@UBOT> in this thread to chat about it._');
+    expect(msg!.text).toBe(
+      '**summarize** · for <@UALICE> · text\n\nA **short** summary.\n\n_⏱ 2.3 s · 1,234 tokens · 3 steps · Mention <@UBOT> in this thread to chat about it._',
+    );
     for (let i = 1; i < msg!.updatedAt.length; i++) expect(msg!.updatedAt[i]! - msg!.updatedAt[i - 1]!).toBeGreaterThanOrEqual(80);
   });
 
@@ -201,7 +208,14 @@ describe('workflow runs', () => {
         w.finished('succeeded', {
           summary: 'Done.',
           stats: { words: 120, pages: [1, 2] },
-          chart: { dify_model_identity: '__dify__file__', type: 'image', filename: 'chart.png', extension: '.png', mime_type: 'image/png', url: '/files/chart' },
+          chart: {
+            dify_model_identity: '__dify__file__',
+            type: 'image',
+            filename: 'chart.png',
+            extension: '.png',
+            mime_type: 'image/png',
+            url: '/files/chart',
+          },
         }),
       ]);
     await t.command('summarize text');
@@ -219,10 +233,17 @@ describe('workflow runs', () => {
   it('names the failed node and its error', async () => {
     const w = new WorkflowEvents();
     dify.apps.get('app-summarize')!.onRun = (_req, res) =>
-      writeSse(res, [w.started(), w.nodeStarted('llm', 'llm', 'Draft', 1), w.nodeFinished('llm', 'llm', 'Draft', 1, 'failed', 'Model quota exceeded'), w.finished('failed', null, 'Model quota exceeded')]);
+      writeSse(res, [
+        w.started(),
+        w.nodeStarted('llm', 'llm', 'Draft', 1),
+        w.nodeFinished('llm', 'llm', 'Draft', 1, 'failed', 'Model quota exceeded'),
+        w.finished('failed', null, 'Model quota exceeded'),
+      ]);
     await t.command('summarize text');
     await settled(t);
-    expect(slack.replies('C1', undefined)[0]!.text).toBe('**summarize** · for <@UALICE> · text\n\n⚠️ The workflow failed at **Draft**: Model quota exceeded\n\n_⏱ 2.3 s · 1,234 tokens · 1 step · Mention <@UBOT> in this thread to chat about it._');
+    expect(slack.replies('C1', undefined)[0]!.text).toBe(
+      '**summarize** · for <@UALICE> · text\n\n⚠️ The workflow failed at **Draft**: Model quota exceeded\n\n_⏱ 2.3 s · 1,234 tokens · 1 step · Mention <@UBOT> in this thread to chat about it._',
+    );
   });
 });
 
@@ -231,7 +252,14 @@ describe('completion apps', () => {
     const answer = 'Once upon a time, a **bridge** carried words across.';
     dify.apps.get('app-writer')!.onRun = (_req, res) => {
       const env = (event: string) => ({ event, message_id: 'm1', created_at: 1, task_id: 't1', id: 'm1' });
-      return writeSse(res, [...tokens(answer, 6).map((d) => ({ ...env('message'), answer: d, from_variable_selector: null })), { ...env('message_end'), metadata: {}, files: null }], 60);
+      return writeSse(
+        res,
+        [
+          ...tokens(answer, 6).map((d) => ({ ...env('message'), answer: d, from_variable_selector: null })),
+          { ...env('message_end'), metadata: {}, files: null },
+        ],
+        60,
+      );
     };
     await t.command('writer a story formal=false');
     await settled(t);
@@ -247,7 +275,11 @@ describe('input forms', () => {
     const r = await t.command('report');
     expect(r.body).toBe('');
     await slack.waitFor(() => slack.views[0], 2000, 'the modal');
-    const view = slack.views[0] as { callback_id: string; blocks: Array<{ block_id: string; optional: boolean; element: Record<string, unknown> }>; private_metadata: string };
+    const view = slack.views[0] as {
+      callback_id: string;
+      blocks: Array<{ block_id: string; optional: boolean; element: Record<string, unknown> }>;
+      private_metadata: string;
+    };
     expect(view.callback_id).toBe('dify_inputs');
     const inputs = Object.fromEntries(view.blocks.filter((b) => b.block_id).map((b) => [b.block_id, b]));
     expect(inputs['title']!.element).toMatchObject({ type: 'plain_text_input', action_id: 'value', max_length: 40 });
@@ -318,7 +350,12 @@ describe('input forms', () => {
       format: { value: { type: 'static_select', selected_option: { value: 'md' } } },
       pages: { value: { type: 'number_input', value: '1' } },
       draft: { value: { type: 'checkboxes', selected_options: [] } },
-      source: { value: { type: 'file_input', files: [{ id: 'F_X', name: 'x.pdf', mimetype: 'application/pdf', url_private_download: `${dify.url.replace('/v1', '')}/files/steal` }] } },
+      source: {
+        value: {
+          type: 'file_input',
+          files: [{ id: 'F_X', name: 'x.pdf', mimetype: 'application/pdf', url_private_download: `${dify.url.replace('/v1', '')}/files/steal` }],
+        },
+      },
     });
     await settled(t);
     await sleep(50);
@@ -329,18 +366,38 @@ describe('input forms', () => {
 
   it('offers a select of more than 100 options as a menu that searches as one types, and runs with the exact choice', async () => {
     const cities = Array.from({ length: 250 }, (_, i) => (i === 240 ? `Llanfair${'pwllgwyngyll'.repeat(16)} ${i}` : `City ${String(i).padStart(3, '0')}`));
-    dify.apps.set('app-big', { mode: 'workflow', name: 'Travel', form: [{ select: { variable: 'city', label: 'City', type: 'select', required: true, options: cities } }] });
+    dify.apps.set('app-big', {
+      mode: 'workflow',
+      name: 'Travel',
+      form: [{ select: { variable: 'city', label: 'City', type: 'select', required: true, options: cities } }],
+    });
     await t.close();
     t = await startTestBridge({ slack, dify, bridgeConfig: { apps: { travel: { type: 'workflow', apiKey: 'app-big', apiUrl: dify.url } } } });
     const help = await t.command('help');
-    expect(ackText(help.body)).toContain('city (City 000|City 001|City 002|City 003|City 004|… 250 options, a menu that searches as you type in the form, required)');
+    expect(ackText(help.body)).toContain(
+      'city (City 000|City 001|City 002|City 003|City 004|… 250 options, a menu that searches as you type in the form, required)',
+    );
     await t.command('travel');
-    const view = (await slack.waitFor(() => slack.views[0], 2000, 'the modal')) as { blocks: Array<{ block_id: string; element: Record<string, unknown> }>; private_metadata: string };
+    const view = (await slack.waitFor(() => slack.views[0], 2000, 'the modal')) as {
+      blocks: Array<{ block_id: string; element: Record<string, unknown> }>;
+      private_metadata: string;
+    };
     const city = view.blocks.find((b) => b.block_id === 'city')!;
     expect(city.element).toMatchObject({ type: 'external_select', action_id: 'dify_options', min_query_length: 0 });
     // Slack asks for the options as the person types.
     const suggest = (value: string) =>
-      t.interact({ type: 'block_suggestion', user: { id: 'UALICE', team_id: 'T1' }, team: { id: 'T1' }, api_app_id: 'A1', token: 'legacy', container: { type: 'view', view_id: 'V1' }, action_id: 'dify_options', block_id: 'city', value, view: { id: 'V1', type: 'modal', ...view } });
+      t.interact({
+        type: 'block_suggestion',
+        user: { id: 'UALICE', team_id: 'T1' },
+        team: { id: 'T1' },
+        api_app_id: 'A1',
+        token: 'legacy',
+        container: { type: 'view', view_id: 'V1' },
+        action_id: 'dify_options',
+        block_id: 'city',
+        value,
+        view: { id: 'V1', type: 'modal', ...view },
+      });
     const all = JSON.parse((await suggest('')).body) as { options: Array<{ text: { text: string }; value: string }> };
     expect(all.options).toHaveLength(100);
     const some = JSON.parse((await suggest('city 24')).body) as { options: Array<{ text: { text: string }; value: string }> };

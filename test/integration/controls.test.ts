@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokens, WorkflowEvents, writeSse } from '../support/fake-dify.js';
+import { tokens, WorkflowEvents, writeSse, slowChat } from '../support/fake-dify.js';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
 
 let t: TestBridge | undefined;
@@ -8,15 +8,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** A slow answer: 100 words, one every 50 ms; `closed` says whether Dify's side was cut short. */
-function slowAnswer(bridge: TestBridge): { closedEarly: () => boolean } {
-  let early = false;
-  bridge.dify.onChat = async ({ events, res }) => {
-    res.on('close', () => (early = !res.writableEnded));
-    await writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
-  };
-  return { closedEarly: () => early };
-}
+const slowAnswer = (b: TestBridge) => slowChat(b.dify, 100);
 
 describe('the Stop button', () => {
   it('stops a streaming answer at once: Dify is told, the read is cut, the message says (stopped)', async () => {
@@ -69,7 +61,16 @@ describe('the Stop button', () => {
       form: [],
       onRun: (_req, res) => {
         const w = new WorkflowEvents();
-        return writeSse(res, [w.started(), w.nodeStarted('llm', 'llm', 'LLM', 1), ...Array.from({ length: 100 }, (_, i) => w.textChunk(`c${i} `)), w.finished('succeeded', { text: 'done' })], 50);
+        return writeSse(
+          res,
+          [
+            w.started(),
+            w.nodeStarted('llm', 'llm', 'LLM', 1),
+            ...Array.from({ length: 100 }, (_, i) => w.textChunk(`c${i} `)),
+            w.finished('succeeded', { text: 'done' }),
+          ],
+          50,
+        );
       },
     });
     await t.command('flow');
@@ -82,7 +83,7 @@ describe('the Stop button', () => {
 });
 
 describe('feedback buttons', () => {
-  it('Slack\'s feedback buttons send the rating to Dify as the thread\'s user, show the choice, take it back, and ask why on 👎', async () => {
+  it("Slack's feedback buttons send the rating to Dify as the thread's user, show the choice, take it back, and ask why on 👎", async () => {
     t = await startTestBridge();
     t.dify.onChat = ({ events, res }) => writeSse(res, [...tokens('A fine answer.').map((d) => events.message(d)), events.messageEnd()]);
     const { ts } = await t.mention('question');
@@ -124,7 +125,10 @@ describe('feedback buttons', () => {
     await settled(t);
     const reply = () => t!.slack.replies('C1', first.ts)[0]!;
     expect(reply().text).toBe('A fine answer.');
-    expect((reply().blocks!.at(-1)!['elements'] as Array<{ action_id: string }>).map((e) => e.action_id)).toEqual(['dify_feedback_like', 'dify_feedback_dislike']);
+    expect((reply().blocks!.at(-1)!['elements'] as Array<{ action_id: string }>).map((e) => e.action_id)).toEqual([
+      'dify_feedback_like',
+      'dify_feedback_dislike',
+    ]);
     const refused = () => t!.slack.calls.filter((c) => JSON.stringify(c.args['blocks'] ?? '').includes('context_actions')).length;
     expect(refused()).toBe(1);
     await t.press(reply(), 'dify_feedback_like');

@@ -69,7 +69,13 @@ describe('Dify client: chat', () => {
     const unauthorized = await caught(client.app.chat.invoke('badkey', { query: 'q', inputs: {}, user: 'u', responseMode: 'streaming' }));
     expect(unauthorized).toMatchObject({ kind: 'http', status: 401, code: 'unauthorized', message: 'Access token is invalid' });
     const missing = await caught(
-      client.app.chat.invoke('chatty', { query: 'q', inputs: {}, user: 'u', responseMode: 'streaming', conversationId: '45701982-8118-4bc5-8e9b-64562b4555f2' }),
+      client.app.chat.invoke('chatty', {
+        query: 'q',
+        inputs: {},
+        user: 'u',
+        responseMode: 'streaming',
+        conversationId: '45701982-8118-4bc5-8e9b-64562b4555f2',
+      }),
     );
     expect(missing.isConversationMissing).toBe(true);
   });
@@ -100,7 +106,12 @@ describe('Dify client: chat', () => {
   });
 
   it('stops reading at once when aborted', async () => {
-    dify.onChat = async ({ events, res }) => writeSse(res, Array.from({ length: 100 }, () => events.message('x')), 30);
+    dify.onChat = async ({ events, res }) =>
+      writeSse(
+        res,
+        Array.from({ length: 100 }, () => events.message('x')),
+        30,
+      );
     const controller = new AbortController();
     const stream = await client.app.chat.invoke('chatty', { query: 'q', inputs: {}, user: 'u', responseMode: 'streaming', signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
@@ -122,8 +133,14 @@ describe('Dify client: chat', () => {
   });
 
   it('invokes only configured apps, through the interface of their type', async () => {
-    expect(await caught(client.app.chat.invoke('elsewhere', { query: 'q', inputs: {}, user: 'u', responseMode: 'blocking' }))).toMatchObject({ kind: 'config', code: 'unknown_app' });
-    expect(await caught(client.app.chat.invoke('flow', { query: 'q', inputs: {}, user: 'u', responseMode: 'blocking' }))).toMatchObject({ kind: 'config', code: 'wrong_app_type' });
+    expect(await caught(client.app.chat.invoke('elsewhere', { query: 'q', inputs: {}, user: 'u', responseMode: 'blocking' }))).toMatchObject({
+      kind: 'config',
+      code: 'unknown_app',
+    });
+    expect(await caught(client.app.chat.invoke('flow', { query: 'q', inputs: {}, user: 'u', responseMode: 'blocking' }))).toMatchObject({
+      kind: 'config',
+      code: 'wrong_app_type',
+    });
     expect(dify.requests).toHaveLength(0);
   });
 
@@ -139,7 +156,16 @@ describe('Dify client: workflow, completion and app endpoints', () => {
   it('runs a workflow streaming and blocking, including a failed run', async () => {
     dify.onRequest = (req, res) => {
       if (req.path !== '/v1/workflows/run') return false;
-      const finished = { id: 'r1', workflow_id: 'w', status: 'failed', outputs: null, error: 'Node LLM failed', elapsed_time: 0.4, total_tokens: 0, total_steps: 2 };
+      const finished = {
+        id: 'r1',
+        workflow_id: 'w',
+        status: 'failed',
+        outputs: null,
+        error: 'Node LLM failed',
+        elapsed_time: 0.4,
+        total_tokens: 0,
+        total_steps: 2,
+      };
       if (req.body['response_mode'] === 'blocking') json(res, 200, { task_id: 't1', workflow_run_id: 'r1', data: finished });
       else
         void writeSse(res, [
@@ -186,7 +212,8 @@ describe('Dify client: workflow, completion and app endpoints', () => {
 
   it('reads parameters and info, uploads a file (201) and sends feedback', async () => {
     dify.onRequest = (req, res) => {
-      if (req.path === '/v1/parameters') json(res, 200, { opening_statement: 'Hi', user_input_form: [{ 'text-input': { label: 'City', variable: 'city', required: true } }], extra: 1 });
+      if (req.path === '/v1/parameters')
+        json(res, 200, { opening_statement: 'Hi', user_input_form: [{ 'text-input': { label: 'City', variable: 'city', required: true } }], extra: 1 });
       else if (req.path === '/v1/info') json(res, 200, { name: 'Helper', description: 'Helps', tags: [], mode: 'chat' });
       else if (req.path === '/v1/files/upload') json(res, 201, { id: 'file-1', name: 'a.txt', size: 3, extension: 'txt', mime_type: 'text/plain' });
       else if (req.path === '/v1/messages/m1/feedbacks') json(res, 200, { result: 'success' });
@@ -195,7 +222,9 @@ describe('Dify client: workflow, completion and app endpoints', () => {
     };
     expect((await client.parameters('chatty')).user_input_form).toHaveLength(1);
     expect((await client.info('chatty')).name).toBe('Helper');
-    expect(await client.uploadFile('chatty', { data: new TextEncoder().encode('abc'), filename: 'a.txt', mimeType: 'text/plain', user: 'u' })).toMatchObject({ id: 'file-1' });
+    expect(await client.uploadFile('chatty', { data: new TextEncoder().encode('abc'), filename: 'a.txt', mimeType: 'text/plain', user: 'u' })).toMatchObject({
+      id: 'file-1',
+    });
     const upload = dify.requests.find((r) => r.path === '/v1/files/upload')!;
     expect(String(upload.headers['content-type'])).toMatch(/^multipart\/form-data/);
     expect(String(upload.body['raw'])).toContain('name="user"');

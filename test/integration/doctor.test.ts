@@ -18,11 +18,18 @@ let cwd: string;
 beforeAll(async () => {
   slack = await new FakeSlack().start();
   dify = await new FakeDify().start();
-  dify.apps.set('app-workflow-key-000001', { mode: 'workflow', name: 'Summarize', form: [{ 'text-input': { label: 'Text', variable: 'text', required: true } }] });
+  dify.apps.set('app-workflow-key-000001', {
+    mode: 'workflow',
+    name: 'Summarize',
+    form: [{ 'text-input': { label: 'Text', variable: 'text', required: true } }],
+  });
   cwd = mkdtempSync(join(tmpdir(), 'doctor-'));
   // The repository's manifest, with the commands of a configuration that has only /dify.
   const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
-  writeFileSync(join(cwd, 'manifest.json'), JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} }), null, 2));
+  writeFileSync(
+    join(cwd, 'manifest.json'),
+    JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} }), null, 2),
+  );
 });
 afterAll(async () => {
   await slack.close();
@@ -56,7 +63,7 @@ describe('npm run doctor', () => {
     expect(out).toMatch(/✓ Slack scopes: all \d+ the enabled features need are granted/);
     expect(out).toContain('✓ HTTP mode: SLACK_SIGNING_SECRET is set');
     expect(out).toContain('✓ Dify app "default" (chat): "Echo chat", mode chat, inputs: none');
-    expect(out).toContain('✓ Extension route /api/dify/receive: answers Dify\'s ping with pong');
+    expect(out).toContain("✓ Extension route /api/dify/receive: answers Dify's ping with pong");
     expect(out).toMatch(/✓ Store sqlite:\/.*bridge\.db: opens, writes and reads/);
     expect(out).toContain('✓ manifest.json: slash commands /dify match the configuration');
     expect(out).toContain('✓ Routing: mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify');
@@ -84,7 +91,11 @@ describe('npm run doctor', () => {
     };
     writeFileSync(join(cwd, 'bridge.json'), JSON.stringify(config));
     const { DIFY_API_KEY: _unused, ...env } = baseEnv();
-    const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json'), STORE_URL: `sqlite:${join(cwd, 'manifest.json', 'bridge.db')}` });
+    const { code, out } = await run(doctor, {
+      ...env,
+      BRIDGE_CONFIG: join(cwd, 'bridge.json'),
+      STORE_URL: `sqlite:${join(cwd, 'manifest.json', 'bridge.db')}`,
+    });
     expect(out).toContain('✗ Dify app "helpdesk" is a chat app in Dify, configured as workflow');
     expect(out).toContain('fix: set "type": "chat" for "helpdesk" in BRIDGE_CONFIG');
     expect(out).toContain('✓ Dify app "summarize" (workflow): "Summarize", mode workflow, inputs: text*');
@@ -142,7 +153,12 @@ describe('npm run doctor', () => {
 
   it('in multi-workspace mode, checks the OAuth client credentials with Slack', async () => {
     const { SLACK_BOT_TOKEN: _t, ...env } = baseEnv();
-    const oauth = { SLACK_CLIENT_ID: slack.clientId, SLACK_CLIENT_SECRET: slack.clientSecret, SLACK_STATE_SECRET: 'state-secret-0123456789', SLACK_ENCRYPTION_KEY: 'b'.repeat(64) };
+    const oauth = {
+      SLACK_CLIENT_ID: slack.clientId,
+      SLACK_CLIENT_SECRET: slack.clientSecret,
+      SLACK_STATE_SECRET: 'state-secret-0123456789',
+      SLACK_ENCRYPTION_KEY: 'b'.repeat(64),
+    };
     const ok = await run(doctor, { ...env, ...oauth });
     expect(ok.out).toContain(`✓ Multi-workspace mode: Slack accepts client id ${slack.clientId} and its secret`);
     expect(ok.code).toBe(0);
@@ -167,7 +183,9 @@ describe('npm run doctor', () => {
     const r = await runEntry(doctor, { cwd: own, env: { ...baseEnv(), BRIDGE_CONFIG: join(cwd, 'bridge.json') } });
     const out = r.stdout + r.stderr;
     expect(out).toContain('✓ manifest.json: slash commands /dify, /summarize match the configuration');
-    expect(out).toContain('· note: manifest.json: /summarize description is "Summarize anything", npm run manifest would write "Run the Dify workflow app \\"summarize\\"" (cosmetic, nothing breaks)');
+    expect(out).toContain(
+      '· note: manifest.json: /summarize description is "Summarize anything", npm run manifest would write "Run the Dify workflow app \\"summarize\\"" (cosmetic, nothing breaks)',
+    );
     expect(out).toContain('· note: manifest.json: /summarize usage_hint is "[text]"');
     expect(out).not.toContain('✗');
     expect(r.code).toBe(0);
@@ -179,7 +197,9 @@ describe('npm run doctor', () => {
     writeFileSync(join(own, 'manifest.json'), JSON.stringify(generated));
     const bad = await runEntry(doctor, { cwd: own, env: { ...baseEnv(), BRIDGE_CONFIG: join(cwd, 'bridge.json') } });
     const badOut = bad.stdout + bad.stderr;
-    expect(badOut).toContain('✗ manifest.json: /summarize has url https://old-host.example.com/slack/events, expected https://bridge.example.com/slack/events (the bridge\'s Slack events URL)');
+    expect(badOut).toContain(
+      "✗ manifest.json: /summarize has url https://old-host.example.com/slack/events, expected https://bridge.example.com/slack/events (the bridge's Slack events URL)",
+    );
     expect(badOut).toContain('✗ manifest.json has /legacy, which this bridge does not serve');
     expect(badOut).toContain('✗ manifest.json does not subscribe to message.im: direct messages with the bot will not work');
     expect(badOut).toContain('3 checks failed.');
@@ -187,16 +207,31 @@ describe('npm run doctor', () => {
   });
 
   it('marks a configuration where no chat app answers mentions, and what to set', async () => {
-    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { sales: { type: 'chat', apiKey: dify.apiKey }, hr: { type: 'chat', apiKey: dify.apiKey } }, chat: { channels: { C0123: 'sales' } } }));
+    writeFileSync(
+      join(cwd, 'bridge.json'),
+      JSON.stringify({
+        apps: { sales: { type: 'chat', apiKey: dify.apiKey }, hr: { type: 'chat', apiKey: dify.apiKey } },
+        chat: { channels: { C0123: 'sales' } },
+      }),
+    );
     const { DIFY_API_KEY: _unused, ...env } = baseEnv();
     const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json') });
-    expect(out).toContain('✗ Routing: mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify; no chat app answers mentions and DMs outside the routed channels');
+    expect(out).toContain(
+      '✗ Routing: mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify; no chat app answers mentions and DMs outside the routed channels',
+    );
     expect(out).toContain('fix: set "chat": {"default": "sales"} in BRIDGE_CONFIG');
     expect(code).toBe(1);
   });
 
-  it('says which Slack context tools a chat app\'s slack_* inputs serve', async () => {
-    dify.apps.set('app-context-key-0000001', { mode: 'advanced-chat', name: 'Ctx', form: [{ 'text-input': { label: 'Channel', variable: 'slack_channel_id', required: false } }, { 'text-input': { label: 'User', variable: 'slack_user_id', required: false } }] });
+  it("says which Slack context tools a chat app's slack_* inputs serve", async () => {
+    dify.apps.set('app-context-key-0000001', {
+      mode: 'advanced-chat',
+      name: 'Ctx',
+      form: [
+        { 'text-input': { label: 'Channel', variable: 'slack_channel_id', required: false } },
+        { 'text-input': { label: 'User', variable: 'slack_user_id', required: false } },
+      ],
+    });
     writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { ctx: { type: 'chat', apiKey: 'app-context-key-0000001' } } }));
     const { DIFY_API_KEY: _unused, ...env } = baseEnv();
     const { code, out } = await run(doctor, { ...env, BRIDGE_CONFIG: join(cwd, 'bridge.json') });

@@ -9,7 +9,10 @@ afterEach(async () => {
 });
 
 /** POSTs like Dify's requestor: raw body as given, Bearer key, its User-Agent. */
-async function call(body: string, opts: { key?: string | null; path?: string; ua?: string; type?: string } = {}): Promise<{ status: number; text: string; json: any }> {
+async function call(
+  body: string,
+  opts: { key?: string | null; path?: string; ua?: string; type?: string } = {},
+): Promise<{ status: number; text: string; json: any }> {
   const headers: Record<string, string> = { 'content-type': opts.type ?? 'application/json', 'user-agent': opts.ua ?? 'python-httpx/0.28.1', accept: '*/*' };
   if (opts.key !== null) headers['authorization'] = `Bearer ${opts.key ?? KEY}`;
   const res = await fetch(`${t!.base}${opts.path ?? '/api/dify/receive'}`, { method: 'POST', headers, body, redirect: 'manual' });
@@ -67,10 +70,16 @@ describe('the extension route', () => {
     expect(await call('[1,2]')).toMatchObject({ status: 400, json: { error: 'invalid_json' } });
     expect(await call('{"params": {}}')).toMatchObject({ status: 400, json: { error: 'invalid_request', message: 'point is missing (expected a string)' } });
     expect(await call('{"point": "ping", "params": [1]}')).toMatchObject({ status: 400, json: { message: 'params must be a JSON object' } });
-    expect(await call('{"point": "app.moderation.output", "params": {}}')).toMatchObject({ status: 400, json: { error: 'invalid_params', message: 'params.text is missing (expected a string)' } });
+    expect(await call('{"point": "app.moderation.output", "params": {}}')).toMatchObject({
+      status: 400,
+      json: { error: 'invalid_params', message: 'params.text is missing (expected a string)' },
+    });
     expect(await call('{"point": "app.rewrite", "params": {}}')).toMatchObject({
       status: 400,
-      json: { error: 'unknown_point', message: 'Unknown point "app.rewrite" (supported: ping, app.external_data_tool.query, app.moderation.input, app.moderation.output)' },
+      json: {
+        error: 'unknown_point',
+        message: 'Unknown point "app.rewrite" (supported: ping, app.external_data_tool.query, app.moderation.input, app.moderation.output)',
+      },
     });
     const big = JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'a', text: 'x'.repeat(1024 * 1024) } });
     expect(await call(big)).toMatchObject({ status: 413, json: { error: 'body_too_large' } });
@@ -88,9 +97,23 @@ describe('moderation', () => {
 
   it('blocks input with a configured keyword or pattern (direct_output), checking every input and the query', async () => {
     t = await startTestBridge({ env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' }, bridgeConfig: config });
-    const blocked = await call(JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'a', inputs: { topic: 'Tell me about Project Falcon' }, query: 'hi' } }));
-    expect(blocked).toMatchObject({ status: 200, json: { flagged: true, action: 'direct_output', preset_response: 'I cannot discuss that.', inputs: { topic: 'Tell me about Project Falcon' }, query: 'hi' } });
-    expect((await call(JSON.stringify({ point: 'app.moderation.input', params: { query: 'これは機密です' } }))).json).toMatchObject({ flagged: true, action: 'direct_output' });
+    const blocked = await call(
+      JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'a', inputs: { topic: 'Tell me about Project Falcon' }, query: 'hi' } }),
+    );
+    expect(blocked).toMatchObject({
+      status: 200,
+      json: {
+        flagged: true,
+        action: 'direct_output',
+        preset_response: 'I cannot discuss that.',
+        inputs: { topic: 'Tell me about Project Falcon' },
+        query: 'hi',
+      },
+    });
+    expect((await call(JSON.stringify({ point: 'app.moderation.input', params: { query: 'これは機密です' } }))).json).toMatchObject({
+      flagged: true,
+      action: 'direct_output',
+    });
     expect((await call(JSON.stringify({ point: 'app.moderation.input', params: { query: 'what is the salary of Bob?' } }))).json.flagged).toBe(true);
   });
 
@@ -99,7 +122,11 @@ describe('moderation', () => {
     const r = await call(
       JSON.stringify({
         point: 'app.moderation.input',
-        params: { app_id: 'a', inputs: { n: 3, note: 'mail me at jo@example.com' }, query: 'my token is xoxb-123456789012-abcdefghijkl, card 4111 1111 1111 1111, SSN 123-45-6789, order 1234 5678 9012 3456' },
+        params: {
+          app_id: 'a',
+          inputs: { n: 3, note: 'mail me at jo@example.com' },
+          query: 'my token is xoxb-123456789012-abcdefghijkl, card 4111 1111 1111 1111, SSN 123-45-6789, order 1234 5678 9012 3456',
+        },
       }),
     );
     expect(r.json).toEqual({
@@ -109,7 +136,12 @@ describe('moderation', () => {
       inputs: { n: 3, note: 'mail me at [redacted]' },
       query: 'my token is [redacted], card [redacted], SSN [redacted], order 1234 5678 9012 3456',
     });
-    const out = await call(JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'a', text: 'Use Authorization: Bearer abcdefghijklmnop1234 and sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX' } }));
+    const out = await call(
+      JSON.stringify({
+        point: 'app.moderation.output',
+        params: { app_id: 'a', text: 'Use Authorization: Bearer abcdefghijklmnop1234 and sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX' },
+      }),
+    );
     expect(out.json).toEqual({ flagged: true, action: 'overridden', preset_response: '', text: 'Use Authorization: Bearer [redacted] and [redacted]' });
     const clean = await call(JSON.stringify({ point: 'app.moderation.output', params: { text: 'All good here.' } }));
     expect(clean.json).toEqual({ flagged: false, action: 'direct_output', preset_response: '', text: 'All good here.' });
@@ -132,7 +164,10 @@ describe('Slack context as external data', () => {
   ];
 
   async function conversation() {
-    t = await startTestBridge({ env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' }, bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } }, context: { threadMaxChars: 4000 } } });
+    t = await startTestBridge({
+      env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' },
+      bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } }, context: { threadMaxChars: 4000 } },
+    });
     t.dify.apps.set('ctx-key', { mode: 'chat', name: 'Context bot', form: contextForm });
     // The chat handler runs for this key too (the fake routes chat by mode).
     const { ts } = await t.mention('What is the status of the <@UBOB> migration?');
@@ -145,14 +180,25 @@ describe('Slack context as external data', () => {
   it('passes the Slack context inputs the app declares into every run', async () => {
     const ts = await conversation();
     const [first, second] = t!.dify.chatRequests();
-    expect(first!.body['inputs']).toEqual({ slack_team_id: 'T1', slack_channel_id: 'C1', slack_thread_ts: ts, slack_user_id: 'UALICE', slack_user_name: 'Alice' });
+    expect(first!.body['inputs']).toEqual({
+      slack_team_id: 'T1',
+      slack_channel_id: 'C1',
+      slack_thread_ts: ts,
+      slack_user_id: 'UALICE',
+      slack_user_name: 'Alice',
+    });
     expect(second!.body['inputs']).toMatchObject({ slack_thread_ts: ts, slack_user_id: 'UBOB', slack_user_name: 'Bob Stone' });
   });
 
   it('returns the thread transcript from what the bridge saw, without calling Slack', async () => {
     const ts = await conversation();
     const inputs = t!.dify.chatRequests()[1]!.body['inputs'];
-    const r = await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'x', tool_variable: 'slack_thread', inputs, query: 'And the rollback plan?' } }));
+    const r = await call(
+      JSON.stringify({
+        point: 'app.external_data_tool.query',
+        params: { app_id: 'x', tool_variable: 'slack_thread', inputs, query: 'And the rollback plan?' },
+      }),
+    );
     expect(r.status).toBe(200);
     expect(r.json).toEqual({
       result: [
@@ -179,7 +225,10 @@ describe('Slack context as external data', () => {
   });
 
   it('trims the transcript to the configured size, keeping the newest lines', async () => {
-    t = await startTestBridge({ env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' }, bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } }, context: { threadMaxChars: 200 } } });
+    t = await startTestBridge({
+      env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' },
+      bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } }, context: { threadMaxChars: 200 } },
+    });
     t.dify.apps.set('ctx-key', { mode: 'chat', name: 'Context bot', form: contextForm });
     const { ts } = await t.mention(`first ${'a'.repeat(80)}`);
     await settled(t);
@@ -196,7 +245,9 @@ describe('Slack context as external data', () => {
     await conversation();
     const inputs = t!.dify.chatRequests()[0]!.body['inputs'];
     const user = await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'slack_user', inputs } }));
-    expect(user.json.result).toMatch(/^Name: Alice\nTitle: Site reliability engineer\nTime zone: Europe\/Paris, Central European Time \(UTC\+01:00\)\nLocal time: \w+day \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(user.json.result).toMatch(
+      /^Name: Alice\nTitle: Site reliability engineer\nTime zone: Europe\/Paris, Central European Time \(UTC\+01:00\)\nLocal time: \w+day \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/,
+    );
     const channel = await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'slack_channel', inputs } }));
     expect(channel.json.result).toBe('Channel: #general\nTopic: Company-wide announcements\nPurpose: Everything that concerns everyone');
     // Cached: a second question costs no Slack call.
@@ -206,7 +257,9 @@ describe('Slack context as external data', () => {
 
   it('answers "" for runs without Slack context, and 400 for an unknown tool_variable', async () => {
     t = await withKey();
-    expect((await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'slack_thread', inputs: {} } }))).text).toBe('{"result":""}');
+    expect((await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'slack_thread', inputs: {} } }))).text).toBe(
+      '{"result":""}',
+    );
     expect(await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'weather', inputs: {} } }))).toMatchObject({
       status: 400,
       json: { error: 'unknown_tool_variable', message: 'Unknown tool_variable "weather" (supported: slack_thread, slack_user, slack_channel)' },
@@ -220,7 +273,8 @@ describe('Slack context as external data', () => {
     await settled(t);
     const inputs = t.dify.chatRequests()[0]!.body['inputs'] as Record<string, unknown>;
     expect(inputs['slack_team_id']).toBeUndefined();
-    const query = (tool: string) => call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'dify-app-1', tool_variable: tool, inputs } }));
+    const query = (tool: string) =>
+      call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'dify-app-1', tool_variable: tool, inputs } }));
     expect((await query('slack_thread')).json.result).toBe('Alice: What is the status of the migration?\nDify: You said: What is the status of the migration?');
     expect((await query('slack_user')).json.result).toMatch(/^Name: Alice\n/);
     expect((await query('slack_channel')).json.result).toMatch(/^Channel: #general/);
@@ -228,17 +282,34 @@ describe('Slack context as external data', () => {
 
   it('says once per app and tool which input is missing when a tool answers empty', async () => {
     t = await withKey();
-    const query = (app: string, tool: string, inputs: Record<string, unknown>) => call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: app, tool_variable: tool, inputs } }));
+    const query = (app: string, tool: string, inputs: Record<string, unknown>) =>
+      call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: app, tool_variable: tool, inputs } }));
     for (let i = 0; i < 3; i++) expect((await query('dify-app-1', 'slack_thread', { slack_channel_id: 'C1' })).json).toEqual({ result: '' });
     await query('dify-app-1', 'slack_user', { slack_channel_id: 'C1' });
     await query('dify-app-2', 'slack_thread', { slack_channel_id: 'C1' });
     await query('dify-app-1', 'slack_channel', { slack_channel_id: 'not an id' });
     const warnings = t.logs.filter((l) => l['level'] === 40 && String(l['msg']).startsWith('Slack context tool'));
     expect(warnings.map((w) => [w['dify_app_id'], w['tool'], w['msg']])).toEqual([
-      ['dify-app-1', 'slack_thread', "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it"],
-      ['dify-app-1', 'slack_user', "Slack context tool slack_user answered empty: the app's run has no slack_user_id; add slack_user_id as an input in the app (text, optional): the bridge fills it"],
-      ['dify-app-2', 'slack_thread', "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it"],
-      ['dify-app-1', 'slack_channel', "Slack context tool slack_channel answered empty: input slack_channel_id is not a Slack id; check that the app passes the bridge's value of slack_channel_id unchanged"],
+      [
+        'dify-app-1',
+        'slack_thread',
+        "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it",
+      ],
+      [
+        'dify-app-1',
+        'slack_user',
+        "Slack context tool slack_user answered empty: the app's run has no slack_user_id; add slack_user_id as an input in the app (text, optional): the bridge fills it",
+      ],
+      [
+        'dify-app-2',
+        'slack_thread',
+        "Slack context tool slack_thread answered empty: the app's run has no slack_thread_ts; add slack_thread_ts as an input in the app (text, optional): the bridge fills it",
+      ],
+      [
+        'dify-app-1',
+        'slack_channel',
+        "Slack context tool slack_channel answered empty: input slack_channel_id is not a Slack id; check that the app passes the bridge's value of slack_channel_id unchanged",
+      ],
     ]);
   });
 });

@@ -18,7 +18,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-
 describe('Dify faults', () => {
   it('Dify refuses connections: a clear message in the thread, and no conversation stored', async () => {
     const port = await freePort();
@@ -95,7 +94,12 @@ describe('Slack faults', () => {
 describe('shutdown', () => {
   it('finishes what it can before the deadline, then ends answers with their partial text and asks to ask again', async () => {
     t = await startTestBridge();
-    t.dify.onChat = ({ events, res }) => writeSse(res, Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), 50);
+    t.dify.onChat = ({ events, res }) =>
+      writeSse(
+        res,
+        Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)),
+        50,
+      );
     const { ts } = await t.mention('long answer');
     const queued = await t.message('and a queued follow-up', { threadTs: ts });
     await t.slack.waitFor(() => t!.slack.replies('C1', ts)[0]?.text.startsWith('w0'), 3000, 'streaming');
@@ -116,7 +120,11 @@ describe('a crash mid-answer', () => {
     const slack = await new FakeSlack().start();
     const dify = await new FakeDify().start();
     const dir = mkdtempSync(join(tmpdir(), 'crash-'));
-    cleanups.push(() => slack.close(), () => dify.close(), () => rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(
+      () => slack.close(),
+      () => dify.close(),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
     const port = await freePort();
     const env = {
       PATH: process.env['PATH'] ?? '',
@@ -135,7 +143,12 @@ describe('a crash mid-answer', () => {
       const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { env, stdio: 'ignore' });
       cleanups.push(() => void child.kill('SIGKILL'));
       for (let i = 0; i < 200; i++) {
-        if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false)) return child;
+        if (
+          await fetch(`http://127.0.0.1:${port}/healthz`)
+            .then((r) => r.ok)
+            .catch(() => false)
+        )
+          return child;
         await sleep(50);
       }
       throw new Error('bridge did not start');
@@ -145,7 +158,12 @@ describe('a crash mid-answer', () => {
       await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body });
     };
 
-    dify.onChat = async ({ events, res }) => writeSse(res, Array.from({ length: 200 }, (_, i) => events.message(`part${i} `)), 30);
+    dify.onChat = async ({ events, res }) =>
+      writeSse(
+        res,
+        Array.from({ length: 200 }, (_, i) => events.message(`part${i} `)),
+        30,
+      );
     const first = await launch();
     const ts = '1790000200.000100';
     await send({ type: 'app_mention', user: 'UALICE', text: '<@UBOT> remember this', ts, channel: 'C1', event_ts: ts, team: 'T1' });
@@ -156,7 +174,17 @@ describe('a crash mid-answer', () => {
     dify.onChat = ({ events, res }) => writeSse(res, [events.message('Still here.'), events.messageEnd()]);
     await launch();
     const follow = '1790000201.000100';
-    await send({ type: 'message', user: 'UALICE', text: 'do you remember?', ts: follow, thread_ts: ts, channel: 'C1', channel_type: 'channel', event_ts: follow, team: 'T1' });
+    await send({
+      type: 'message',
+      user: 'UALICE',
+      text: 'do you remember?',
+      ts: follow,
+      thread_ts: ts,
+      channel: 'C1',
+      channel_type: 'channel',
+      event_ts: follow,
+      team: 'T1',
+    });
     await slack.waitFor(() => slack.replies('C1', ts).some((m) => m.text === 'Still here.'), 5000, 'the follow-up answer');
     const reqs = dify.chatRequests();
     expect(reqs).toHaveLength(2);

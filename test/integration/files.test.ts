@@ -8,7 +8,13 @@ beforeEach(async () => {
   t.dify.apps.set('app-docs', {
     mode: 'chat',
     name: 'Docs',
-    fileUpload: { enabled: true, allowed_file_types: ['document', 'image'], allowed_file_extensions: [], allowed_file_upload_methods: ['local_file', 'remote_url'], number_limits: 2 },
+    fileUpload: {
+      enabled: true,
+      allowed_file_types: ['document', 'image'],
+      allowed_file_extensions: [],
+      allowed_file_upload_methods: ['local_file', 'remote_url'],
+      number_limits: 2,
+    },
   });
 });
 afterEach(async () => {
@@ -18,9 +24,13 @@ afterEach(async () => {
 const fileShare = (files: Array<Record<string, unknown>>) => ({ subtype: 'file_share', files });
 
 describe('files from Slack to Dify', () => {
-  it('uploads attached files to Dify as the thread\'s user and passes them as local_file', async () => {
+  it("uploads attached files to Dify as the thread's user and passes them as local_file", async () => {
     const url = t.slack.shareFile('F1', Buffer.from('%PDF-1.7 quarterly'), 'application/pdf');
-    await t.message('summarize this', { channel: 'D1', channelType: 'im', extra: fileShare([{ id: 'F1', name: 'q3.pdf', mimetype: 'application/pdf', size: 18, url_private_download: url }]) });
+    await t.message('summarize this', {
+      channel: 'D1',
+      channelType: 'im',
+      extra: fileShare([{ id: 'F1', name: 'q3.pdf', mimetype: 'application/pdf', size: 18, url_private_download: url }]),
+    });
     await settled(t);
     const [req] = t.dify.chatRequests();
     expect(t.dify.uploads).toHaveLength(1);
@@ -43,14 +53,18 @@ describe('files from Slack to Dify', () => {
     });
     await settled(t);
     expect(t.dify.uploads).toHaveLength(1); // tool.exe is a "document" by type, so it is sent; huge.png is too big
-    expect(t.slack.replies('D1', undefined)[0]!.text).toBe("_Not sent to Dify: huge.png (it is larger than the app's 10 MB limit)._\n\nYou said: what is this?");
+    expect(t.slack.replies('D1', undefined)[0]!.text).toBe(
+      "_Not sent to Dify: huge.png (it is larger than the app's 10 MB limit)._\n\nYou said: what is this?",
+    );
   });
 
   it('never sends the bot token to a file URL outside Slack', async () => {
     await t.message('look', {
       channel: 'D1',
       channelType: 'im',
-      extra: fileShare([{ id: 'F9', name: 'x.pdf', mimetype: 'application/pdf', size: 10, url_private_download: `${t.dify.url.replace('/v1', '')}/files/steal` }]),
+      extra: fileShare([
+        { id: 'F9', name: 'x.pdf', mimetype: 'application/pdf', size: 10, url_private_download: `${t.dify.url.replace('/v1', '')}/files/steal` },
+      ]),
     });
     await settled(t);
     expect(t.dify.fileAuth).toEqual([]);
@@ -61,7 +75,11 @@ describe('files from Slack to Dify', () => {
   it('passes no files to an app that takes none', async () => {
     t.dify.apps.get('app-docs')!.fileUpload = {};
     const url = t.slack.shareFile('F4', Buffer.from('hi'), 'text/plain');
-    await t.message('read it', { channel: 'D1', channelType: 'im', extra: fileShare([{ id: 'F4', name: 'a.txt', mimetype: 'text/plain', size: 2, url_private_download: url }]) });
+    await t.message('read it', {
+      channel: 'D1',
+      channelType: 'im',
+      extra: fileShare([{ id: 'F4', name: 'a.txt', mimetype: 'text/plain', size: 2, url_private_download: url }]),
+    });
     await settled(t);
     expect(t.dify.uploads).toHaveLength(0);
     expect(t.slack.replies('D1', undefined)[0]!.text).toMatch(/^_Not sent to Dify: a\.txt \(this app does not take files\)\._/);
@@ -69,12 +87,19 @@ describe('files from Slack to Dify', () => {
 });
 
 describe('files from Dify to Slack', () => {
-  it('uploads message_file outputs into the answer\'s thread, without sending Dify\'s key', async () => {
+  it("uploads message_file outputs into the answer's thread, without sending Dify's key", async () => {
     t.dify.outputFiles.set('chart-1.png', { bytes: Buffer.from('PNG…chart'), mime: 'image/png' });
     t.dify.onChat = ({ events, res }) =>
       writeSse(res, [
         events.message('Here is the chart.'),
-        { ...events.message(''), event: 'message_file', id: 'file-1', type: 'image', belongs_to: 'assistant', url: `${t.dify.url.replace('/v1', '')}/files/chart-1.png?timestamp=1&nonce=n&sign=s` },
+        {
+          ...events.message(''),
+          event: 'message_file',
+          id: 'file-1',
+          type: 'image',
+          belongs_to: 'assistant',
+          url: `${t.dify.url.replace('/v1', '')}/files/chart-1.png?timestamp=1&nonce=n&sign=s`,
+        },
         events.messageEnd(),
       ]);
     t.dify.apps.get('app-docs')!.fileUpload = {};

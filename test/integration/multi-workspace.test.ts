@@ -50,18 +50,25 @@ async function install(b: TestBridge, w: (typeof WORKSPACES)[number]): Promise<{
   b.slack.oauthCodes.set(code, w);
   const page = await fetch(`${b.base}/slack/install`, { redirect: 'manual' });
   const html = await page.text();
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const authorize = /href="(https:\/\/slack\.com\/[^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
   if (!authorize) throw new Error(`no install link on /slack/install: ${page.status} ${html.slice(0, 200)}`);
   const url = new URL(authorize);
   expect(url.origin + url.pathname).toBe('https://slack.com/oauth/v2/authorize');
   expect(url.searchParams.get('client_id')).toBe('1111.2222');
   expect(url.searchParams.get('scope')).toContain('chat:write');
-  const back = await fetch(`${b.base}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(url.searchParams.get('state')!)}`, { headers: { cookie }, redirect: 'manual' });
+  const back = await fetch(`${b.base}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(url.searchParams.get('state')!)}`, {
+    headers: { cookie },
+    redirect: 'manual',
+  });
   return { status: back.status, body: await back.text() };
 }
 
-const postsBy = (b: TestBridge, channel: string) => b.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === channel).map((c) => c.auth);
+const postsBy = (b: TestBridge, channel: string) =>
+  b.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === channel).map((c) => c.auth);
 
 describe('multi-workspace install (OAuth)', () => {
   it('installs two workspaces, answers each with its own token and its own Dify app, keeps tokens encrypted at rest', async () => {
@@ -96,7 +103,7 @@ describe('multi-workspace install (OAuth)', () => {
     for (const w of WORKSPACES) expect(JSON.stringify(t.logs)).not.toContain(w.token);
   });
 
-  it('refuses a redirect without the install flow\'s state, and stores nothing', async () => {
+  it("refuses a redirect without the install flow's state, and stores nothing", async () => {
     t = await multiBridge();
     t.slack.oauthCodes.set('code-x', { ...WORKSPACES[1]!, token: 'xoxb-never-stored' });
     const res = await fetch(`${t.base}/slack/oauth_redirect?code=code-x&state=forged`, { redirect: 'manual' });
@@ -105,7 +112,7 @@ describe('multi-workspace install (OAuth)', () => {
     expect(t.slack.calls.filter((c) => c.method === 'oauth.v2.access')).toHaveLength(0);
   });
 
-  it('deletes a workspace\'s installation on app_uninstalled and tokens_revoked; it is answered no more', async () => {
+  it("deletes a workspace's installation on app_uninstalled and tokens_revoked; it is answered no more", async () => {
     t = await multiBridge();
     for (const w of WORKSPACES) await install(t, w);
     await t.sendEvent({ type: 'app_uninstalled', event_ts: '1.0' }, { teamId: 'T2' });
@@ -132,7 +139,7 @@ describe('multi-workspace install (OAuth)', () => {
     await t.slack.waitFor(() => keys().length === 0, 3000, 'T1 deleted');
   });
 
-  it('finds a run\'s workspace for Dify\'s Slack context tools without slack_team_id, after a restart too', async () => {
+  it("finds a run's workspace for Dify's Slack context tools without slack_team_id, after a restart too", async () => {
     const key = 'ext-key-0123456789';
     t = await multiBridge({ EXTENSION_API_KEY: key });
     for (const w of WORKSPACES) await install(t, w);
@@ -157,6 +164,8 @@ describe('multi-workspace install (OAuth)', () => {
     expect(t.slack.callsTo('users.info').at(-1)!.auth).toBe('Bearer xoxb-globex-222-secret');
     // A channel the bridge never saw in a run: it cannot know the workspace, and says what to declare.
     expect((await ask('slack_channel', { slack_channel_id: 'C999' })).result).toBe('');
-    expect(t.logs.some((l) => String(l['msg']).includes('the bridge cannot tell which workspace the run comes from; add slack_team_id as an input'))).toBe(true);
+    expect(t.logs.some((l) => String(l['msg']).includes('the bridge cannot tell which workspace the run comes from; add slack_team_id as an input'))).toBe(
+      true,
+    );
   });
 });

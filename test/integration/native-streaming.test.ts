@@ -36,7 +36,12 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
 
   it('shows a running tool with assistant.threads.setStatus, and clears it at the end', async () => {
     t = await nativeBridge();
-    t.dify.onChat = ({ events, res }) => writeSse(res, [events.agentThought('web_search', ''), events.agentThought('web_search', '{"r":1}'), events.agentMessage('Found it.'), events.messageEnd()], 120);
+    t.dify.onChat = ({ events, res }) =>
+      writeSse(
+        res,
+        [events.agentThought('web_search', ''), events.agentThought('web_search', '{"r":1}'), events.agentMessage('Found it.'), events.messageEnd()],
+        120,
+      );
     const { ts } = await t.mention('search');
     await settled(t);
     const statuses = t.slack.callsTo('assistant.threads.setStatus').map((c) => c.args['status']);
@@ -78,7 +83,8 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
 
   it('switches to editing when the answer is replaced (output moderation)', async () => {
     t = await nativeBridge();
-    t.dify.onChat = ({ events, res }) => writeSse(res, [events.message('My SSN is '), events.message('123-45-6789'), events.messageReplace('[removed by moderation]'), events.messageEnd()], 120);
+    t.dify.onChat = ({ events, res }) =>
+      writeSse(res, [events.message('My SSN is '), events.message('123-45-6789'), events.messageReplace('[removed by moderation]'), events.messageEnd()], 120);
     const { ts } = await t.mention('leak');
     await settled(t);
     expect(t.slack.replies('C1', ts).map((m) => m.text)).toEqual(['[removed by moderation]']);
@@ -96,7 +102,7 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     expect(t.slack.replies('C1', ts)[0]!.text).toBe(answer);
   });
 
-  it('is not used with STREAM_MODE=edit, nor in a DM\'s main timeline', async () => {
+  it("is not used with STREAM_MODE=edit, nor in a DM's main timeline", async () => {
     t = await nativeBridge({ STREAM_MODE: 'edit' });
     const edited = await t.mention('edit please');
     await settled(t);
@@ -123,7 +129,7 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     expect(streaming.streaming).toBe(false);
   });
 
-  it('Slack\'s own stop button (agent_session_stopped) stops the run at once and ends the session', async () => {
+  it("Slack's own stop button (agent_session_stopped) stops the run at once and ends the session", async () => {
     t = await nativeBridge();
     t.dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
     const { ts } = await t.mention('go on and on');
@@ -131,7 +137,14 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     // The event alone stops it: Slack may report the press before the next append would find out.
     const stoppedAt = Date.now();
     const stopsBefore = t.slack.callsTo('chat.stopStream').length;
-    await t.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [streaming.ts], event_ts: String(Date.now() / 1000) });
+    await t.sendEvent({
+      type: 'agent_session_stopped',
+      channel: 'C1',
+      thread_ts: ts,
+      user: 'UALICE',
+      streaming_message_ts: [streaming.ts],
+      event_ts: String(Date.now() / 1000),
+    });
     await t.slack.waitFor(() => streaming.text.endsWith('_(stopped)_'), 2000, '(stopped)');
     // At once: far sooner than the rest of the answer (5 s of tokens) would have taken.
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
@@ -149,7 +162,14 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
     t = await nativeBridge();
     const { ts } = await t.mention('stream it');
     await settled(t);
-    const res = await t.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [], event_ts: String(Date.now() / 1000) });
+    const res = await t.sendEvent({
+      type: 'agent_session_stopped',
+      channel: 'C1',
+      thread_ts: ts,
+      user: 'UALICE',
+      streaming_message_ts: [],
+      event_ts: String(Date.now() / 1000),
+    });
     expect(res.status).toBe(200);
     await t.message('and again', { threadTs: ts });
     await settled(t);

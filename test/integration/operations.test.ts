@@ -31,7 +31,10 @@ describe('GET /metrics', () => {
 
     const { ts, eventId } = await t.mention('count me');
     // Slack's retry of the same delivery: deduplicated.
-    await t.sendEvent({ type: 'app_mention', user: 'UALICE', text: `<@${t.slack.botUserId}> count me`, ts, channel: 'C1', event_ts: ts, team: 'T1' }, { eventId, retryNum: 1 });
+    await t.sendEvent(
+      { type: 'app_mention', user: 'UALICE', text: `<@${t.slack.botUserId}> count me`, ts, channel: 'C1', event_ts: ts, team: 'T1' },
+      { eventId, retryNum: 1 },
+    );
     await settled(t);
     expect(await metric(t, 'bridge_slack_requests_total', { type: 'app_mention' })).toBe(2);
     expect(await metric(t, 'bridge_slack_messages_deduplicated_total')).toBe(1);
@@ -49,7 +52,8 @@ describe('GET /metrics', () => {
       limited = true;
       return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };
     });
-    t.dify.onChat = ({ events, res: out }) => writeSse(out, [...tokens('A longer answer that is edited a few times.', 4).map((d) => events.message(d)), events.messageEnd()], 60);
+    t.dify.onChat = ({ events, res: out }) =>
+      writeSse(out, [...tokens('A longer answer that is edited a few times.', 4).map((d) => events.message(d)), events.messageEnd()], 60);
     await t.mention('slow one');
     await settled(t);
     expect(await metric(t, 'bridge_slack_api_rate_limited_total', { method: 'chat.update' })).toBe(1);

@@ -129,7 +129,11 @@ describe('taking over from a replica that died mid-answer', () => {
     const { messageClaimKey } = await import('../../src/core/chat/keys.js');
     const ts = '1790000300.000100';
     // The dead replica had posted a partial answer and recorded it; its claim lease ran out.
-    const partial = (slack as unknown as { apply(m: string, a: Record<string, unknown>): { ts: string } }).apply('chat.postMessage', { channel: 'C1', thread_ts: ts, markdown_text: 'Partial answer fro' });
+    const partial = (slack as unknown as { apply(m: string, a: Record<string, unknown>): { ts: string } }).apply('chat.postMessage', {
+      channel: 'C1',
+      thread_ts: ts,
+      markdown_text: 'Partial answer fro',
+    });
     const store = new RedisStore(redis.url);
     await store.setReply(messageClaimKey('T1', 'C1', ts), { channelId: 'C1', ts: [partial.ts] }, 60_000);
     await store.close();
@@ -154,14 +158,21 @@ describe('Stop across replicas', () => {
     expect(dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);
   });
 
-  it('Slack\'s stop button reported to the other replica (agent_session_stopped) stops the answer', async () => {
+  it("Slack's stop button reported to the other replica (agent_session_stopped) stops the answer", async () => {
     const [a, b] = [await replica({ STREAM_MODE: 'native' }), await replica({ STREAM_MODE: 'native' })];
     slack.nativeStreaming = true;
     dify.onChat = ({ events, res }) => writeSse(res, [...Array.from({ length: 100 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
     try {
       const { ts } = await a.mention('long');
       const streaming = await slack.waitFor(() => slack.replies('C1', ts).find((m) => m.streaming && m.text.startsWith('w0 w1')), 3000, 'streaming');
-      await b.sendEvent({ type: 'agent_session_stopped', channel: 'C1', thread_ts: ts, user: 'UALICE', streaming_message_ts: [streaming.ts], event_ts: String(Date.now() / 1000) });
+      await b.sendEvent({
+        type: 'agent_session_stopped',
+        channel: 'C1',
+        thread_ts: ts,
+        user: 'UALICE',
+        streaming_message_ts: [streaming.ts],
+        event_ts: String(Date.now() / 1000),
+      });
       await settleAll();
       expect(streaming.text).toMatch(/^w0 w1 .*\n\n_\(stopped\)_$/s);
       expect(dify.requests.filter((r) => r.path.endsWith('/stop'))).toHaveLength(1);

@@ -13,7 +13,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   it('answers events over the WebSocket, acks them, and still serves its routes on PORT', async () => {
     const slack = await new FakeSlack().start();
@@ -21,7 +20,11 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     socket = await new FakeSocketMode().start();
     slack.socketUrl = socket.url;
     const port = await freePort();
-    t = await startTestBridge({ slack, dify, env: { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '', PORT: String(port), EXTENSION_API_KEY: 'socket-ext-key' } });
+    t = await startTestBridge({
+      slack,
+      dify,
+      env: { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '', PORT: String(port), EXTENSION_API_KEY: 'socket-ext-key' },
+    });
     await slack.waitFor(() => socket!.connected, 5000, 'the WebSocket connection');
     const ts = '1790000000.000100';
     const envelope = socket.deliver({

@@ -43,7 +43,14 @@ describe('start-up', () => {
   });
 
   it('says in one line that Slack rejected the token', async () => {
-    const r = await run({ SLACK_BOT_TOKEN: 'xoxb-revoked', SLACK_SIGNING_SECRET: 's', DIFY_API_KEY: 'k', SLACK_API_URL: slack.url, STORE_URL: 'memory:', PORT: '0' });
+    const r = await run({
+      SLACK_BOT_TOKEN: 'xoxb-revoked',
+      SLACK_SIGNING_SECRET: 's',
+      DIFY_API_KEY: 'k',
+      SLACK_API_URL: slack.url,
+      STORE_URL: 'memory:',
+      PORT: '0',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('✗ Slack rejected SLACK_BOT_TOKEN: copy the Bot User OAuth Token again.');
   });
@@ -52,7 +59,15 @@ describe('start-up', () => {
     const busy: Server = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = String((busy.address() as { port: number }).port);
-    const r = await run({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: 's', DIFY_API_KEY: 'k', SLACK_API_URL: slack.url, STORE_URL: 'memory:', PORT: port, HOST: '127.0.0.1' });
+    const r = await run({
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: 's',
+      DIFY_API_KEY: 'k',
+      SLACK_API_URL: slack.url,
+      STORE_URL: 'memory:',
+      PORT: port,
+      HOST: '127.0.0.1',
+    });
     busy.close();
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`✗ Port ${port} is in use: set PORT to a free port.`);
@@ -61,7 +76,16 @@ describe('start-up', () => {
   it('reads .env from the working directory, runs, and exits cleanly on SIGTERM', async () => {
     writeFileSync(
       join(cwd, '.env'),
-      [`SLACK_BOT_TOKEN=${slack.token}`, 'SLACK_SIGNING_SECRET=from-dotenv', `SLACK_API_URL=${slack.url}`, `DIFY_API_URL=${dify.url}`, `DIFY_API_KEY=${dify.apiKey}`, `STORE_URL=sqlite:${join(cwd, 'data', 'b.db')}`, 'PORT=0', 'HOST=127.0.0.1'].join('\n'),
+      [
+        `SLACK_BOT_TOKEN=${slack.token}`,
+        'SLACK_SIGNING_SECRET=from-dotenv',
+        `SLACK_API_URL=${slack.url}`,
+        `DIFY_API_URL=${dify.url}`,
+        `DIFY_API_KEY=${dify.apiKey}`,
+        `STORE_URL=sqlite:${join(cwd, 'data', 'b.db')}`,
+        'PORT=0',
+        'HOST=127.0.0.1',
+      ].join('\n'),
     );
     const r = await run({}, /Routing: /);
     rmSync(join(cwd, '.env'));
@@ -74,9 +98,26 @@ describe('start-up', () => {
   });
 
   it('warns at start-up when no chat app answers mentions, and says what to set', async () => {
-    writeFileSync(join(cwd, 'bridge.json'), JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k1' }, hr: { type: 'chat', apiKey: 'k2' } }, chat: { channels: { C0123: 'sales' } } }));
-    const r = await run({ SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.url, DIFY_API_URL: dify.url, BRIDGE_CONFIG: join(cwd, 'bridge.json'), STORE_URL: 'memory:', PORT: '0', HOST: '127.0.0.1' }, /Routing: no chat app/);
+    writeFileSync(
+      join(cwd, 'bridge.json'),
+      JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k1' }, hr: { type: 'chat', apiKey: 'k2' } }, chat: { channels: { C0123: 'sales' } } }),
+    );
+    const r = await run(
+      {
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_SIGNING_SECRET: 's',
+        SLACK_API_URL: slack.url,
+        DIFY_API_URL: dify.url,
+        BRIDGE_CONFIG: join(cwd, 'bridge.json'),
+        STORE_URL: 'memory:',
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
+      /Routing: no chat app/,
+    );
     expect(r.stdout).toContain('Routing: mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify');
-    expect(r.stdout).toContain('Routing: no chat app answers mentions and DMs outside the routed channels: 2 chat apps (sales, hr) and no chat.default; set \\"chat\\": {\\"default\\": \\"sales\\"}');
+    expect(r.stdout).toContain(
+      'Routing: no chat app answers mentions and DMs outside the routed channels: 2 chat apps (sales, hr) and no chat.default; set \\"chat\\": {\\"default\\": \\"sales\\"}',
+    );
   });
 });

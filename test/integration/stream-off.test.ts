@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeSse } from '../support/fake-dify.js';
+import { writeSse, slowChat } from '../support/fake-dify.js';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
 
 /** STREAM_MODE=off: one message per answer (a placeholder, then the final), and everything else as when streaming. */
@@ -11,15 +11,7 @@ afterEach(async () => {
 
 const off = () => startTestBridge({ env: { STREAM_MODE: 'off' } });
 
-/** 60 words, one every 50 ms (3 s in all); `closedEarly` says whether Dify's side was cut short. */
-function slowAnswer(b: TestBridge): { closedEarly: () => boolean } {
-  let early = false;
-  b.dify.onChat = async ({ events, res }) => {
-    res.on('close', () => (early = !res.writableEnded));
-    await writeSse(res, [...Array.from({ length: 60 }, (_, i) => events.message(`w${i} `)), events.messageEnd()], 50);
-  };
-  return { closedEarly: () => early };
-}
+const slowAnswer = (b: TestBridge) => slowChat(b.dify, 60);
 
 describe('STREAM_MODE=off', () => {
   it('shows a placeholder with Stop while Dify runs and never edits in between; Stop stops the Dify run', async () => {
@@ -56,7 +48,14 @@ describe('STREAM_MODE=off', () => {
     t.dify.onChat = ({ events, res }) =>
       writeSse(res, [
         events.message('Here is the report.'),
-        { ...events.message(''), event: 'message_file', id: 'file-1', type: 'document', belongs_to: 'assistant', url: `${t!.dify.url.replace('/v1', '')}/files/report.pdf` },
+        {
+          ...events.message(''),
+          event: 'message_file',
+          id: 'file-1',
+          type: 'document',
+          belongs_to: 'assistant',
+          url: `${t!.dify.url.replace('/v1', '')}/files/report.pdf`,
+        },
         events.messageEnd(),
       ]);
     const { ts } = await t.mention('the report please');
@@ -79,7 +78,7 @@ describe('STREAM_MODE=off', () => {
     t = undefined; // already stopped
   });
 
-  it('delivers an answer that outlasts a proxy\'s cut of blocking requests, whole', async () => {
+  it("delivers an answer that outlasts a proxy's cut of blocking requests, whole", async () => {
     t = await off();
     // Like Dify Cloud's edge proxy (about 100 s, here 0.3 s): a blocking request is cut; a stream lives on.
     const words = Array.from({ length: 40 }, (_, i) => `part${i}`);

@@ -22,7 +22,11 @@ describe('suggested questions', () => {
     await settled(t);
     const answer = t.slack.replies('C1', ts)[0]!;
     const buttons = answer.blocks!.flatMap((b) => (b['elements'] as Array<{ action_id: string; text: { text: string } }> | undefined) ?? []);
-    expect(buttons.filter((b) => b.action_id.startsWith('dify_suggest_')).map((b) => b.text.text)).toEqual(['How many days do I get?', 'Can I carry days over?', 'Who approves it?']);
+    expect(buttons.filter((b) => b.action_id.startsWith('dify_suggest_')).map((b) => b.text.text)).toEqual([
+      'How many days do I get?',
+      'Can I carry days over?',
+      'Who approves it?',
+    ]);
     const suggested = t.dify.requests.find((r) => r.path.endsWith('/suggested'))!;
     expect(suggested.path).toMatch(/^\/v1\/messages\/[^/]+\/suggested$/);
 
@@ -36,12 +40,21 @@ describe('suggested questions', () => {
   });
 
   it('greets a new assistant thread with the opening statement and up to 4 suggested prompts', async () => {
-    await t.sendEvent({ type: 'assistant_thread_started', assistant_thread: { user_id: 'UALICE', channel_id: 'D1', thread_ts: '1790000400.000100', context: {} }, event_ts: '1790000400.000200' });
+    await t.sendEvent({
+      type: 'assistant_thread_started',
+      assistant_thread: { user_id: 'UALICE', channel_id: 'D1', thread_ts: '1790000400.000100', context: {} },
+      event_ts: '1790000400.000200',
+    });
     const call = await t.slack.waitFor(() => t.slack.callsTo('assistant.threads.setSuggestedPrompts')[0], 3000, 'the suggested prompts');
     expect(call.args).toMatchObject({ channel_id: 'D1' });
     // An agent app's call with thread_ts would silently do nothing.
     expect(call.args).not.toHaveProperty('thread_ts');
-    expect(t.slack.suggestedPrompts.get('D1')!.map((p) => p.message)).toEqual(['How do I request leave?', 'Where is the VPN guide?', 'Who approves expenses?', 'What are the office hours?']);
+    expect(t.slack.suggestedPrompts.get('D1')!.map((p) => p.message)).toEqual([
+      'How do I request leave?',
+      'Where is the VPN guide?',
+      'Who approves expenses?',
+      'What are the office hours?',
+    ]);
     await t.slack.waitFor(() => t.slack.replies('D1', '1790000400.000100')[0], 3000, 'the opening statement');
     expect(t.slack.replies('D1', '1790000400.000100')[0]!.text).toBe('Hi! I know the handbook.');
   });
@@ -55,13 +68,22 @@ describe('a new DM', () => {
     expect(greeting.text).toBe('Hi! I know the handbook.');
     // Slack's own prompts above the composer, set the way an agent app must (no thread_ts).
     await t.slack.waitFor(() => t.slack.suggestedPrompts.get('D1'), 3000, 'the suggested prompts');
-    expect(t.slack.suggestedPrompts.get('D1')!.map((p) => p.title)).toEqual(['How do I request leave?', 'Where is the VPN guide?', 'Who approves expenses?', 'What are the office hours?']);
+    expect(t.slack.suggestedPrompts.get('D1')!.map((p) => p.title)).toEqual([
+      'How do I request leave?',
+      'Where is the VPN guide?',
+      'Who approves expenses?',
+      'What are the office hours?',
+    ]);
     await t.sendEvent({ ...opened, event_ts: '1790000501.000100' });
     await settled(t);
     expect(t.slack.replies('D1', undefined)).toHaveLength(1);
     expect(t.slack.callsTo('assistant.threads.setSuggestedPrompts')).toHaveLength(1);
     await t.press(greeting, 'dify_suggest_0');
     await settled(t);
-    expect(t.slack.replies('D1', undefined).map((m) => m.text)).toEqual(['Hi! I know the handbook.', '<@UALICE> asked: How do I request leave?', 'You said: How do I request leave?']);
+    expect(t.slack.replies('D1', undefined).map((m) => m.text)).toEqual([
+      'Hi! I know the handbook.',
+      '<@UALICE> asked: How do I request leave?',
+      'You said: How do I request leave?',
+    ]);
   });
 });

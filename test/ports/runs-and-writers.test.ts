@@ -48,7 +48,7 @@ describe('the run registry and Stop (fake clock)', () => {
     expect(other).toHaveBeenCalledTimes(1);
   });
 
-  it('carries a Stop to the replica that runs the answer within a poll; a thread\'s stop does not outlive its run', async () => {
+  it("carries a Stop to the replica that runs the answer within a poll; a thread's stop does not outlive its run", async () => {
     const flags = sharedFlags();
     const [here, there] = [new RunRegistry(flags, 'asker'), new RunRegistry(flags, 'asker')];
     const stop = vi.fn();
@@ -78,11 +78,18 @@ function recordingClient(refuse: Record<string, string> = {}) {
   const method = (name: string) => async (args: Record<string, unknown>) => {
     calls.push({ method: name, args });
     const error = refuse[name];
-    if (error) throw new WebAPIPlatformError({ ok: false, error } as never);
+    if (error) throw new WebAPIPlatformError({ ok: false, error });
     return { ok: true, ts: `1700000000.${String(++seq).padStart(6, '0')}`, channel: args['channel'], messages: [] };
   };
   const client = {
-    chat: { postMessage: method('chat.postMessage'), update: method('chat.update'), delete: method('chat.delete'), startStream: method('chat.startStream'), appendStream: method('chat.appendStream'), stopStream: method('chat.stopStream') },
+    chat: {
+      postMessage: method('chat.postMessage'),
+      update: method('chat.update'),
+      delete: method('chat.delete'),
+      startStream: method('chat.startStream'),
+      appendStream: method('chat.appendStream'),
+      stopStream: method('chat.stopStream'),
+    },
     assistant: { threads: { setStatus: method('assistant.threads.setStatus') } },
     conversations: { replies: method('conversations.replies'), history: method('conversations.history') },
   };
@@ -93,7 +100,9 @@ describe('the Slack writers against a recording Web API client', () => {
   it('the edit writer posts once, edits in place, splits a long answer into pages and removes pages it no longer needs', async () => {
     const { client, calls } = recordingClient();
     const posted: string[][] = [];
-    const w = new SlackAnswerWriter(client, { channelId: 'C1', threadTs: '1.1' }, silent, { reply: { existing: [], onPosted: async (ts) => void posted.push(ts) } });
+    const w = new SlackAnswerWriter(client, { channelId: 'C1', threadTs: '1.1' }, silent, {
+      reply: { existing: [], onPosted: async (ts) => void posted.push(ts) },
+    });
     await w.show('Hello', false);
     await w.show('Hello, world', false);
     expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
@@ -112,7 +121,7 @@ describe('the Slack writers against a recording Web API client', () => {
     expect(calls).toHaveLength(before);
   });
 
-  it('the edit writer turns Slack\'s refusals into the policy\'s terms: rate limited, or unavailable', async () => {
+  it("the edit writer turns Slack's refusals into the policy's terms: rate limited, or unavailable", async () => {
     const limited = new SlackAnswerWriter(recordingClient({ 'chat.postMessage': 'ratelimited' }).client, { channelId: 'C1' }, silent);
     await expect(limited.show('x', false)).rejects.toBeInstanceOf(SinkRateLimited);
     const gone = new SlackAnswerWriter(recordingClient({ 'chat.postMessage': 'not_in_channel' }).client, { channelId: 'C9' }, silent);
@@ -127,9 +136,14 @@ describe('the Slack writers against a recording Web API client', () => {
     await w.show('', false, { text: 'Hello **wor', tasks: [{ id: 't1', title: 'web_search', status: 'complete' }] });
     await w.show('Hello **world**', true);
     const appended = calls.filter((c) => c.method === 'chat.appendStream');
-    expect(calls[0]).toMatchObject({ method: 'chat.startStream', args: { channel: 'D1', thread_ts: '1.1', markdown_text: 'Hel', recipient_team_id: 'T1', recipient_user_id: 'UALICE' } });
+    expect(calls[0]).toMatchObject({
+      method: 'chat.startStream',
+      args: { channel: 'D1', thread_ts: '1.1', markdown_text: 'Hel', recipient_team_id: 'T1', recipient_user_id: 'UALICE' },
+    });
     expect(appended.map((c) => c.args['markdown_text']).filter(Boolean)).toEqual(['lo **wor']);
-    expect(appended.flatMap((c) => (c.args['chunks'] as Array<{ type: string; status?: string }> | undefined) ?? []).map((c) => `${c.type}:${c.status ?? ''}`)).toEqual(['plan_update:', 'task_update:in_progress', 'plan_update:', 'task_update:complete']);
+    expect(
+      appended.flatMap((c) => (c.args['chunks'] as Array<{ type: string; status?: string }> | undefined) ?? []).map((c) => `${c.type}:${c.status ?? ''}`),
+    ).toEqual(['plan_update:', 'task_update:in_progress', 'plan_update:', 'task_update:complete']);
     expect(calls.filter((c) => c.method === 'assistant.threads.setStatus').map((c) => c.args['status'])).toEqual(['Searching…', '']);
     const stop = calls.findIndex((c) => c.method === 'chat.stopStream');
     expect(stop).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 /** A sink that records what it showed and when (on the fake clock), and can be told to fail. */
 class RecordingSink implements AnswerSink {
   readonly shown: Array<{ at: number; markdown: string; final: boolean }> = [];
-  failNext: unknown[] = [];
+  failNext: Error[] = [];
   async show(markdown: string, final: boolean): Promise<void> {
     const fail = this.failNext.shift();
     if (fail) throw fail;
@@ -69,7 +69,10 @@ describe('the streaming policy (fake clock)', () => {
     await vi.advanceTimersByTimeAsync(4999);
     expect(sink.shown.map((s) => s.markdown)).toEqual(['one']);
     await vi.advanceTimersByTimeAsync(1);
-    expect(sink.shown.map((s) => [s.at, s.markdown])).toEqual([[0, 'one'], [6000, 'two']]);
+    expect(sink.shown.map((s) => [s.at, s.markdown])).toEqual([
+      [0, 'one'],
+      [6000, 'two'],
+    ]);
   });
 
   it('always lands the final render: after the interval, through rate limits and a transient error', async () => {

@@ -20,20 +20,57 @@ const TABLE = JSON.parse(readFileSync(new URL('../../../shared/conformance/slack
 
 /** Block `type` → its name in blocks.json. */
 const BLOCK_NAMES: Record<string, string> = {
-  actions: 'Actions', alert: 'Alert', card: 'Card', carousel: 'Carousel', container: 'Container', context: 'Context',
-  context_actions: 'Context actions', data_table: 'Data table', data_visualization: 'Data visualization', divider: 'Divider',
-  file: 'File', header: 'Header', image: 'Image', input: 'Input', markdown: 'Markdown', plan: 'Plan', rich_text: 'Rich text',
-  section: 'Section', table: 'Table', task_card: 'Task card', video: 'Video',
+  actions: 'Actions',
+  alert: 'Alert',
+  card: 'Card',
+  carousel: 'Carousel',
+  container: 'Container',
+  context: 'Context',
+  context_actions: 'Context actions',
+  data_table: 'Data table',
+  data_visualization: 'Data visualization',
+  divider: 'Divider',
+  file: 'File',
+  header: 'Header',
+  image: 'Image',
+  input: 'Input',
+  markdown: 'Markdown',
+  plan: 'Plan',
+  rich_text: 'Rich text',
+  section: 'Section',
+  table: 'Table',
+  task_card: 'Task card',
+  video: 'Video',
 };
 /** Element `type` → its name in blocks.json. */
 const ELEMENT_NAMES: Record<string, string> = {
-  button: 'Button', checkboxes: 'Checkboxes', datepicker: 'Date picker', datetimepicker: 'Datetime picker',
-  multi_static_select: 'Multi-select menu', multi_external_select: 'Multi-select menu', multi_users_select: 'Multi-select menu',
-  multi_conversations_select: 'Multi-select menu', multi_channels_select: 'Multi-select menu', overflow: 'Overflow menu',
-  radio_buttons: 'Radio button', rich_text_input: 'Rich text input', static_select: 'Select menu', external_select: 'Select menu',
-  users_select: 'Select menu', conversations_select: 'Select menu', channels_select: 'Select menu', timepicker: 'Time picker',
-  workflow_button: 'Workflow buttons', email_text_input: 'Email input', file_input: 'File input', number_input: 'Number input',
-  plain_text_input: 'Plain-text input', url_text_input: 'URL input', image: 'Image', feedback_buttons: 'Feedback buttons', icon_button: 'Icon button',
+  button: 'Button',
+  checkboxes: 'Checkboxes',
+  datepicker: 'Date picker',
+  datetimepicker: 'Datetime picker',
+  multi_static_select: 'Multi-select menu',
+  multi_external_select: 'Multi-select menu',
+  multi_users_select: 'Multi-select menu',
+  multi_conversations_select: 'Multi-select menu',
+  multi_channels_select: 'Multi-select menu',
+  overflow: 'Overflow menu',
+  radio_buttons: 'Radio button',
+  rich_text_input: 'Rich text input',
+  static_select: 'Select menu',
+  external_select: 'Select menu',
+  users_select: 'Select menu',
+  conversations_select: 'Select menu',
+  channels_select: 'Select menu',
+  timepicker: 'Time picker',
+  workflow_button: 'Workflow buttons',
+  email_text_input: 'Email input',
+  file_input: 'File input',
+  number_input: 'Number input',
+  plain_text_input: 'Plain-text input',
+  url_text_input: 'URL input',
+  image: 'Image',
+  feedback_buttons: 'Feedback buttons',
+  icon_button: 'Icon button',
 };
 const SELECTS = new Set(['static_select', 'external_select', 'multi_static_select', 'multi_external_select']);
 
@@ -141,7 +178,8 @@ export function viewErrors(view: unknown): string[] {
     if (v['submit'] !== undefined) checkTextObject(v['submit'], 24, '/view/submit', err, 'plain_text');
     if (v['close'] !== undefined) checkTextObject(v['close'], 24, '/view/close', err, 'plain_text');
     // "submit … required when an input block is within the blocks array".
-    if (v['submit'] === undefined && Array.isArray(v['blocks']) && v['blocks'].some((b) => (b as Json)['type'] === 'input')) err('/view/submit', 'is required when the view has input blocks');
+    if (v['submit'] === undefined && Array.isArray(v['blocks']) && v['blocks'].some((b) => (b as Json)['type'] === 'input'))
+      err('/view/submit', 'is required when the view has input blocks');
   }
   if (v['private_metadata'] !== undefined) checkText(v['private_metadata'], 3000, '/view/private_metadata', err, 0);
   if (v['callback_id'] !== undefined) checkText(v['callback_id'], 255, '/view/callback_id', err, 0);
@@ -220,13 +258,16 @@ function checkElement(raw: unknown, at: string, allowed: string[], surface: Surf
     }
     case 'plain_text_input':
       // reference/block-kit/block-elements/plain-text-input-element: max_length ≤3,000, initial_value within it.
-      if (e['max_length'] !== undefined && (typeof e['max_length'] !== 'number' || e['max_length'] < 1 || e['max_length'] > 3000)) err(`${at}/max_length`, 'must be 1 to 3000');
-      if (typeof e['initial_value'] === 'string' && e['initial_value'].length > Math.min(Number(e['max_length'] ?? 3000), 3000)) err(`${at}/initial_value`, 'is longer than max_length');
+      if (e['max_length'] !== undefined && (typeof e['max_length'] !== 'number' || e['max_length'] < 1 || e['max_length'] > 3000))
+        err(`${at}/max_length`, 'must be 1 to 3000');
+      if (typeof e['initial_value'] === 'string' && e['initial_value'].length > Math.min(Number(e['max_length'] ?? 3000), 3000))
+        err(`${at}/initial_value`, 'is longer than max_length');
       break;
     case 'file_input':
       // reference/block-kit/block-elements/file-input-element: max_files 1–10; modals only.
       if (surface !== 'Modals') err(`${at}/type`, 'file_input is only allowed in modals');
-      if (e['max_files'] !== undefined && (typeof e['max_files'] !== 'number' || e['max_files'] < 1 || e['max_files'] > 10)) err(`${at}/max_files`, 'must be 1 to 10');
+      if (e['max_files'] !== undefined && (typeof e['max_files'] !== 'number' || e['max_files'] < 1 || e['max_files'] > 10))
+        err(`${at}/max_files`, 'must be 1 to 10');
       break;
     default:
       break;

@@ -53,7 +53,16 @@ export class ChatEvents {
       id: this.messageId,
       metadata: {
         annotation_reply: null,
-        retriever_resources: resources.map((r, i) => ({ position: i + 1, dataset_id: 'ds', dataset_name: 'Docs', document_id: 'doc', ...r, segment_id: 'seg', score: 0.9, content: '…' })),
+        retriever_resources: resources.map((r, i) => ({
+          position: i + 1,
+          dataset_id: 'ds',
+          dataset_name: 'Docs',
+          document_id: 'doc',
+          ...r,
+          segment_id: 'seg',
+          score: 0.9,
+          content: '…',
+        })),
         usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, total_price: '0.0001', currency: 'USD', latency: 0.5 },
       },
       files: null,
@@ -64,7 +73,19 @@ export class ChatEvents {
       ...this.env('node_started'),
       task_id: this.taskId,
       workflow_run_id: 'run-1',
-      data: { id: randomUUID(), node_id: nodeType, node_type: nodeType, title, index: 1, predecessor_node_id: null, inputs: {}, created_at: this.createdAt, extras: {}, iteration_id: null, loop_id: null },
+      data: {
+        id: randomUUID(),
+        node_id: nodeType,
+        node_type: nodeType,
+        title,
+        index: 1,
+        predecessor_node_id: null,
+        inputs: {},
+        created_at: this.createdAt,
+        extras: {},
+        iteration_id: null,
+        loop_id: null,
+      },
     };
   }
   workflowFinished(status = 'succeeded') {
@@ -72,7 +93,20 @@ export class ChatEvents {
       ...this.env('workflow_finished'),
       task_id: this.taskId,
       workflow_run_id: 'run-1',
-      data: { id: 'run-1', workflow_id: 'wf', status, outputs: {}, error: null, elapsed_time: 1, total_tokens: 30, total_steps: 3, created_at: this.createdAt, finished_at: this.createdAt + 1, exceptions_count: 0, files: [] },
+      data: {
+        id: 'run-1',
+        workflow_id: 'wf',
+        status,
+        outputs: {},
+        error: null,
+        elapsed_time: 1,
+        total_tokens: 30,
+        total_steps: 3,
+        created_at: this.createdAt,
+        finished_at: this.createdAt + 1,
+        exceptions_count: 0,
+        files: [],
+      },
     };
   }
   error(code: string, message: string, status = 400) {
@@ -118,19 +152,70 @@ export class WorkflowEvents {
     return this.ev('workflow_started', { id: this.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1705407629, reason: 'initial' });
   }
   nodeStarted(nodeId: string, nodeType: string, title: string, index: number) {
-    return this.ev('node_started', { id: `${nodeId}-exec`, node_id: nodeId, node_type: nodeType, title, index, predecessor_node_id: null, inputs: {}, created_at: 1705407629, extras: {}, iteration_id: null, loop_id: null });
+    return this.ev('node_started', {
+      id: `${nodeId}-exec`,
+      node_id: nodeId,
+      node_type: nodeType,
+      title,
+      index,
+      predecessor_node_id: null,
+      inputs: {},
+      created_at: 1705407629,
+      extras: {},
+      iteration_id: null,
+      loop_id: null,
+    });
   }
   nodeFinished(nodeId: string, nodeType: string, title: string, index: number, status = 'succeeded', error: string | null = null) {
-    return this.ev('node_finished', { id: `${nodeId}-exec`, node_id: nodeId, node_type: nodeType, title, index, predecessor_node_id: null, inputs: {}, process_data: {}, outputs: {}, status, error, elapsed_time: 0.2, execution_metadata: { total_tokens: 10 }, created_at: 1705407629, finished_at: 1705407630, files: [] });
+    return this.ev('node_finished', {
+      id: `${nodeId}-exec`,
+      node_id: nodeId,
+      node_type: nodeType,
+      title,
+      index,
+      predecessor_node_id: null,
+      inputs: {},
+      process_data: {},
+      outputs: {},
+      status,
+      error,
+      elapsed_time: 0.2,
+      execution_metadata: { total_tokens: 10 },
+      created_at: 1705407629,
+      finished_at: 1705407630,
+      files: [],
+    });
   }
   iterationNext(index: number) {
-    return this.ev('iteration_next', { id: 'iter-exec', node_id: 'iter', node_type: 'iteration', title: 'Each page', index, created_at: 1705407629, extras: {} });
+    return this.ev('iteration_next', {
+      id: 'iter-exec',
+      node_id: 'iter',
+      node_type: 'iteration',
+      title: 'Each page',
+      index,
+      created_at: 1705407629,
+      extras: {},
+    });
   }
   textChunk(text: string) {
     return this.ev('text_chunk', { text, from_variable_selector: ['llm', 'text'] });
   }
   finished(status: string, outputs: Record<string, unknown> | null, error: string | null = null, files: unknown[] = []) {
-    return this.ev('workflow_finished', { id: this.runId, workflow_id: 'wf-1', status, outputs, error, elapsed_time: 2.345, total_tokens: 1234, total_steps: 3, created_by: { id: 'u', user: 'x' }, created_at: 1705407629, finished_at: 1705407631, exceptions_count: 0, files });
+    return this.ev('workflow_finished', {
+      id: this.runId,
+      workflow_id: 'wf-1',
+      status,
+      outputs,
+      error,
+      elapsed_time: 2.345,
+      total_tokens: 1234,
+      total_steps: 3,
+      created_by: { id: 'u', user: 'x' },
+      created_at: 1705407629,
+      finished_at: 1705407631,
+      exceptions_count: 0,
+      files,
+    });
   }
 }
 
@@ -230,7 +315,8 @@ export class FakeDify {
       return json(res, 400, { code: 'invalid_param', message: problem, status: 400 });
     }
     if (await this.onRequest(request, res)) return;
-    if (req.method === 'GET' && url.pathname === '/v1/info') return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
+    if (req.method === 'GET' && url.pathname === '/v1/info')
+      return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
     if (req.method === 'GET' && url.pathname === '/v1/parameters') {
       return json(res, 200, {
         opening_statement: app.openingStatement ?? '',
@@ -250,15 +336,25 @@ export class FakeDify {
       const user = /name="user"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? '';
       const filename = /filename="([^"]*)"/.exec(raw)?.[1] ?? '';
       this.uploads.push({ id, user, filename, bytes: raw.length, key });
-      return json(res, 201, { id, name: filename, size: raw.length, extension: filename.split('.').pop(), mime_type: 'application/octet-stream', created_by: 'u', created_at: 1 });
+      return json(res, 201, {
+        id,
+        name: filename,
+        size: raw.length,
+        extension: filename.split('.').pop(),
+        mime_type: 'application/octet-stream',
+        created_by: 'u',
+        created_at: 1,
+      });
     }
     const isChat = ['chat', 'advanced-chat', 'agent-chat'].includes(app.mode);
     if (req.method === 'POST' && url.pathname === '/v1/workflows/run') {
-      if (app.mode !== 'workflow') return json(res, 400, { code: 'not_workflow_app', message: 'Please check if your app mode matches the right API route.', status: 400 });
+      if (app.mode !== 'workflow')
+        return json(res, 400, { code: 'not_workflow_app', message: 'Please check if your app mode matches the right API route.', status: 400 });
       return (app.onRun ?? echoWorkflow)(request, res);
     }
     if (req.method === 'POST' && url.pathname === '/v1/completion-messages') {
-      if (app.mode !== 'completion') return json(res, 400, { code: 'app_unavailable', message: 'App unavailable, please check your app configurations.', status: 400 });
+      if (app.mode !== 'completion')
+        return json(res, 400, { code: 'app_unavailable', message: 'App unavailable, please check your app configurations.', status: 400 });
       return (app.onRun ?? echoCompletion)(request, res);
     }
     if (req.method === 'POST' && url.pathname === '/v1/chat-messages' && !isChat) {
@@ -277,7 +373,8 @@ export class FakeDify {
       const events = new ChatEvents(conversationId);
       return this.onChat({ req: request, conversationId, events, res });
     }
-    if (req.method === 'POST' && /^\/v1\/(chat-messages|completion-messages|workflows\/tasks)\/[^/]+\/stop$/.test(url.pathname)) return this.onStop(request, res);
+    if (req.method === 'POST' && /^\/v1\/(chat-messages|completion-messages|workflows\/tasks)\/[^/]+\/stop$/.test(url.pathname))
+      return this.onStop(request, res);
     if (req.method === 'POST' && /^\/v1\/messages\/[^/]+\/feedbacks$/.test(url.pathname)) return json(res, 200, { result: 'success' });
     json(res, 404, { code: 'not_found', message: 'The requested URL was not found on the server.', status: 404 });
   }
@@ -311,7 +408,12 @@ export const echoChat: ChatHandler = ({ req, events, res }) => {
 /** A workflow that reports its steps and returns its inputs as `result`. */
 export const echoWorkflow = (req: DifyRequest, res: ServerResponse): Promise<void> => {
   const w = new WorkflowEvents();
-  return writeSse(res, [w.started(), w.nodeStarted('start', 'start', 'Start', 1), w.nodeFinished('start', 'start', 'Start', 1), w.finished('succeeded', { result: JSON.stringify(req.body['inputs']) })]);
+  return writeSse(res, [
+    w.started(),
+    w.nodeStarted('start', 'start', 'Start', 1),
+    w.nodeFinished('start', 'start', 'Start', 1),
+    w.finished('succeeded', { result: JSON.stringify(req.body['inputs']) }),
+  ]);
 };
 
 /** A completion app that streams back its inputs. */
@@ -319,5 +421,18 @@ export const echoCompletion = (req: DifyRequest, res: ServerResponse): Promise<v
   const id = randomUUID();
   const env = (event: string) => ({ event, message_id: id, created_at: 1705407629, task_id: 'task-c', id });
   const text = `Completed: ${JSON.stringify(req.body['inputs'])}`;
-  return writeSse(res, [...tokens(text).map((t) => ({ ...env('message'), answer: t, from_variable_selector: null })), { ...env('message_end'), metadata: { usage: { total_tokens: 5 } }, files: null }]);
+  return writeSse(res, [
+    ...tokens(text).map((t) => ({ ...env('message'), answer: t, from_variable_selector: null })),
+    { ...env('message_end'), metadata: { usage: { total_tokens: 5 } }, files: null },
+  ]);
 };
+
+/** A slow chat answer: `words` words `w0 w1 …`, one every `everyMs`; `closedEarly` says whether Dify's side was cut short. */
+export function slowChat(dify: FakeDify, words = 100, everyMs = 50): { closedEarly: () => boolean } {
+  let early = false;
+  dify.onChat = async ({ events, res }) => {
+    res.on('close', () => (early = !res.writableEnded));
+    await writeSse(res, [...Array.from({ length: words }, (_, i) => events.message(`w${i} `)), events.messageEnd()], everyMs);
+  };
+  return { closedEarly: () => early };
+}

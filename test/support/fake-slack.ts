@@ -78,9 +78,13 @@ export class FakeSlack {
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
   /** The bot token's scopes (x-oauth-scopes on every answer): what manifest.json asks for. */
-  grantedScopes: string[] = (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot;
+  grantedScopes: string[] = (
+    JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }
+  ).oauth_config.scopes.bot;
   /** The app is an agent app (manifest.json declares features.agent_view), as Slack sees it. */
-  agentApp = (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !== undefined;
+  agentApp =
+    (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !==
+    undefined;
   /** Suggested prompts a person sees in a DM (only where the call took effect), by channel. */
   readonly suggestedPrompts = new Map<string, Array<{ title: string; message: string }>>();
   /** Block types this workspace refuses (invalid_blocks), as where an AI feature is missing. */
@@ -104,13 +108,38 @@ export class FakeSlack {
   readonly userFiles = new Map<string, { bytes: Buffer; mimetype: string }>();
   /** Workspace members for users.info. */
   readonly users = new Map<string, Record<string, unknown>>([
-    ['UALICE', { id: 'UALICE', name: 'alice', real_name: 'Alice Martin', tz: 'Europe/Paris', tz_label: 'Central European Time', tz_offset: 3600, profile: { display_name: 'Alice', real_name: 'Alice Martin', title: 'Site reliability engineer' } }],
-    ['UBOB', { id: 'UBOB', name: 'bob', real_name: 'Bob Stone', tz: 'America/New_York', tz_label: 'Eastern Standard Time', tz_offset: -18000, profile: { display_name: '', real_name: 'Bob Stone', title: '' } }],
+    [
+      'UALICE',
+      {
+        id: 'UALICE',
+        name: 'alice',
+        real_name: 'Alice Martin',
+        tz: 'Europe/Paris',
+        tz_label: 'Central European Time',
+        tz_offset: 3600,
+        profile: { display_name: 'Alice', real_name: 'Alice Martin', title: 'Site reliability engineer' },
+      },
+    ],
+    [
+      'UBOB',
+      {
+        id: 'UBOB',
+        name: 'bob',
+        real_name: 'Bob Stone',
+        tz: 'America/New_York',
+        tz_label: 'Eastern Standard Time',
+        tz_offset: -18000,
+        profile: { display_name: '', real_name: 'Bob Stone', title: '' },
+      },
+    ],
     ['UBOT', { id: 'UBOT', name: 'dify', real_name: 'Dify', is_bot: true, profile: { display_name: 'Dify', real_name: 'Dify' } }],
   ]);
   /** Channels for conversations.info. */
   readonly channels = new Map<string, Record<string, unknown>>([
-    ['C1', { id: 'C1', name: 'general', is_im: false, topic: { value: 'Company-wide announcements' }, purpose: { value: 'Everything that concerns everyone' } }],
+    [
+      'C1',
+      { id: 'C1', name: 'general', is_im: false, topic: { value: 'Company-wide announcements' }, purpose: { value: 'Everything that concerns everyone' } },
+    ],
     ['D1', { id: 'D1', is_im: true }],
   ]);
   /** Messages users wrote, for conversations.replies (the bridge's own posts are added automatically). */
@@ -165,7 +194,6 @@ export class FakeSlack {
     }
   }
 
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -196,7 +224,16 @@ export class FakeSlack {
     const workspace = this.workspaceTokens.get(String(call.auth ?? '').replace(/^Bearer /, ''));
     if (call.auth !== `Bearer ${this.token}` && !workspace) return send(200, { ok: false, error: 'invalid_auth' });
     if (method === 'auth.test' && workspace) {
-      return send(200, { ok: true, url: `https://${workspace.teamName.toLowerCase()}.slack.com/`, team: workspace.teamName, user: 'bridge', team_id: workspace.teamId, user_id: workspace.botUserId, bot_id: `B${workspace.teamId}`, is_enterprise_install: false });
+      return send(200, {
+        ok: true,
+        url: `https://${workspace.teamName.toLowerCase()}.slack.com/`,
+        team: workspace.teamName,
+        user: 'bridge',
+        team_id: workspace.teamId,
+        user_id: workspace.botUserId,
+        bot_id: `B${workspace.teamId}`,
+        is_enterprise_install: false,
+      });
     }
     if (method === 'chat.update' && this.updateLimitPerMinute !== undefined) {
       const recent = this.calls.filter((c) => c.method === 'chat.update' && c.at > call.at - 60_000 && c.accepted).length;
@@ -315,7 +352,13 @@ export class FakeSlack {
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;
     const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
     const text =
-      typeof args['markdown_text'] === 'string' ? args['markdown_text'] : markdownBlocks && markdownBlocks.length > 0 ? markdownBlocks.join('') : typeof args['text'] === 'string' ? args['text'] : undefined;
+      typeof args['markdown_text'] === 'string'
+        ? args['markdown_text']
+        : markdownBlocks && markdownBlocks.length > 0
+          ? markdownBlocks.join('')
+          : typeof args['text'] === 'string'
+            ? args['text']
+            : undefined;
     if ((method === 'chat.postMessage' || method === 'chat.update') && blocks?.some((b) => this.refusedBlockTypes.has(String(b['type'])))) {
       return { ok: false, error: 'invalid_blocks' };
     }
@@ -332,7 +375,18 @@ export class FakeSlack {
         if (text.length > this.markdownLimit) return { ok: false, error: 'msg_too_long' };
         const ts = slackTs();
         const thread = typeof args['thread_ts'] === 'string' ? args['thread_ts'] : undefined;
-        this.messages.push({ channel, ts, ...(thread ? { thread_ts: thread } : {}), text, history: [text], deleted: false, ...(args['metadata'] ? { metadata: args['metadata'] } : {}), ...(blocks ? { blocks } : {}), postedAt: Date.now(), updatedAt: [] });
+        this.messages.push({
+          channel,
+          ts,
+          ...(thread ? { thread_ts: thread } : {}),
+          text,
+          history: [text],
+          deleted: false,
+          ...(args['metadata'] ? { metadata: args['metadata'] } : {}),
+          ...(blocks ? { blocks } : {}),
+          postedAt: Date.now(),
+          updatedAt: [],
+        });
         return { ok: true, channel, ts, message: { text, ts } };
       }
       case 'chat.update': {
@@ -362,7 +416,18 @@ export class FakeSlack {
         if (!channel.startsWith('D') && !args['recipient_team_id']) return { ok: false, error: 'missing_recipient_team_id' };
         const first = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
         const ts = slackTs();
-        this.messages.push({ channel, ts, thread_ts: thread, text: first, history: [first], deleted: false, streaming: true, appends: 0, postedAt: Date.now(), updatedAt: [] });
+        this.messages.push({
+          channel,
+          ts,
+          thread_ts: thread,
+          text: first,
+          history: [first],
+          deleted: false,
+          streaming: true,
+          appends: 0,
+          postedAt: Date.now(),
+          updatedAt: [],
+        });
         return { ok: true, channel, ts };
       }
       case 'chat.appendStream':
@@ -411,10 +476,20 @@ export class FakeSlack {
         const channel = String(args['channel']);
         const ts = String(args['ts']);
         const all = [
-          ...this.userMessages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts)).map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })),
+          ...this.userMessages
+            .filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts))
+            .map((m) => ({ type: 'message', user: m.user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })),
           ...this.messages
             .filter((m) => m.channel === channel && m.thread_ts === ts && !m.deleted)
-            .map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, thread_ts: ts, ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}) })),
+            .map((m) => ({
+              type: 'message',
+              user: this.botUserId,
+              bot_id: this.botId,
+              text: m.text,
+              ts: m.ts,
+              thread_ts: ts,
+              ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}),
+            })),
         ].sort((a, b) => (a.ts < b.ts ? -1 : 1));
         return { ok: true, messages: all, has_more: false };
       }
@@ -422,7 +497,14 @@ export class FakeSlack {
         const channel = String(args['channel']);
         const top = this.messages
           .filter((m) => m.channel === channel && m.thread_ts === undefined && !m.deleted)
-          .map((m) => ({ type: 'message', user: this.botUserId, bot_id: this.botId, text: m.text, ts: m.ts, ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}) }))
+          .map((m) => ({
+            type: 'message',
+            user: this.botUserId,
+            bot_id: this.botId,
+            text: m.text,
+            ts: m.ts,
+            ...(args['include_all_metadata'] && m.metadata ? { metadata: m.metadata } : {}),
+          }))
           .sort((a, b) => (a.ts < b.ts ? 1 : -1));
         return { ok: true, messages: top, has_more: false };
       }

@@ -50,7 +50,14 @@ export class FakeSocketMode {
   /** Delivers an Events API payload; resolves with its envelope id (the bridge must ack it). */
   deliver(payload: Record<string, unknown>, retryAttempt = 0): string {
     const envelopeId = randomUUID();
-    this.sendJson({ envelope_id: envelopeId, payload, type: 'events_api', accepts_response_payload: false, retry_attempt: retryAttempt, retry_reason: retryAttempt ? 'timeout' : '' });
+    this.sendJson({
+      envelope_id: envelopeId,
+      payload,
+      type: 'events_api',
+      accepts_response_payload: false,
+      retry_attempt: retryAttempt,
+      retry_reason: retryAttempt ? 'timeout' : '',
+    });
     return envelopeId;
   }
 
@@ -67,7 +74,12 @@ export class FakeSocketMode {
 
 function frameOf(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, len]) : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(len)]);
+  const head =
+    len < 126
+      ? Buffer.from([0x80 | opcode, len])
+      : len < 65536
+        ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(len)]);
   return Buffer.concat([head, payload]);
 }
 

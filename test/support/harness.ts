@@ -22,11 +22,17 @@ export interface TestBridge {
   /** Posts a signed Events API envelope; returns the HTTP status and the time to the response. */
   sendEvent(...args: Parameters<SlackUser['sendEvent']>): ReturnType<SlackUser['sendEvent']>;
   mention(...args: Parameters<SlackUser['mention']>): ReturnType<SlackUser['mention']>;
-  message(text: string, opts?: { channel?: string; ts?: string; threadTs?: string; user?: string; channelType?: string; extra?: Record<string, unknown> }): Promise<{ ts: string; eventId: string }>;
+  message(
+    text: string,
+    opts?: { channel?: string; ts?: string; threadTs?: string; user?: string; channelType?: string; extra?: Record<string, unknown> },
+  ): Promise<{ ts: string; eventId: string }>;
   /** Sends a signed slash command; returns the id of its response_url at the fake. */
   command(text: string, opts?: { command?: string; channel?: string; user?: string }): Promise<{ status: number; body: string; responseId: string }>;
   /** Submits a modal the bridge opened (the last one unless given), as Slack would; returns the HTTP status and body. */
-  submitView(values: Record<string, Record<string, unknown>>, opts?: { view?: Record<string, unknown>; user?: string }): Promise<{ status: number; body: string }>;
+  submitView(
+    values: Record<string, Record<string, unknown>>,
+    opts?: { view?: Record<string, unknown>; user?: string },
+  ): Promise<{ status: number; body: string }>;
   /** Presses a button (or one side of Slack's feedback buttons: `choice`) on a message. */
   press(
     message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string },
@@ -39,9 +45,15 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-
 export async function startTestBridge(
-  options: { env?: Record<string, string>; patch?: (c: Config) => void; slack?: FakeSlack; dify?: FakeDify; bridgeConfig?: unknown; allowRefusals?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    patch?: (c: Config) => void;
+    slack?: FakeSlack;
+    dify?: FakeDify;
+    bridgeConfig?: unknown;
+    allowRefusals?: boolean;
+  } = {},
 ): Promise<TestBridge> {
   const slack = options.slack ?? (await new FakeSlack().start());
   const dify = options.dify ?? (await new FakeDify().start());
@@ -110,7 +122,8 @@ export async function startTestBridge(
       if (!options.dify) await dify.close();
       // Whatever a test checks, the bridge never sent what the real services refuse.
       if (!options.allowRefusals) {
-        if (slack.refusals.length) throw new Error(`Slack would refuse what the bridge sent:\n${slack.refusals.flatMap((r) => [r.error, ...r.messages]).join('\n')}`);
+        if (slack.refusals.length)
+          throw new Error(`Slack would refuse what the bridge sent:\n${slack.refusals.flatMap((r) => [r.error, ...r.messages]).join('\n')}`);
         if (dify.refusals.length) throw new Error(`Dify would refuse what the bridge sent:\n${dify.refusals.join('\n')}`);
       }
     },

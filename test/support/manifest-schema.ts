@@ -15,7 +15,12 @@ export const manifestSchemaV1 = {
   ...obj(
     {
       $schema: { type: 'string' },
-      _metadata: obj({ schema_version: { type: 'integer' }, min_version: { type: 'integer' }, major_version: { type: 'integer' }, minor_version: { type: 'integer' } }),
+      _metadata: obj({
+        schema_version: { type: 'integer' },
+        min_version: { type: 'integer' },
+        major_version: { type: 'integer' },
+        minor_version: { type: 'integer' },
+      }),
       app_directory: { type: 'object' },
       display_information: obj(
         {
@@ -27,7 +32,11 @@ export const manifestSchemaV1 = {
         ['name'],
       ),
       features: obj({
-        app_home: obj({ home_tab_enabled: { type: 'boolean' }, messages_tab_enabled: { type: 'boolean' }, messages_tab_read_only_enabled: { type: 'boolean' } }),
+        app_home: obj({
+          home_tab_enabled: { type: 'boolean' },
+          messages_tab_enabled: { type: 'boolean' },
+          messages_tab_read_only_enabled: { type: 'boolean' },
+        }),
         bot_user: obj({ display_name: { type: 'string', minLength: 1, maxLength: 80 }, always_online: { type: 'boolean' } }, ['display_name']),
         slash_commands: {
           type: 'array',

@@ -2,7 +2,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 
-
 /** A real redis-server on a free loopback port, without persistence; restartable. */
 export class TestRedis {
   private child?: ChildProcess;
@@ -17,7 +16,9 @@ export class TestRedis {
       throw new Error('redis-server is not installed: apt-get install redis-server (bash .ci/run does)');
     }
     this.port ||= await freePort();
-    this.child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    this.child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       const ping = spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' });
       // stdout is null when redis-cli could not be spawned (typed string all the same).

@@ -20,7 +20,10 @@ export interface EntryRun {
  */
 export function runEntry(entry: string, opts: { cwd: string; env: Record<string, string>; args?: string[]; until?: RegExp }): Promise<EntryRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...(opts.args ?? [])], { cwd: opts.cwd, env: { PATH: process.env['PATH'] ?? '', ...opts.env } });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...(opts.args ?? [])], {
+      cwd: opts.cwd,
+      env: { PATH: process.env['PATH'] ?? '', ...opts.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

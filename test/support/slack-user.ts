@@ -22,7 +22,10 @@ export class SlackUser {
     private readonly secret = SIGNING_SECRET,
   ) {}
 
-  async sendEvent(event: Record<string, unknown>, opts: { eventId?: string; retryNum?: number; teamId?: string } = {}): Promise<{ status: number; ms: number; eventId: string }> {
+  async sendEvent(
+    event: Record<string, unknown>,
+    opts: { eventId?: string; retryNum?: number; teamId?: string } = {},
+  ): Promise<{ status: number; ms: number; eventId: string }> {
     const team = opts.teamId ?? TEAM;
     const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const body = JSON.stringify({
@@ -46,7 +49,10 @@ export class SlackUser {
     return { status: res.status, ms: Date.now() - started, eventId };
   }
 
-  async mention(text: string, o: { channel?: string; ts?: string; threadTs?: string; user?: string; team?: string; botUserId?: string } = {}): Promise<{ ts: string; eventId: string }> {
+  async mention(
+    text: string,
+    o: { channel?: string; ts?: string; threadTs?: string; user?: string; team?: string; botUserId?: string } = {},
+  ): Promise<{ ts: string; eventId: string }> {
     const ts = o.ts ?? slackTs();
     const event = {
       type: 'app_mention',
@@ -102,12 +108,19 @@ export class SlackUser {
       response_url: this.slack.responseUrl(responseId),
       trigger_id: `trig-${randomUUID()}`,
     }).toString();
-    const res = await fetch(`${this.base()}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) }, body });
+    const res = await fetch(`${this.base()}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) },
+      body,
+    });
     return { status: res.status, body: await res.text(), responseId };
   }
 
   /** Submits a modal the bridge opened (the last one unless given), as Slack would. */
-  async submitView(values: Record<string, Record<string, unknown>>, o: { view?: Record<string, unknown>; user?: string } = {}): Promise<{ status: number; body: string }> {
+  async submitView(
+    values: Record<string, Record<string, unknown>>,
+    o: { view?: Record<string, unknown>; user?: string } = {},
+  ): Promise<{ status: number; body: string }> {
     const view = o.view ?? this.slack.views.at(-1);
     if (!view) throw new Error('no view was opened');
     const payload = {
@@ -121,7 +134,11 @@ export class SlackUser {
       response_urls: [],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const res = await fetch(`${this.base()}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) }, body });
+    const res = await fetch(`${this.base()}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) },
+      body,
+    });
     return { status: res.status, body: await res.text() };
   }
 
@@ -131,7 +148,9 @@ export class SlackUser {
     actionId: string,
     o: { user?: string; choice?: 'positive' | 'negative' } = {},
   ): Promise<{ status: number; responseId: string }> {
-    const block = (message.blocks ?? []).find((b) => Array.isArray(b['elements']) && (b['elements'] as Array<Record<string, unknown>>).some((e) => e['action_id'] === actionId));
+    const block = (message.blocks ?? []).find(
+      (b) => Array.isArray(b['elements']) && (b['elements'] as Array<Record<string, unknown>>).some((e) => e['action_id'] === actionId),
+    );
     const element = (block?.['elements'] as Array<Record<string, unknown>> | undefined)?.find((e) => e['action_id'] === actionId);
     if (!element) throw new Error(`no button ${actionId} on the message`);
     const feedback = element['type'] === 'feedback_buttons';
@@ -147,12 +166,31 @@ export class SlackUser {
       container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
       trigger_id: `trig-${randomUUID()}`,
       channel: { id: message.channel, name: 'general' },
-      message: { type: 'message', ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), text: message.text ?? '', blocks: message.blocks ?? [] },
+      message: {
+        type: 'message',
+        ts: message.ts,
+        ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+        text: message.text ?? '',
+        blocks: message.blocks ?? [],
+      },
       response_url: this.slack.responseUrl(responseId),
-      actions: [{ action_id: actionId, block_id: block!['block_id'], value: button['value'], type: feedback ? 'feedback_buttons' : 'button', action_ts: String(Date.now() / 1000), text: button['text'] }],
+      actions: [
+        {
+          action_id: actionId,
+          block_id: block!['block_id'],
+          value: button['value'],
+          type: feedback ? 'feedback_buttons' : 'button',
+          action_ts: String(Date.now() / 1000),
+          text: button['text'],
+        },
+      ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const res = await fetch(`${this.base()}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) }, body });
+    const res = await fetch(`${this.base()}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) },
+      body,
+    });
     await res.text();
     return { status: res.status, responseId };
   }
@@ -161,7 +199,11 @@ export class SlackUser {
   async interact(payload: Record<string, unknown>): Promise<{ status: number; body: string; ms: number }> {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const started = Date.now();
-    const res = await fetch(`${this.base()}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) }, body });
+    const res = await fetch(`${this.base()}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, this.secret) },
+      body,
+    });
     return { status: res.status, body: await res.text(), ms: Date.now() - started };
   }
 }

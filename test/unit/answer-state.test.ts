@@ -48,7 +48,9 @@ describe('answer state', () => {
     expect(renderAnswer({ ...emptyAnswer(), status: 'Using x…' }, false)).toBe('_Using x…_');
     expect(renderAnswer({ ...emptyAnswer(), text: 'partial **bo' }, true, { failure: '⚠️ oops' })).toBe('partial **bo**\n\n⚠️ oops');
     expect(renderAnswer(emptyAnswer(), true)).toBe('_(Dify returned an empty answer)_');
-    expect(renderAnswer({ ...emptyAnswer(), text: 'x', sources: ['A', 'B'] }, true, { notice: 'New conversation.' })).toBe('_New conversation._\n\nx\n\n_Sources: A · B_');
+    expect(renderAnswer({ ...emptyAnswer(), text: 'x', sources: ['A', 'B'] }, true, { notice: 'New conversation.' })).toBe(
+      '_New conversation._\n\nx\n\n_Sources: A · B_',
+    );
   });
 });
 
@@ -60,7 +62,20 @@ describe('parseDifyEvent', () => {
   });
 
   it('accepts every event of the documented catalogue with extra fields', () => {
-    const names = ['workflow_started', 'node_started', 'node_finished', 'iteration_started', 'loop_next', 'text_chunk', 'workflow_finished', 'tts_message', 'message_file', 'reasoning_chunk', 'workflow_paused', 'agent_log'];
+    const names = [
+      'workflow_started',
+      'node_started',
+      'node_finished',
+      'iteration_started',
+      'loop_next',
+      'text_chunk',
+      'workflow_finished',
+      'tts_message',
+      'message_file',
+      'reasoning_chunk',
+      'workflow_paused',
+      'agent_log',
+    ];
     const samples: Record<string, unknown> = {
       workflow_started: { data: { id: 'r', workflow_id: 'w', inputs: {}, created_at: 1, reason: 'initial' } },
       node_started: { data: { id: 'n', node_id: 'llm', node_type: 'llm', title: 'LLM', index: 1, extras: {} } },

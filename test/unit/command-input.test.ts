@@ -27,7 +27,9 @@ describe('parseInputForm', () => {
 
   it('sends free text to the single text input, else the first required one', () => {
     expect(freeTextField(fields)?.variable).toBe('text');
-    expect(freeTextField(parseInputForm([{ 'text-input': { variable: 'a', required: false } }, { paragraph: { variable: 'b', required: false } }]))).toBeUndefined();
+    expect(
+      freeTextField(parseInputForm([{ 'text-input': { variable: 'a', required: false } }, { paragraph: { variable: 'b', required: false } }])),
+    ).toBeUndefined();
     expect(freeTextField(parseInputForm([{ 'text-input': { variable: 'only', required: false } }]))?.variable).toBe('only');
   });
 });
@@ -50,7 +52,11 @@ describe('fillInputs', () => {
   });
 
   it('accepts a JSON object', () => {
-    expect(fillInputs(fields, '{"text": "hello", "count": 2, "lang": "fr"}')).toEqual({ inputs: { text: 'hello', count: 2, lang: 'fr' }, missing: [], errors: [] });
+    expect(fillInputs(fields, '{"text": "hello", "count": 2, "lang": "fr"}')).toEqual({
+      inputs: { text: 'hello', count: 2, lang: 'fr' },
+      missing: [],
+      errors: [],
+    });
     expect(fillInputs(fields, '{"text": ').errors).toEqual(['The inputs look like JSON but are not valid JSON.']);
     expect(fillInputs(fields, '{"nope": 1}').errors[0]).toMatch(/^Unknown input "nope"/);
   });

@@ -57,7 +57,12 @@ describe('loadConfig', () => {
 
   it('multi-workspace mode: all four OAuth variables, a 32-byte key, no bot token, workspaces naming chat apps', () => {
     const { SLACK_BOT_TOKEN: _t, ...noToken } = base;
-    const oauth = { SLACK_CLIENT_ID: '123.456', SLACK_CLIENT_SECRET: 'client-secret-1', SLACK_STATE_SECRET: 'state-secret-0123456789', SLACK_ENCRYPTION_KEY: 'a'.repeat(64) };
+    const oauth = {
+      SLACK_CLIENT_ID: '123.456',
+      SLACK_CLIENT_SECRET: 'client-secret-1',
+      SLACK_STATE_SECRET: 'state-secret-0123456789',
+      SLACK_ENCRYPTION_KEY: 'a'.repeat(64),
+    };
     const ok = loadConfig({ ...noToken, ...oauth });
     expect(ok.ok && ok.config.slack.oauth?.encryptionKey.length).toBe(32);
     expect(ok.ok && ok.config.slack.botToken).toBe(undefined);
@@ -71,11 +76,22 @@ describe('loadConfig', () => {
     expect(problems({ ...base, ...oauth })).toEqual([
       'SLACK_BOT_TOKEN: is set together with SLACK_CLIENT_ID (expected one: a bot token for one workspace, or the OAuth variables for many)',
     ]);
-    const file = JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k' }, w: { type: 'workflow', apiKey: 'k' } }, workspaces: { T2: { chat: { default: 'w' } }, bad: { chat: {} } } });
+    const file = JSON.stringify({
+      apps: { a: { type: 'chat', apiKey: 'k' }, w: { type: 'workflow', apiKey: 'k' } },
+      workspaces: { T2: { chat: { default: 'w' } }, bad: { chat: {} } },
+    });
     expect(loadConfig({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => file).ok).toBe(false);
-    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => file)).toEqual(['BRIDGE_CONFIG workspaces.bad: workspace keys are Slack team ids (T…)']);
-    const good = JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k' }, b: { type: 'chat', apiKey: 'k2' }, w: { type: 'workflow', apiKey: 'k' } }, chat: { default: 'a' }, workspaces: { T2: { chat: { default: 'w' } } } });
-    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good)).toEqual(['BRIDGE_CONFIG workspaces.T2.chat.default: "w" is a workflow app (expected a chat app)']);
+    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => file)).toEqual([
+      'BRIDGE_CONFIG workspaces.bad: workspace keys are Slack team ids (T…)',
+    ]);
+    const good = JSON.stringify({
+      apps: { a: { type: 'chat', apiKey: 'k' }, b: { type: 'chat', apiKey: 'k2' }, w: { type: 'workflow', apiKey: 'k' } },
+      chat: { default: 'a' },
+      workspaces: { T2: { chat: { default: 'w' } } },
+    });
+    expect(problems({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good)).toEqual([
+      'BRIDGE_CONFIG workspaces.T2.chat.default: "w" is a workflow app (expected a chat app)',
+    ]);
     const fine = loadConfig({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good.replace('"default":"w"', '"default":"b"'));
     expect(fine.ok && fine.config.workspaces).toEqual({ T2: { chat: { default: 'b', channels: {} } } });
   });
@@ -94,7 +110,10 @@ describe('loadConfig', () => {
       },
       chat: { default: 'helpdesk', channels: { C0123: 'other' } },
     });
-    const r = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'bridge.json', HELPDESK_KEY: 'app-h', SUMMARIZE_KEY: 'app-s' }, files({ 'bridge.json': file }));
+    const r = loadConfig(
+      { ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'bridge.json', HELPDESK_KEY: 'app-h', SUMMARIZE_KEY: 'app-s' },
+      files({ 'bridge.json': file }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.dify.apps['helpdesk']).toEqual({ type: 'chat', apiKey: 'app-h', apiUrl: 'https://api.dify.ai/v1', description: 'Answers IT questions' });
@@ -112,21 +131,33 @@ describe('loadConfig', () => {
       'BRIDGE_CONFIG apps.helpdesk.type: is not an app type (expected chat, workflow or completion)',
       'BRIDGE_CONFIG apps.flow: unknown key extra',
     ]);
-    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": {"flow": {"type": "workflow", "apiKey": "k"}}, "chat": {"default": "flow", "channels": {"C1": "nope"}}}' }))).toEqual([
+    expect(
+      problems(
+        { ...base, BRIDGE_CONFIG: 'b.json' },
+        files({ 'b.json': '{"apps": {"flow": {"type": "workflow", "apiKey": "k"}}, "chat": {"default": "flow", "channels": {"C1": "nope"}}}' }),
+      ),
+    ).toEqual([
       'BRIDGE_CONFIG chat.default: "flow" is a workflow app (expected a chat app)',
       'BRIDGE_CONFIG chat.channels.C1: "nope" is not an app in "apps" (expected one of flow, default)',
     ]);
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
-    expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual(['BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)']);
+    expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual([
+      'BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)',
+    ]);
   });
 
   it('says where the default chat app comes from, and the routing in one line', async () => {
     const { describeRouting } = await import('../../src/config/routing.js');
     const envOnly = loadConfig(base);
     expect(envOnly.ok && describeRouting(envOnly.config)).toEqual({ line: 'mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify' });
-    const file = JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k' }, summarize: { type: 'workflow', apiKey: 'k', command: '/summarize' } }, chat: { channels: { C0123: 'sales' } } });
+    const file = JSON.stringify({
+      apps: { sales: { type: 'chat', apiKey: 'k' }, summarize: { type: 'workflow', apiKey: 'k', command: '/summarize' } },
+      chat: { channels: { C0123: 'sales' } },
+    });
     const withKey = loadConfig({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': file }));
-    expect(withKey.ok && describeRouting(withKey.config).line).toBe('mentions and DMs → chat app `default` (DIFY_API_KEY); #C0123 → `sales`; commands: /dify, /summarize');
+    expect(withKey.ok && describeRouting(withKey.config).line).toBe(
+      'mentions and DMs → chat app `default` (DIFY_API_KEY); #C0123 → `sales`; commands: /dify, /summarize',
+    );
     // Several chat apps, no chat.default, no DIFY_API_KEY: nobody answers outside #C0123.
     const two = JSON.stringify({ apps: { sales: { type: 'chat', apiKey: 'k' }, hr: { type: 'chat', apiKey: 'k2' } }, chat: { channels: { C0123: 'sales' } } });
     const none = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': two }));
@@ -136,7 +167,10 @@ describe('loadConfig', () => {
     expect(routing.line).toBe('mentions and DMs → no chat app; #C0123 → `sales`; commands: /dify');
     expect(routing.problem?.what).toBe('no chat app answers mentions and DMs outside the routed channels: 2 chat apps (sales, hr) and no chat.default');
     expect(routing.problem?.fix).toBe('set "chat": {"default": "sales"} in BRIDGE_CONFIG (or DIFY_API_KEY for a chat app of its own)');
-    const only = loadConfig({ ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps: { hr: { type: 'chat', apiKey: 'k' } } }) }));
+    const only = loadConfig(
+      { ...base, DIFY_API_KEY: '', BRIDGE_CONFIG: 'b.json' },
+      files({ 'b.json': JSON.stringify({ apps: { hr: { type: 'chat', apiKey: 'k' } } }) }),
+    );
     expect(only.ok && describeRouting(only.config)).toEqual({ line: 'mentions and DMs → chat app `hr` (the only chat app); commands: /dify' });
   });
 });

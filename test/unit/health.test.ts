@@ -5,7 +5,12 @@ const never = () => new Promise<never>(() => undefined);
 
 describe('HealthCheck', () => {
   it('is healthy with Dify down (answers still say why), unhealthy with the store down', async () => {
-    const difyDown = new HealthCheck({ version: '1', storeKind: 'sqlite', store: async () => undefined, dify: { a: async () => ({}), b: () => Promise.reject(new Error('refused')) } });
+    const difyDown = new HealthCheck({
+      version: '1',
+      storeKind: 'sqlite',
+      store: async () => undefined,
+      dify: { a: async () => ({}), b: () => Promise.reject(new Error('refused')) },
+    });
     expect(await difyDown.current()).toMatchObject({ ok: true, store: { ok: true }, dify: { ok: false, apps: { a: true, b: false } } });
     const storeDown = new HealthCheck({ version: '1', storeKind: 'redis', store: () => Promise.reject(new Error('ECONNREFUSED')), dify: {} });
     expect(await storeDown.current()).toMatchObject({ ok: false, store: { kind: 'redis', ok: false } });

@@ -6,7 +6,8 @@ describe('keys', () => {
     for (const ref of [
       { teamId: 'T1', channelId: 'C1', threadTs: '1700000000.000100' },
       { teamId: 'T1', channelId: 'D1', threadTs: '' },
-    ]) expect(decodeThreadKey(encodeThreadKey(ref))).toEqual(ref);
+    ])
+      expect(decodeThreadKey(encodeThreadKey(ref))).toEqual(ref);
   });
 
   it('gives every thread its own Dify user, the same for everyone in it', () => {

@@ -12,7 +12,7 @@ describe('manifest.json', () => {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(manifestSchemaV1);
 
-  it('is valid under the rules of Slack\'s manifest schema (v1)', () => {
+  it("is valid under the rules of Slack's manifest schema (v1)", () => {
     const ok = validate(manifest);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
@@ -62,13 +62,13 @@ describe('manifest.json', () => {
 });
 
 describe('manifest.json and npm run manifest', () => {
-  it('has exactly what the default configuration needs: /dify and no app\'s own command', async () => {
+  it("has exactly what the default configuration needs: /dify and no app's own command", async () => {
     const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/dify']);
     expect(withSlashCommands(manifest, { apps: {} })).toEqual(manifest);
   });
 
-  it('writes the example configuration\'s commands into a manifest of one\'s own, and --check then passes', async () => {
+  it("writes the example configuration's commands into a manifest of one's own, and --check then passes", async () => {
     const { ENTRY, runEntry } = await import('../support/run-entry.js');
     const dir = mkdtempSync(join(tmpdir(), 'manifest-'));
     const own = join(dir, 'manifest.json');
@@ -88,7 +88,14 @@ describe('manifest.json and npm run manifest', () => {
     expect(after.code).toBe(0);
     // And the example is a configuration the bridge accepts.
     const { loadConfig } = await import('../../src/config/load.js');
-    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'example.json', DIFY_HELPDESK_KEY: 'a', DIFY_SUMMARIZE_KEY: 'b', DIFY_WRITER_KEY: 'c' };
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      BRIDGE_CONFIG: 'example.json',
+      DIFY_HELPDESK_KEY: 'a',
+      DIFY_SUMMARIZE_KEY: 'b',
+      DIFY_WRITER_KEY: 'c',
+    };
     expect(loadConfig(env, () => readFileSync(example, 'utf8')).ok).toBe(true);
   }, 30_000);
 
@@ -96,8 +103,20 @@ describe('manifest.json and npm run manifest', () => {
     const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
     const next = withSlashCommands(manifest, { apps: { tr: { type: 'workflow', command: '/translate', description: 'Translates' } } });
     expect(next.features.slash_commands).toEqual([
-      { command: '/dify', url: 'https://bridge.example.com/slack/events', description: 'Run a Dify workflow or completion app, or list the apps', usage_hint: '[app] [text] [key=value …]', should_escape: false },
-      { command: '/translate', url: 'https://bridge.example.com/slack/events', description: 'Run the Dify workflow app "tr": Translates', usage_hint: '[text] [key=value …]', should_escape: false },
+      {
+        command: '/dify',
+        url: 'https://bridge.example.com/slack/events',
+        description: 'Run a Dify workflow or completion app, or list the apps',
+        usage_hint: '[app] [text] [key=value …]',
+        should_escape: false,
+      },
+      {
+        command: '/translate',
+        url: 'https://bridge.example.com/slack/events',
+        description: 'Run the Dify workflow app "tr": Translates',
+        usage_hint: '[text] [key=value …]',
+        should_escape: false,
+      },
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { DEFAULT_MODERATION, Moderator } from '../../src/extension/moderation.js';
+import { DEFAULT_MODERATION } from '../../src/config/moderation-rules.js';
+import { Moderator } from '../../src/extension/moderation.js';
 import { passesLuhn } from '../../src/extension/redaction-presets.js';
 
 describe('Moderator', () => {
@@ -20,7 +21,9 @@ describe('Moderator', () => {
   });
 
   it('redacts every match, keeping text around it, with Luhn-checked card numbers', () => {
-    expect(m.output('Ticket INC-42 and INC-43 from a@b.io; card 4242-4242-4242-4242, ref 1234-5678-9012-3456').text).toBe('Ticket █ and █ from █; card █, ref 1234-5678-9012-3456');
+    expect(m.output('Ticket INC-42 and INC-43 from a@b.io; card 4242-4242-4242-4242, ref 1234-5678-9012-3456').text).toBe(
+      'Ticket █ and █ from █; card █, ref 1234-5678-9012-3456',
+    );
   });
 
   it('always says an action, also when nothing is flagged', () => {
@@ -49,7 +52,10 @@ describe('moderation configuration', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems).toEqual(['BRIDGE_CONFIG moderation.redact.presets.1: is not a preset (expected slack_tokens, api_keys, emails, card_numbers)']);
-    const file2 = JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k' } }, moderation: { block: [{ patterns: ['(unclosed'], response: 'x' }], redact: { patterns: ['[z-a]'] } } });
+    const file2 = JSON.stringify({
+      apps: { a: { type: 'chat', apiKey: 'k' } },
+      moderation: { block: [{ patterns: ['(unclosed'], response: 'x' }], redact: { patterns: ['[z-a]'] } },
+    });
     const r2 = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'b.json' }, () => file2);
     expect(r2.ok ? [] : r2.problems).toEqual([
       'BRIDGE_CONFIG moderation.block[0].patterns[0]: is not a valid regular expression (/(unclosed/iu: Unterminated group)',

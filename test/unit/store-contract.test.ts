@@ -77,7 +77,7 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.close();
   });
 
-  it('gives a thread\'s turns in ts order, one at a time, with a growing fence', async () => {
+  it("gives a thread's turns in ts order, one at a time, with a growing fence", async () => {
     const store = make(Date.now);
     const order: string[] = [];
     let running = 0;
@@ -159,7 +159,7 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.close();
   });
 
-  it('counts a workspace\'s active streams', async () => {
+  it("counts a workspace's active streams", async () => {
     const store = make(Date.now);
     expect(await store.activeStreams('T7', 'a', true)).toBe(1);
     expect(await store.activeStreams('T7', 'b', true)).toBe(2);

@@ -23,7 +23,11 @@ export function parseFilePolicy(fileUpload: unknown, systemParameters: unknown):
   const f = obj(fileUpload);
   const sys = obj(systemParameters);
   const image = obj(f['image']);
-  const methods = Array.isArray(f['allowed_file_upload_methods']) ? f['allowed_file_upload_methods'] : Array.isArray(image['transfer_methods']) ? image['transfer_methods'] : ['local_file'];
+  const methods = Array.isArray(f['allowed_file_upload_methods'])
+    ? f['allowed_file_upload_methods']
+    : Array.isArray(image['transfer_methods'])
+      ? image['transfer_methods']
+      : ['local_file'];
   const localAllowed = methods.includes('local_file');
   let types: DifyFile['type'][] = [];
   if (f['enabled'] === true && Array.isArray(f['allowed_file_types'])) {
@@ -47,7 +51,13 @@ export function parseFilePolicy(fileUpload: unknown, systemParameters: unknown):
   };
 }
 
-export const NO_FILES: FilePolicy = { enabled: false, types: [], extensions: [], maxCount: 0, maxBytes: { image: 0, audio: 0, video: 0, document: 0, custom: 0 } };
+export const NO_FILES: FilePolicy = {
+  enabled: false,
+  types: [],
+  extensions: [],
+  maxCount: 0,
+  maxBytes: { image: 0, audio: 0, video: 0, document: 0, custom: 0 },
+};
 
 /** Dify's file `type` from a MIME type. */
 export function difyFileType(mime: string): DifyFile['type'] {

@@ -17,9 +17,6 @@ import type { SlackDirectory } from '../ports.js';
 import type { ThreadLog } from './thread-log.js';
 import type { WorkspaceFinder } from '../apps/workspace-finder.js';
 
-
-
-
 export interface ChatBridgeDeps extends ChatTurnDeps {
   config: Pick<Config, 'chat' | 'dify' | 'workspaces'>;
   store: Store;
@@ -35,7 +32,6 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
-
 
 interface Placement {
   ref: ThreadRef;
@@ -87,10 +83,14 @@ export class ChatBridge {
     // A message answered before (this replica or another died mid-answer) edits that answer.
     const previous = await store.getReply(claimKey).catch(() => undefined);
     const reply: ReplyRecord = { channelId: msg.channelId, ts: previous?.ts ?? [] };
-    const sink = this.deps.createSink(placement.target, {
-      existing: reply.ts,
-      onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
-    }, { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType });
+    const sink = this.deps.createSink(
+      placement.target,
+      {
+        existing: reply.ts,
+        onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
+      },
+      { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType },
+    );
     try {
       let fence: number;
       try {
@@ -118,7 +118,9 @@ export class ChatBridge {
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
-      const files = shared.length ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log) : { files: [], refused: [] };
+      const files = shared.length
+        ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log)
+        : { files: [], refused: [] };
       const turn = {
         ref: placement.ref,
         appId,

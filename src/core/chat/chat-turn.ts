@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChatInvoke, DifyClient, DifyFile, ResponseMode } from '../../dify/client.js';
+import type { ChatInvoke, DifyFile, ResponseMode } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { Store } from '../../store/store.js';
 import type { AnswerSink } from '../ports.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
 import { renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
-import { retryOnceWhenBusy, runPipeline, type AnswerModel } from '../runs/pipeline.js';
-import type { EditBudget } from '../streaming/edit-budget.js';
-import type { RunRegistry } from '../runs/run-registry.js';
-import type { RunObserver } from '../ports.js';
-import type { StreamTiming } from '../streaming/stream-policy.js';
+import { retryOnceWhenBusy, runPipeline, type AnswerModel, type RunServices } from '../runs/pipeline.js';
 
-export interface ChatTurnDeps {
-  dify: DifyClient;
+export interface ChatTurnDeps extends RunServices {
   store: Store;
-  logger: Logger;
-  timing: StreamTiming;
-  /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
-  busyRetryMs: number;
-  /** Slack's edit allowance for a workspace, shared by all answers (absent: unlimited). */
-  editBudget?: (teamId: string) => EditBudget;
-  /** Where Stop buttons find their run (absent: no Stop button). */
-  runs?: RunRegistry;
-  observer?: RunObserver;
 }
 
 export interface ChatTurn {
@@ -122,10 +108,13 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     ...(deps.editBudget ? { budget: deps.editBudget(turn.ref.teamId) } : {}),
     // Always Dify's stream, also with STREAM_MODE=off (the sink policy then shows only the final
     // answer): Dify Cloud cuts blocking requests after about 100 s, and Agent apps only stream.
-    open: (signal) => retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
+    open: (signal) =>
+      retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
     ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId, thread: key } } : {}),
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
-    ...(turn.suggestFollowUps ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) } : {}),
+    ...(turn.suggestFollowUps
+      ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) }
+      : {}),
     files: { of: (state) => state.files, dify: deps.dify },
     onState: saveConversation,
     logFields: (state) => ({ thread: turn.ref.threadTs || 'dm', task_id: state.taskId, conversation_id: state.conversationId, message_id: state.messageId }),

@@ -109,7 +109,10 @@ export function checkValue(field: FormField, value: unknown): { value: unknown }
     case 'select': {
       const s = String(value);
       if (field.options && !field.options.includes(s)) {
-        const some = field.options.length > 10 ? `${field.options.slice(0, 10).join(', ')}, … (${field.options.length} in all; the form searches them)` : field.options.join(', ');
+        const some =
+          field.options.length > 10
+            ? `${field.options.slice(0, 10).join(', ')}, … (${field.options.length} in all; the form searches them)`
+            : field.options.join(', ');
         return { error: `${name} must be one of: ${some}.` };
       }
       return { value: s };
@@ -130,7 +133,8 @@ export function checkValue(field: FormField, value: unknown): { value: unknown }
     default: {
       if (typeof value !== 'string' && typeof value !== 'number') return { error: `${name} must be text.` };
       const s = String(value);
-      if (field.maxLength !== undefined && s.length > field.maxLength) return { error: `${name} is too long (${s.length} characters; at most ${field.maxLength}).` };
+      if (field.maxLength !== undefined && s.length > field.maxLength)
+        return { error: `${name} is too long (${s.length} characters; at most ${field.maxLength}).` };
       return { value: s };
     }
   }

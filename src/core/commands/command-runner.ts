@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan } from '../ports.js';
-import type { DifyClient, DifyFile } from '../../dify/client.js';
+import type { DifyFile } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEventStream } from '../../dify/stream.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
@@ -16,39 +15,19 @@ import type { WorkspaceFinder } from '../apps/workspace-finder.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
 import { failureText } from '../streaming/failure-text.js';
-import type { RunObserver } from '../ports.js';
 import { RunTracker } from '../runs/run-tracker.js';
 import { renderHeader, renderWorkflow, runFiles, type RunHeader } from '../streaming/run-view.js';
-import { recordRun, retryOnceWhenBusy, runPipeline, type AnswerModel } from '../runs/pipeline.js';
-import type { EditBudget } from '../streaming/edit-budget.js';
-import type { RunRegistry } from '../runs/run-registry.js';
-import type { StreamTiming } from '../streaming/stream-policy.js';
+import { recordRun, retryOnceWhenBusy, runPipeline, type AnswerModel, type RunServices } from '../runs/pipeline.js';
 import { emptyWorkflow, reduceWorkflow, type WorkflowState } from '../streaming/workflow-state.js';
 
-
-
-
-
-
-
-export interface CommandRunnerDeps {
-  dify: DifyClient;
+export interface CommandRunnerDeps extends RunServices {
   directory: SlackDirectory;
   /** Remembers which workspace a run's channel and person are in (for the extension route). */
   teams?: WorkspaceFinder;
   catalog: AppCatalog;
-  logger: Logger;
-  timing: StreamTiming;
-  /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
-  busyRetryMs: number;
-  editBudget?: (teamId: string) => EditBudget;
-  /** Where Stop buttons find their run (absent: no Stop button). */
-  runs?: RunRegistry;
-  observer?: RunObserver;
   /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
   tracker?: RunTracker;
 }
-
 
 /** Runs Dify workflow and completion apps from slash commands and forms. */
 export class CommandRunner {
@@ -130,7 +109,12 @@ export class CommandRunner {
     // The Slack context inputs the app declares (never shown in forms).
     const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory, this.deps.teams)) };
     const logger = this.deps.logger.child({ app: app.id, kind: app.type, team: who.teamId, channel: who.channelId, user: who.userId });
-    const header: RunHeader = { app: app.id, userId: who.userId, ...(summary ? { summary } : {}), ...(surface.followUpHint ? { hint: surface.followUpHint } : {}) };
+    const header: RunHeader = {
+      app: app.id,
+      userId: who.userId,
+      ...(summary ? { summary } : {}),
+      ...(surface.followUpHint ? { hint: surface.followUpHint } : {}),
+    };
     const started = Date.now();
 
     // Opened before anything is posted: a refused request is the user's business only (ephemeral).
@@ -190,7 +174,13 @@ export class CommandRunner {
         hasContent: (state) => state.text.length > 0,
       };
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
-      await runPipeline({ ...common, model, feedback, files: { of: (state) => state.files, dify: this.deps.dify }, logFields: (state) => ({ task_id: state.taskId }) });
+      await runPipeline({
+        ...common,
+        model,
+        feedback,
+        files: { of: (state) => state.files, dify: this.deps.dify },
+        logFields: (state) => ({ task_id: state.taskId }),
+      });
     }
   }
 
@@ -238,4 +228,3 @@ function summarize(app: AppDescription, inputs: Record<string, unknown>): string
   }
   return parts.join(' · ');
 }
-

@@ -97,15 +97,37 @@ function timedSink(sink: AnswerSink, contentArrived: () => boolean, shown: () =>
 
 export type RunKind = 'chat' | 'workflow' | 'completion';
 
+/** What every kind of run is given by the bridge (chat turns and command runs alike). */
+export interface RunServices {
+  dify: DifyClient;
+  logger: Logger;
+  timing: StreamTiming;
+  /** Wait before the one retry of a run Dify refused with 429 too_many_requests. */
+  busyRetryMs: number;
+  /** Slack's edit allowance for a workspace, shared by all answers (absent: unlimited). */
+  editBudget?: (teamId: string) => EditBudget;
+  /** Where Stop buttons find their run (absent: no Stop button). */
+  runs?: RunRegistry;
+  observer?: RunObserver;
+}
+
 /** The run's one log line and its metrics (also for a run Dify refused before it started). */
-export function recordRun(logger: Logger, observer: RunObserver | undefined, run: { kind: RunKind; app: string; outcome: string; ms: number; fields?: Record<string, unknown> }): void {
+export function recordRun(
+  logger: Logger,
+  observer: RunObserver | undefined,
+  run: { kind: RunKind; app: string; outcome: string; ms: number; fields?: Record<string, unknown> },
+): void {
   // The app and kind once, whether or not the logger already carries them.
   const bound = logger.bindings();
-  logger.info({ ...('app' in bound ? {} : { app: run.app }), ...('kind' in bound ? {} : { kind: run.kind }), outcome: run.outcome, ms: run.ms, ...run.fields }, 'Dify run finished');
+  logger.info(
+    { ...('app' in bound ? {} : { app: run.app }), ...('kind' in bound ? {} : { kind: run.kind }), outcome: run.outcome, ms: run.ms, ...run.fields },
+    'Dify run finished',
+  );
   observer?.runFinished({ kind: run.kind, app: run.app, outcome: run.outcome, ms: run.ms });
 }
 
-const defaultOutcome = (run: { delivered: boolean; cut?: string; failure?: unknown }) => (!run.delivered ? 'undeliverable' : (run.cut ?? (run.failure === undefined ? 'answered' : 'failed')));
+const defaultOutcome = (run: { delivered: boolean; cut?: string; failure?: unknown }) =>
+  !run.delivered ? 'undeliverable' : (run.cut ?? (run.failure === undefined ? 'answered' : 'failed'));
 
 /** Dify's 429 too_many_requests (the app's concurrency limit) is worth one more try; it generated nothing. */
 export async function retryOnceWhenBusy<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
@@ -128,7 +150,13 @@ export async function runPipeline<S>(opts: RunOptions<S>): Promise<StreamedRun<S
   const run = await streamRun(opts);
   if (run.delivered && opts.files) await attachRunFiles(opts.files.dify, opts.appId, opts.files.of(run.state), opts.sink, opts.logger);
   const outcome = (opts.outcome ?? defaultOutcome)(run);
-  recordRun(opts.recordLogger ?? opts.logger, opts.observer, { kind: opts.kind, app: opts.appId, outcome, ms: Date.now() - startedAt, fields: opts.logFields?.(run.state) ?? {} });
+  recordRun(opts.recordLogger ?? opts.logger, opts.observer, {
+    kind: opts.kind,
+    app: opts.appId,
+    outcome,
+    ms: Date.now() - startedAt,
+    fields: opts.logFields?.(run.state) ?? {},
+  });
   return { ...run, outcome };
 }
 
@@ -143,7 +171,11 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   const unavailable = { reported: false };
   const openedAt = Date.now();
   let firstTokenAt: number | undefined;
-  const sink = timedSink(opts.sink, () => firstTokenAt !== undefined, () => onFirstText(Date.now() - openedAt));
+  const sink = timedSink(
+    opts.sink,
+    () => firstTokenAt !== undefined,
+    () => onFirstText(Date.now() - openedAt),
+  );
   const renderer = new ThrottledRenderer(
     sink,
     opts.timing,
@@ -196,7 +228,13 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   const cut = run.signal.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
   if (cut && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
-  const failureLine = run.signal.aborted ? (run.signal.reason === 'stopped' ? STOPPED_LINE : INTERRUPTED_LINE) : failure === undefined ? undefined : failureText(failure);
+  const failureLine = run.signal.aborted
+    ? run.signal.reason === 'stopped'
+      ? STOPPED_LINE
+      : INTERRUPTED_LINE
+    : failure === undefined
+      ? undefined
+      : failureText(failure);
   const cutBy = run.signal.aborted ? { cut: run.signal.reason === 'stopped' ? ('stopped' as const) : ('interrupted' as const) } : {};
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
   const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];

@@ -28,7 +28,18 @@ export interface AnswerState {
 export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], sawAgentDelta: false });
 
 /** Workflow nodes worth naming while they run (Chatflows); start/end/answer nodes are instant. */
-const NOTABLE_NODES = new Set(['llm', 'tool', 'agent', 'knowledge-retrieval', 'http-request', 'code', 'question-classifier', 'parameter-extractor', 'iteration', 'loop']);
+const NOTABLE_NODES = new Set([
+  'llm',
+  'tool',
+  'agent',
+  'knowledge-retrieval',
+  'http-request',
+  'code',
+  'question-classifier',
+  'parameter-extractor',
+  'iteration',
+  'loop',
+]);
 
 function toolNames(tool: string): string {
   return tool
@@ -81,7 +92,11 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
     case 'node_finished':
       delete next.status;
       if (state.tasks.some((t) => t.id === event.data.id)) {
-        next.tasks = upsertTask(state.tasks, { id: event.data.id, title: event.data.title || event.data.node_type, status: event.data.status === 'succeeded' ? 'complete' : 'error' });
+        next.tasks = upsertTask(state.tasks, {
+          id: event.data.id,
+          title: event.data.title || event.data.node_type,
+          status: event.data.status === 'succeeded' ? 'complete' : 'error',
+        });
       }
       break;
     case 'message_file':
@@ -89,9 +104,7 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
       break;
     case 'message_end': {
       delete next.status;
-      const names = (event.metadata?.retriever_resources ?? [])
-        .map((r) => r.document_name || r.dataset_name || '')
-        .filter((n): n is string => n.length > 0);
+      const names = (event.metadata?.retriever_resources ?? []).map((r) => r.document_name || r.dataset_name || '').filter((n): n is string => n.length > 0);
       next.sources = [...new Set(names)];
       if (event.id) next.messageId = event.id;
       break;

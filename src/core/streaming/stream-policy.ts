@@ -130,10 +130,13 @@ export class ThrottledRenderer {
   private schedule(): void {
     if (this.timer || this.inFlight || this.closed) return;
     const wait = Math.max(this.lastShowAt + this.interval, this.blockedUntil) - Date.now();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, Math.max(0, wait));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush();
+      },
+      Math.max(0, wait),
+    );
   }
 
   private flush(): void {

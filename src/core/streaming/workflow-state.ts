@@ -49,7 +49,8 @@ export function reduceWorkflow(state: WorkflowState, event: DifyEvent): Workflow
       }
       if (next.running === (event.data.title || event.data.node_type)) delete next.running;
       // Older Dify ends an iteration with its node's node_finished only.
-      if ((event.data.node_type === 'iteration' || event.data.node_type === 'loop') && state.round?.title === (event.data.title || event.data.node_id)) delete next.round;
+      if ((event.data.node_type === 'iteration' || event.data.node_type === 'loop') && state.round?.title === (event.data.title || event.data.node_id))
+        delete next.round;
       break;
     case 'iteration_started':
     case 'loop_started':
@@ -98,7 +99,8 @@ export function toRunFile(value: unknown): RunFile | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   const url = typeof v['url'] === 'string' ? v['url'] : typeof v['remote_url'] === 'string' ? v['remote_url'] : undefined;
-  const isFile = v['dify_model_identity'] === '__dify__file__' || (url !== undefined && (typeof v['filename'] === 'string' || typeof v['mime_type'] === 'string'));
+  const isFile =
+    v['dify_model_identity'] === '__dify__file__' || (url !== undefined && (typeof v['filename'] === 'string' || typeof v['mime_type'] === 'string'));
   if (!isFile || !url) return undefined;
   const ext = typeof v['extension'] === 'string' ? v['extension'].replace(/^\.?/, '.') : '';
   const filename = typeof v['filename'] === 'string' && v['filename'] ? v['filename'] : `output${ext}`;

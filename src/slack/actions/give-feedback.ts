@@ -15,7 +15,11 @@ const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string()
  * as the run's user, the message shows the choice (pressing it again takes it back), and 👎
  * offers a comment box sent as the content.
  */
-export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>, logger: Logger): void {
+export function registerFeedback(
+  app: App,
+  sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>,
+  logger: Logger,
+): void {
   app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(FEEDBACK_ACTIONS, async ({ ack, action, body, client, respond }) => {
     await ack();
     const parsed = feedbackValueSchema.safeParse(parseJson(action.value));
@@ -27,7 +31,9 @@ export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rati
       await sendFeedback(ref, rating);
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'Dify refused the feedback');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: '⚠️ Dify did not take the feedback; please try again.' }).catch(() => undefined);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: '⚠️ Dify did not take the feedback; please try again.' }).catch(
+        () => undefined,
+      );
       return;
     }
     // Same message, its feedback control (of the kind pressed) showing the new state.
@@ -54,7 +60,7 @@ export function registerFeedback(app: App, sendFeedback: (ref: FeedbackRef, rati
                 type: 'input',
                 block_id: 'comment',
                 optional: true,
-                label: { type: 'plain_text', text: 'Tell the app\'s builders (optional)' },
+                label: { type: 'plain_text', text: "Tell the app's builders (optional)" },
                 element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 },
               },
             ],

@@ -15,7 +15,9 @@ export function registerStopAnswer(app: App, runs: RunRegistry, logger: Logger):
     }
     const allowed = await runs.requestStop(value.r, value.a, body.user.id);
     if (!allowed) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `Only <@${value.a}>, who asked, can stop this answer.` }).catch(() => undefined);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `Only <@${value.a}>, who asked, can stop this answer.` }).catch(
+        () => undefined,
+      );
       return;
     }
     logger.info({ run: value.r, user: body.user.id }, 'stop pressed');

@@ -26,7 +26,11 @@ export function registerUnknownInteractions(app: App, handled: HandledInteractio
     logger.debug({ action_id: id, container: container?.type }, 'an interaction the bridge does not handle was acknowledged');
     const onMessage = container?.type === 'message' || container?.type === 'ephemeral_message' || container?.is_ephemeral === true;
     if (onMessage && body.response_url) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button belongs to an older answer and no longer works; ask again.' }).catch(() => undefined);
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'This button belongs to an older answer and no longer works; ask again.',
+      }).catch(() => undefined);
     }
   });
   app.view(/.*/, async ({ ack, view }) => {

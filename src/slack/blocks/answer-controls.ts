@@ -17,7 +17,13 @@ export const RATING_BLOCK = 'dify_rating';
 /** What a Stop button carries: the run, and who asked (for the "asker only" policy). */
 export const stopValueSchema = z.object({ r: z.string(), a: z.string() });
 /** What a feedback button carries: enough to reach Dify without any lookup. */
-export const feedbackValueSchema = z.object({ app: z.string(), m: z.string(), u: z.string(), rating: z.enum(['like', 'dislike']), chosen: z.enum(['like', 'dislike']).optional() });
+export const feedbackValueSchema = z.object({
+  app: z.string(),
+  m: z.string(),
+  u: z.string(),
+  rating: z.enum(['like', 'dislike']),
+  chosen: z.enum(['like', 'dislike']).optional(),
+});
 export type FeedbackValue = z.infer<typeof feedbackValueSchema>;
 
 const button = (text: string, action_id: string, value: unknown, style?: 'primary' | 'danger', raw?: string): Button => ({
@@ -37,7 +43,8 @@ export type FeedbackLook = 'native' | 'buttons';
  * one highlighted.
  */
 export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock[] {
-  const value = (rating: 'like' | 'dislike') => JSON.stringify({ app: ref.appId, m: ref.messageId, u: ref.user, rating, ...(ref.rating ? { chosen: ref.rating } : {}) });
+  const value = (rating: 'like' | 'dislike') =>
+    JSON.stringify({ app: ref.appId, m: ref.messageId, u: ref.user, rating, ...(ref.rating ? { chosen: ref.rating } : {}) });
   if (look === 'native') {
     const buttons: ContextActionsBlock = {
       type: 'context_actions',
@@ -55,7 +62,12 @@ export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock
     const said: ContextBlock = {
       type: 'context',
       block_id: RATING_BLOCK,
-      elements: [{ type: 'mrkdwn', text: ref.rating === 'like' ? '👍 Rated helpful (press 👍 again to take it back)' : '👎 Rated not helpful (press 👎 again to take it back)' }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: ref.rating === 'like' ? '👍 Rated helpful (press 👍 again to take it back)' : '👎 Rated not helpful (press 👎 again to take it back)',
+        },
+      ],
     };
     return [buttons, said];
   }
@@ -64,7 +76,13 @@ export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock
     block_id: CONTROLS_BLOCK,
     elements: [
       button(ref.rating === 'like' ? '👍 Helpful' : '👍', `${FEEDBACK_ACTION}_like`, undefined, ref.rating === 'like' ? 'primary' : undefined, value('like')),
-      button(ref.rating === 'dislike' ? '👎 Not helpful' : '👎', `${FEEDBACK_ACTION}_dislike`, undefined, ref.rating === 'dislike' ? 'danger' : undefined, value('dislike')),
+      button(
+        ref.rating === 'dislike' ? '👎 Not helpful' : '👎',
+        `${FEEDBACK_ACTION}_dislike`,
+        undefined,
+        ref.rating === 'dislike' ? 'danger' : undefined,
+        value('dislike'),
+      ),
     ],
   };
   return [actions];
@@ -73,7 +91,9 @@ export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock
 /** The buttons under an answer's last message: Stop while it runs; feedback and follow-ups after. */
 export function controlsBlocks(controls: AnswerControls, look: FeedbackLook = 'buttons'): KnownBlock[] {
   if (controls.stop) {
-    return [{ type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] }];
+    return [
+      { type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] },
+    ];
   }
   const blocks: KnownBlock[] = [];
   if (controls.suggestions && controls.suggestions.length > 0) {
@@ -81,7 +101,9 @@ export function controlsBlocks(controls: AnswerControls, look: FeedbackLook = 'b
       type: 'actions',
       block_id: SUGGESTIONS_BLOCK,
       // Button text is capped at 75 characters; the value carries the whole question.
-      elements: controls.suggestions.slice(0, 3).map((q, i) => button(q.length > 75 ? `${q.slice(0, 74)}…` : q, `${SUGGEST_ACTION}_${i}`, { q: q.slice(0, 1900) })),
+      elements: controls.suggestions
+        .slice(0, 3)
+        .map((q, i) => button(q.length > 75 ? `${q.slice(0, 74)}…` : q, `${SUGGEST_ACTION}_${i}`, { q: q.slice(0, 1900) })),
     });
   }
   if (controls.feedback) blocks.push(...feedbackBlocks(controls.feedback, look));

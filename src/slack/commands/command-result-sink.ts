@@ -37,7 +37,7 @@ export class CommandResultSink implements AnswerSink {
     // A response_url takes 5 posts: progress is not worth them, the result is.
     if (!final) return;
     const posted = await this.responseUrl.post(`${markdown}\n\n_${this.inviteHint}_`, 'in_channel');
-    if (!posted) throw new SinkUnavailable('response_url_expired', 'The command\'s response_url is used up or expired; the result could not be shown.');
+    if (!posted) throw new SinkUnavailable('response_url_expired', "The command's response_url is used up or expired; the result could not be shown.");
   }
 
   async attachFiles(files: OutgoingFile[]): Promise<void> {

@@ -38,7 +38,13 @@ export interface CommandSurfaceOptions {
 }
 
 /** Builds what a run needs from Slack: ephemeral replies, the visible result message. */
-export function commandSurface(client: WebClient, responseUrl: ResponseUrl, channelId: string, botUserId: string | undefined, opts: CommandSurfaceOptions): CommandSurface {
+export function commandSurface(
+  client: WebClient,
+  responseUrl: ResponseUrl,
+  channelId: string,
+  botUserId: string | undefined,
+  opts: CommandSurfaceOptions,
+): CommandSurface {
   const bot = botUserId ? `<@${botUserId}>` : 'the bot';
   const logger = opts.logger.child({ channel: channelId });
   return {
@@ -47,7 +53,10 @@ export function commandSurface(client: WebClient, responseUrl: ResponseUrl, chan
     },
     resultSink: () =>
       new CommandResultSink(
-        new SlackAnswerWriter(client, { channelId }, logger, { ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), ...(opts.feedbackStyle ? { feedbackStyle: opts.feedbackStyle } : {}) }),
+        new SlackAnswerWriter(client, { channelId }, logger, {
+          ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+          ...(opts.feedbackStyle ? { feedbackStyle: opts.feedbackStyle } : {}),
+        }),
         responseUrl,
         `Add ${bot} to this channel (/invite) to see runs live.`,
         logger,
@@ -88,7 +97,9 @@ export function registerCommands(app: App, runner: CommandRunner, commands: stri
         plan = await planning;
         if (plan.kind === 'form') {
           // Too late for this trigger; the app's details are cached now, so a retry is quick.
-          await surface.reply(`Dify took a while to describe **${plan.app.id}**, so its form could not open. Run \`${c.command} ${c.command === '/dify' ? plan.app.id : ''}\` again.`);
+          await surface.reply(
+            `Dify took a while to describe **${plan.app.id}**, so its form could not open. Run \`${c.command} ${c.command === '/dify' ? plan.app.id : ''}\` again.`,
+          );
           return;
         }
         if (plan.kind === 'reply') return surface.reply(plan.markdown);
@@ -107,7 +118,10 @@ export function registerCommands(app: App, runner: CommandRunner, commands: stri
             return;
           case 'form':
             await ack();
-            await client.views.open({ trigger_id: c.trigger_id, view: inputModal(plan.app, plan.prefill, { app: plan.app.id, channel: c.channel_id, responseUrl: c.response_url }) });
+            await client.views.open({
+              trigger_id: c.trigger_id,
+              view: inputModal(plan.app, plan.prefill, { app: plan.app.id, channel: c.channel_id, responseUrl: c.response_url }),
+            });
             return;
           case 'run':
             await ack({ response_type: 'ephemeral', text: `Running *${plan.app.id}*…` });

@@ -7,7 +7,10 @@ export const userMessageSchema = z.looseObject({
   user: z.string().min(1),
   text: z.string().default(''),
   ts: z.string().regex(/^\d+\.\d+$/),
-  thread_ts: z.string().regex(/^\d+\.\d+$/).optional(),
+  thread_ts: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
   channel: z.string().min(1),
   channel_type: z.enum(['channel', 'group', 'im', 'mpim', 'app_home']).optional(),
   team: z.string().optional(),
@@ -37,10 +40,7 @@ const SLACKBOT = 'USLACKBOT';
  * new message: edits, deletions, joins and other subtypes, and anything from a bot (our own
  * edits come back as message_changed; other bots could loop with us).
  */
-export function toIncomingMessage(
-  raw: unknown,
-  context: { teamId?: string | undefined; botUserId?: string | undefined },
-): IncomingMessage | undefined {
+export function toIncomingMessage(raw: unknown, context: { teamId?: string | undefined; botUserId?: string | undefined }): IncomingMessage | undefined {
   const parsed = userMessageSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const e = parsed.data;

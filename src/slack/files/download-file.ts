@@ -8,7 +8,11 @@ export class FileRefused extends Error {
  * Fetches a file a user shared (url_private_download) with the bot token. The token is sent
  * only to Slack's hosts; redirects are followed by hand so a redirect cannot carry it elsewhere.
  */
-export async function downloadSlackFile(url: string, token: string, opts: { apiUrl?: string; maxBytes: number }): Promise<{ data: Uint8Array; mimeType?: string }> {
+export async function downloadSlackFile(
+  url: string,
+  token: string,
+  opts: { apiUrl?: string; maxBytes: number },
+): Promise<{ data: Uint8Array; mimeType?: string }> {
   let current = url;
   for (let hop = 0; hop < 4; hop++) {
     if (!isSlackUrl(current, opts.apiUrl)) throw new FileRefused(`refusing to send the bot token to ${new URL(current).host}`);

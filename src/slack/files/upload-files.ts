@@ -6,7 +6,12 @@ import { isSlackUrl } from '../slack-hosts.js';
  * Shares files in a thread with Slack's upload flow: files.getUploadURLExternal, the bytes
  * to the upload URL (no token: the URL is signed), then files.completeUploadExternal.
  */
-export async function uploadFiles(client: WebClient, apiUrl: string | undefined, target: { channelId: string; threadTs?: string }, files: OutgoingFile[]): Promise<void> {
+export async function uploadFiles(
+  client: WebClient,
+  apiUrl: string | undefined,
+  target: { channelId: string; threadTs?: string },
+  files: OutgoingFile[],
+): Promise<void> {
   if (files.length === 0) return;
   const uploaded: Array<{ id: string; title: string }> = [];
   for (const file of files) {

@@ -53,7 +53,13 @@ function element(field: FormField, prefill: unknown): InputBlockElement {
       const chosen = at >= 0 ? option(field, at) : undefined;
       // Past Slack's 100 options, the bridge serves them as the person types (block_suggestion).
       if (isSearchedSelect(field)) {
-        return { type: 'external_select', action_id: OPTIONS_ACTION, min_query_length: 0, placeholder: plain(`Type to search ${all.length} options`, 150), ...(chosen ? { initial_option: chosen } : {}) };
+        return {
+          type: 'external_select',
+          action_id: OPTIONS_ACTION,
+          min_query_length: 0,
+          placeholder: plain(`Type to search ${all.length} options`, 150),
+          ...(chosen ? { initial_option: chosen } : {}),
+        };
       }
       return { type: 'static_select', action_id, options: all.map((_, i) => option(field, i)), ...(chosen ? { initial_option: chosen } : {}) };
     }

@@ -29,7 +29,10 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
       fields = (await catalog.describe(appId)).fields;
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'could not read the app from Dify');
-      await ack({ response_action: 'errors', errors: { [view.blocks.find((b) => b.block_id)?.block_id ?? '']: 'Dify is not reachable right now; try again in a moment.' } } as never);
+      await ack({
+        response_action: 'errors',
+        errors: { [view.blocks.find((b) => b.block_id)?.block_id ?? '']: 'Dify is not reachable right now; try again in a moment.' },
+      } as never);
       return;
     }
     const read = readSubmission(fields, state.data);
@@ -51,7 +54,10 @@ export function registerInputsSubmitted(app: App, runner: CommandRunner, catalog
         for (const ref of refs) {
           const source = ref.url_private_download ?? ref.url_private;
           if (!source) throw new Error(`the file ${ref.name ?? ref.id} has no download URL`);
-          const { data, mimeType } = await downloadSlackFile(source, token!, { maxBytes: MAX_INPUT_FILE_BYTES, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
+          const { data, mimeType } = await downloadSlackFile(source, token!, {
+            maxBytes: MAX_INPUT_FILE_BYTES,
+            ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+          });
           files[variable].push({ filename: ref.name ?? ref.id, mimeType: ref.mimetype ?? mimeType ?? 'application/octet-stream', data });
         }
       }

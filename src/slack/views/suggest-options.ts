@@ -18,7 +18,7 @@ export function registerSuggestOptions(app: App, catalog: AppCatalog, logger: Lo
       const field = (await catalog.describe(meta.data.app)).fields.find((f) => f.variable === b.block_id);
       await ack({ options: field ? matchingOptions(field, b.value) : [] });
     } catch (err) {
-      logger.warn({ err: describeError(err), app: meta.data.app }, 'could not read the app from Dify for a menu\'s options');
+      logger.warn({ err: describeError(err), app: meta.data.app }, "could not read the app from Dify for a menu's options");
       await ack({ options: [] });
     }
   });
