@@ -95,7 +95,7 @@ export class SlackContextProvider {
 
   /** '' for Dify, and one warning per app and tool for the operator (Dify asks on every message). */
   private empty(appId: string, variable: ToolVariable, why: string, fix: string): string {
-    const key = `${appId}\u0000${variable}\u0000${why}`;
+    const key = `${appId}\u0000${variable}`;
     if (!this.warned.has(key)) {
       this.warned.add(key);
       this.options.warn?.({ dify_app_id: appId || undefined, tool: variable }, `Slack context tool ${variable} answered empty: ${why}; ${fix}`);

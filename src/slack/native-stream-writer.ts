@@ -1,7 +1,6 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile } from '../core/ports.js';
-import type { ReplyTarget } from '../core/ports.js';
+import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile, ReplyTarget } from '../core/ports.js';
 import { slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
 import type { RunRegistry } from '../core/runs/run-registry.js';
 

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { DifyClient, DifyFile } from '../../dify/client.js';
-import type { SharedFile } from '../ports.js';
+import type { SharedFile, SlackDirectory } from '../ports.js';
 import { difyFileType, refusal, type FilePolicy } from './file-policy.js';
 import { describeError } from '../log-fields.js';
-import type { SlackDirectory } from '../ports.js';
 
 /**
  * Files a user attached: checked against the app's file settings, fetched from Slack, uploaded

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { IncomingMessage, ReplyTarget, ReplyTracking } from '../ports.js';
+import type { IncomingMessage, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
 import type { Config } from '../../config/types.js';
 import type { ReplyRecord, Store } from '../../store/store.js';
-import type { AnswerSink } from '../ports.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { INTERRUPTED_LINE } from '../streaming/failure-text.js';
 import { describeError } from '../log-fields.js';
@@ -13,7 +12,6 @@ import { NO_FILES } from '../apps/file-policy.js';
 import { sendFiles } from '../apps/files-in.js';
 import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 import { slackContextInputs } from '../apps/context-inputs.js';
-import type { SlackDirectory } from '../ports.js';
 import type { ThreadLog } from './thread-log.js';
 import type { WorkspaceFinder } from '../apps/workspace-finder.js';
 

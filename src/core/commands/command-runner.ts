@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan } from '../ports.js';
+import type { CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan, SlackDirectory } from '../ports.js';
 import type { DifyFile } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEventStream } from '../../dify/stream.js';
@@ -10,7 +10,6 @@ import { fillInputs, splitCommand, usageOf } from './command-input.js';
 import { freeTextField, isFileField, type FormField } from './input-form.js';
 import { difyUserForSlackUser } from '../chat/keys.js';
 import { slackContextInputs } from '../apps/context-inputs.js';
-import type { SlackDirectory } from '../ports.js';
 import type { WorkspaceFinder } from '../apps/workspace-finder.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
