@@ -4,6 +4,7 @@ import type { DifyApp, DifyAppType as AppType, DifyTimeouts } from './types.js';
 import { DifyError } from './errors.js';
 import { DifyHttp } from './http.js';
 import { DifyEventStream } from './stream.js';
+import { humanInputFormSchema, workflowRunSchema, type HumanInputForm, type HumanInputSubmission, type WorkflowRun } from './human-input.js';
 
 export type ResponseMode = 'streaming' | 'blocking';
 export type Inputs = Record<string, unknown>;
@@ -105,6 +106,24 @@ export interface DifyClient {
    * app's Dify). The app key is never sent with it.
    */
   downloadFile(appId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
+  /** A paused run's Human Input form (Workflow and Chatflow apps): read it, and answer it. */
+  humanInput: {
+    form(appId: string, formToken: string): Promise<HumanInputForm>;
+    /** Final: the form closes and the run resumes (follow it with `workflowEvents`). */
+    submit(appId: string, formToken: string, submission: HumanInputSubmission): Promise<void>;
+  };
+  /**
+   * The events of a running, paused or finished workflow run, for the `user` that started it
+   * (re-attaching after a dropped stream, or following a resumed run). Not a replay: only
+   * what happens from now on, unless `includeStateSnapshot`.
+   */
+  workflowEvents(
+    appId: string,
+    workflowRunId: string,
+    opts: { user: string; includeStateSnapshot?: boolean; continueOnPause?: boolean; signal?: AbortSignal },
+  ): Promise<DifyEventStream>;
+  /** How a workflow run stands (status, outputs): the way to confirm a run's end. */
+  workflowRun(appId: string, workflowRunId: string): Promise<WorkflowRun>;
   close(): Promise<void>;
 }
 
@@ -131,6 +150,26 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     return app;
   };
 
+  /** Opens an event stream (POST generations, GET re-attachments); never retried. */
+  async function openStream(
+    app: DifyApp,
+    request: { method: 'GET' | 'POST'; path: string; json?: unknown; query?: Record<string, string> },
+    signal: AbortSignal | undefined,
+  ): Promise<DifyEventStream> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const res = await http.send(app, { ...request, signal: controller.signal, streaming: true });
+    const contentType = String(res.headers['content-type'] ?? '');
+    if (!contentType.includes('text/event-stream')) {
+      // Some proxies and old versions answer a streaming call with JSON: an error object, most often.
+      const text = await res.body.text();
+      throw new DifyError('protocol', 'not_a_stream', `Dify answered a streaming request with ${contentType || 'no content type'}: ${text.slice(0, 120)}`);
+    }
+    return new DifyEventStream(res.body, controller);
+  }
+
   async function generate<B>(
     appId: string,
     type: AppType,
@@ -147,21 +186,8 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
       response_mode: params.responseMode,
       ...(params.files && params.files.length > 0 ? { files: params.files } : {}),
     };
-    if (params.responseMode === 'streaming') {
-      const controller = new AbortController();
-      const onAbort = () => controller.abort();
-      if (params.signal?.aborted) controller.abort();
-      params.signal?.addEventListener('abort', onAbort, { once: true });
-      // Never retried: a repeated generation POST would run the app twice.
-      const res = await http.send(app, { method: 'POST', path, json: payload, signal: controller.signal, streaming: true });
-      const contentType = String(res.headers['content-type'] ?? '');
-      if (!contentType.includes('text/event-stream')) {
-        // Some proxies and old versions answer a streaming call with JSON: an error object, most often.
-        const text = await res.body.text();
-        throw new DifyError('protocol', 'not_a_stream', `Dify answered a streaming request with ${contentType || 'no content type'}: ${text.slice(0, 120)}`);
-      }
-      return new DifyEventStream(res.body, controller);
-    }
+    // Never retried: a repeated generation POST would run the app twice.
+    if (params.responseMode === 'streaming') return openStream(app, { method: 'POST', path, json: payload }, params.signal);
     const json = await http.json(app, { method: 'POST', path, json: payload, ...(params.signal ? { signal: params.signal } : {}) });
     return validate(blockingSchema, json, 'blocking');
   }
@@ -206,6 +232,26 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     async downloadFile(appId, url, maxBytes) {
       const app = appFor(appId);
       return http.download(new URL(url, app.apiUrl), maxBytes);
+    },
+    humanInput: {
+      async form(appId, formToken) {
+        const json = await http.json(appFor(appId), { method: 'GET', path: `/form/human_input/${encodeURIComponent(formToken)}` });
+        return validate(humanInputFormSchema, json, 'Human Input form');
+      },
+      async submit(appId, formToken, submission) {
+        await http.json(appFor(appId), { method: 'POST', path: `/form/human_input/${encodeURIComponent(formToken)}`, json: submission });
+      },
+    },
+    workflowEvents(appId, workflowRunId, opts) {
+      const query: Record<string, string> = { user: opts.user };
+      // Dify enables these only for the string "true".
+      if (opts.includeStateSnapshot) query['include_state_snapshot'] = 'true';
+      if (opts.continueOnPause) query['continue_on_pause'] = 'true';
+      return openStream(appFor(appId), { method: 'GET', path: `/workflow/${encodeURIComponent(workflowRunId)}/events`, query }, opts.signal);
+    },
+    async workflowRun(appId, workflowRunId) {
+      const json = await http.json(appFor(appId), { method: 'GET', path: `/workflows/run/${encodeURIComponent(workflowRunId)}` });
+      return validate(workflowRunSchema, json, 'workflow run');
     },
     close: () => http.close(),
   };

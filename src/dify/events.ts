@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { humanInputRequiredSchema } from './human-input.js';
 import { DifyError } from './errors.js';
 
 /**
@@ -99,8 +100,26 @@ export const eventSchemas = {
   text_replace: ev('text_replace', { data: z.looseObject({ text: str }) }),
   reasoning_chunk: ev('reasoning_chunk', { data: anyRecord }),
   agent_log: ev('agent_log', { data: anyRecord }),
-  human_input_required: ev('human_input_required', { data: anyRecord }),
-  workflow_paused: ev('workflow_paused', { data: anyRecord }),
+  human_input_required: ev('human_input_required', { data: humanInputRequiredSchema.catch({}) }),
+  human_input_form_filled: ev('human_input_form_filled', {
+    data: z.looseObject({
+      node_id: optStr,
+      node_title: optStr,
+      rendered_content: optStr,
+      action_id: optStr,
+      action_text: optStr,
+      submitted_data: anyRecord.nullish(),
+    }),
+  }),
+  human_input_form_timeout: ev('human_input_form_timeout', { data: z.looseObject({ node_id: optStr, node_title: optStr, expiration_time: optNum }) }),
+  workflow_paused: ev('workflow_paused', {
+    data: z.looseObject({
+      workflow_run_id: optStr,
+      paused_nodes: z.array(z.string()).nullish(),
+      outputs: anyRecord.nullish(),
+      reasons: z.array(anyRecord).nullish(),
+    }),
+  }),
   workflow_finished: ev('workflow_finished', {
     data: z.looseObject({
       id: str,

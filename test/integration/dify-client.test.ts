@@ -232,3 +232,123 @@ describe('Dify client: workflow, completion and app endpoints', () => {
     expect(dify.requests.at(-1)!.body).toEqual({ rating: 'like', user: 'u' });
   });
 });
+
+describe('Human Input forms and re-attaching to a run', () => {
+  const user = 'slack:T1:user:UALICE';
+  const form = {
+    form_content: 'Refund **$120** for order 8812?',
+    inputs: [
+      { type: 'paragraph', output_variable_name: 'comment', default: { type: 'constant', selector: [], value: '' } },
+      { type: 'select', output_variable_name: 'reason', option_source: { type: 'constant', selector: [], value: ['damaged', 'late'] } },
+    ],
+    resolved_default_values: { comment: '' },
+    user_actions: [
+      { id: 'approve', title: 'Approve', button_style: 'primary' },
+      { id: 'reject', title: 'Reject', button_style: 'default' },
+    ],
+    expiration_time: Math.floor(Date.now() / 1000) + 3600,
+  };
+  let hitl: DifyClient;
+  beforeEach(() => {
+    dify.apps.set('app-hitl-key-000000001', { mode: 'workflow', name: 'Approvals' });
+    hitl = createDifyClient(
+      { approvals: { type: 'workflow', apiKey: 'app-hitl-key-000000001', apiUrl: dify.url }, chatty: { type: 'chat', apiKey: dify.apiKey, apiUrl: dify.url } },
+      timeouts,
+    );
+  });
+
+  it('reads a form, refuses a submit Dify refuses, takes a good one once, then follows the resumed run', async () => {
+    const runId = 'run-8812';
+    const token = dify.pause('app-hitl-key-000000001', {
+      runId,
+      user,
+      form,
+      onEvents: (res) =>
+        writeSse(res, [
+          'ping',
+          { event: 'workflow_started', workflow_run_id: runId, task_id: 't1', data: { id: runId, workflow_id: 'w', inputs: {}, reason: 'resumption' } },
+          {
+            event: 'human_input_form_filled',
+            workflow_run_id: runId,
+            task_id: 't1',
+            data: {
+              node_id: 'n3',
+              node_title: 'Approve refund',
+              rendered_content: 'Refund **$120**',
+              action_id: 'approve',
+              action_text: 'Approve',
+              submitted_data: { comment: 'OK' },
+            },
+          },
+          {
+            event: 'workflow_finished',
+            workflow_run_id: runId,
+            task_id: 't1',
+            data: { id: runId, status: 'succeeded', outputs: { result: 'Refund approved.' } },
+          },
+        ]),
+    });
+    const read = await hitl.humanInput.form('approvals', token);
+    expect(read).toMatchObject({
+      form_content: 'Refund **$120** for order 8812?',
+      user_actions: [{ id: 'approve', title: 'Approve', button_style: 'primary' }, { id: 'reject' }],
+    });
+    expect(read.inputs.map((i) => i.output_variable_name)).toEqual(['comment', 'reason']);
+
+    expect(await caught(hitl.humanInput.submit('approvals', token, { inputs: { comment: 'x', reason: 'late' }, action: 'escalate', user }))).toMatchObject({
+      status: 400,
+      code: 'invalid_form_data',
+      message: 'Invalid action: escalate',
+    });
+    expect(await caught(hitl.humanInput.submit('approvals', token, { inputs: { comment: 'x' }, action: 'approve', user }))).toMatchObject({
+      status: 400,
+      message: 'Missing required inputs: reason',
+    });
+    // Following the run as someone else: Dify says it does not exist.
+    expect(await caught(hitl.workflowEvents('approvals', runId, { user: 'slack:T1:user:UBOB' }))).toMatchObject({ status: 404 });
+
+    await hitl.humanInput.submit('approvals', token, { inputs: { comment: 'OK', reason: 'damaged' }, action: 'approve', user });
+    expect(await caught(hitl.humanInput.submit('approvals', token, { inputs: { comment: 'OK', reason: 'damaged' }, action: 'approve', user }))).toMatchObject({
+      status: 412,
+      code: 'human_input_form_submitted',
+    });
+    const stream = await hitl.workflowEvents('approvals', runId, { user, includeStateSnapshot: true });
+    const events = await drain(stream);
+    expect(events.map((e) => e.event)).toEqual(['workflow_started', 'human_input_form_filled', 'workflow_finished']);
+    const filled = events[1]!;
+    expect(filled.event === 'human_input_form_filled' && filled.data.action_text).toBe('Approve');
+    expect(dify.requests.at(-1)!.path).toBe(`/v1/workflow/${runId}/events`);
+
+    dify.workflowRuns.get(runId)!.status = 'succeeded';
+    dify.workflowRuns.get(runId)!.outputs = { result: 'Refund approved.' };
+    expect(await hitl.workflowRun('approvals', runId)).toMatchObject({ id: runId, status: 'succeeded', outputs: { result: 'Refund approved.' } });
+    // A finished run followed again: one workflow_finished, then the end.
+    expect((await drain(await hitl.workflowEvents('approvals', runId, { user }))).map((e) => e.event)).toEqual(['workflow_finished']);
+  });
+
+  it('says when a form has expired, belongs to another app, or the app cannot pause', async () => {
+    const expired = dify.pause('app-hitl-key-000000001', { runId: 'run-old', user, form: { ...form, expiration_time: 1 } });
+    expect(await caught(hitl.humanInput.form('approvals', expired))).toMatchObject({ status: 412, code: 'human_input_form_expired' });
+    const others = dify.pause('app-someone-else-00001', { runId: 'run-x', user, form });
+    expect(await caught(hitl.humanInput.form('approvals', others))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await caught(hitl.workflowEvents('chatty', 'run-x', { user }))).toMatchObject({ status: 400, code: 'not_workflow_app' });
+  });
+
+  it('parses human_input_required leniently: an empty data (langgenius/dify#35504) and an email-only form (no token)', async () => {
+    dify.apps.set('app-hitl-key-000000001', {
+      mode: 'workflow',
+      name: 'Approvals',
+      onRun: (_req, res) =>
+        writeSse(res, [
+          { event: 'human_input_required', workflow_run_id: 'r', task_id: 't', data: {} },
+          { event: 'human_input_required', workflow_run_id: 'r', task_id: 't', data: { form_token: null, node_title: 'Approve', form_content: 'By email' } },
+          { event: 'workflow_paused', workflow_run_id: 'r', task_id: 't', data: { workflow_run_id: 'r', paused_nodes: ['n'], outputs: {}, reasons: [] } },
+        ]),
+    });
+    const events = await drain(await hitl.app.workflow.invoke('approvals', { inputs: {}, user, responseMode: 'streaming' }));
+    expect(events.map((e) => e.event)).toEqual(['human_input_required', 'human_input_required', 'workflow_paused']);
+    const [empty, email] = events;
+    expect(empty!.event === 'human_input_required' && empty.data).toEqual({});
+    expect(email!.event === 'human_input_required' && email.data.form_token).toBeNull();
+  });
+});

@@ -124,6 +124,28 @@ export interface ChatContext {
 
 export type ChatHandler = (ctx: ChatContext) => Promise<void> | void;
 
+/** A Human Input form as Dify keeps it (GET shows all but the bookkeeping). */
+export interface FakeForm {
+  key: string;
+  runId: string;
+  form_content: string;
+  inputs: Array<{ type: string; output_variable_name: string; [k: string]: unknown }>;
+  resolved_default_values: Record<string, string>;
+  user_actions: Array<{ id: string; title: string; button_style: string }>;
+  /** Unix seconds, or null for no deadline. */
+  expiration_time: number | null;
+  submitted?: { inputs: Record<string, unknown>; action: string; user: string };
+}
+
+/** A workflow run the fake knows: whose it is, how it stands, and (scripted) what it streams when followed. */
+export interface FakeRun {
+  key: string;
+  user: string;
+  status: string;
+  outputs: Record<string, unknown>;
+  onEvents?: (res: ServerResponse, query: URLSearchParams) => Promise<void>;
+}
+
 export interface FakeApp {
   mode: 'chat' | 'advanced-chat' | 'agent-chat' | 'workflow' | 'completion';
   name: string;
@@ -247,6 +269,9 @@ export function tokens(text: string, size = 7): string[] {
 export class FakeDify {
   readonly apiKey = 'app-test-key';
   readonly requests: DifyRequest[] = [];
+  /** Human Input forms by token, and workflow runs by id (for re-attaching). */
+  readonly forms = new Map<string, FakeForm>();
+  readonly workflowRuns = new Map<string, FakeRun>();
   /** Requests refused because Dify's OpenAPI spec does not allow them (none in a passing test). */
   readonly refusals: string[] = [];
   readonly conversations = new Map<string, string>();
@@ -274,6 +299,103 @@ export class FakeDify {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * A run of the app with key `key` pauses at a Human Input form (WebApp delivery: a token).
+   * The run's events stream (GET /v1/workflow/{id}/events) is `onEvents`, scripted by the test.
+   */
+  pause(key: string, run: { runId: string; user: string; form: Omit<FakeForm, 'key' | 'runId'>; onEvents?: FakeRun['onEvents'] }): string {
+    const token = randomUUID().replace(/-/g, '').slice(0, 22);
+    this.forms.set(token, { ...run.form, key, runId: run.runId });
+    const existing = this.workflowRuns.get(run.runId);
+    this.workflowRuns.set(run.runId, {
+      key,
+      user: run.user,
+      status: 'paused',
+      outputs: {},
+      ...(existing?.onEvents ? { onEvents: existing.onEvents } : {}),
+      ...(run.onEvents ? { onEvents: run.onEvents } : {}),
+    });
+    return token;
+  }
+
+  /** Dify's Human Input and re-attach endpoints, refusing what Dify refuses (§11 of the protocol notes). */
+  private async humanInputRoutes(request: DifyRequest, url: URL, key: string, app: FakeApp, res: ServerResponse): Promise<boolean> {
+    const form = /^\/v1\/form\/human_input\/([^/]+)$/.exec(url.pathname);
+    if (form) {
+      const f = this.forms.get(form[1]!);
+      if (!f || f.key !== key) return (json(res, 404, { code: 'not_found', message: 'Form not found', status: 404 }), true);
+      if (f.submitted)
+        return (
+          json(res, 412, {
+            code: 'human_input_form_submitted',
+            message: `This form has already been submitted by another user, form_id=${form[1]}`,
+            status: 412,
+          }),
+          true
+        );
+      if (f.expiration_time !== null && f.expiration_time * 1000 < Date.now()) {
+        return (json(res, 412, { code: 'human_input_form_expired', message: `This form has expired, form_id=${form[1]}`, status: 412 }), true);
+      }
+      if (request.method === 'GET') {
+        const { key: _k, runId: _r, submitted: _s, ...visible } = f;
+        return (json(res, 200, visible), true);
+      }
+      const action = String(request.body['action'] ?? '');
+      const inputs = (request.body['inputs'] ?? {}) as Record<string, unknown>;
+      if (!f.user_actions.some((a) => a.id === action))
+        return (json(res, 400, { code: 'invalid_form_data', message: `Invalid action: ${action}`, status: 400 }), true);
+      const missing = f.inputs.map((i) => i.output_variable_name).filter((n) => !Object.hasOwn(inputs, n));
+      if (missing.length) return (json(res, 400, { code: 'invalid_form_data', message: `Missing required inputs: ${missing.join(', ')}`, status: 400 }), true);
+      f.submitted = { inputs, action, user: String(request.body['user']) };
+      const run = this.workflowRuns.get(f.runId);
+      if (run) run.status = 'running';
+      return (json(res, 200, {}), true);
+    }
+    const events = /^\/v1\/workflow\/([^/]+)\/events$/.exec(url.pathname);
+    if (events && request.method === 'GET') {
+      const run = this.workflowRuns.get(events[1]!);
+      if (app.mode !== 'workflow' && app.mode !== 'advanced-chat')
+        return (json(res, 400, { code: 'not_workflow_app', message: 'Please check if your app mode matches the right API route.', status: 400 }), true);
+      if (!run || run.key !== key || run.user !== url.searchParams.get('user'))
+        return (json(res, 404, { code: 'not_found', message: 'Workflow run not found', status: 404 }), true);
+      if (run.status !== 'running' && run.status !== 'paused') {
+        // A finished run: one workflow_finished line, then close.
+        await writeSse(res, [
+          {
+            event: 'workflow_finished',
+            task_id: events[1],
+            workflow_run_id: events[1],
+            data: { id: events[1], status: run.status, outputs: run.outputs, error: null },
+          },
+        ]);
+        return true;
+      }
+      if (run.onEvents) await run.onEvents(res, url.searchParams);
+      else res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
+      return true;
+    }
+    const detail = /^\/v1\/workflows\/run\/([^/]+)$/.exec(url.pathname);
+    if (detail && request.method === 'GET') {
+      const run = this.workflowRuns.get(detail[1]!);
+      if (!run || run.key !== key) return (json(res, 404, { code: 'not_found', message: 'Workflow run not found.', status: 404 }), true);
+      return (
+        json(res, 200, {
+          id: detail[1],
+          status: run.status,
+          outputs: run.outputs,
+          error: null,
+          total_steps: 3,
+          total_tokens: 30,
+          created_at: 1,
+          finished_at: run.status === 'running' || run.status === 'paused' ? null : 2,
+          elapsed_time: 1,
+        }),
+        true
+      );
+    }
+    return false;
   }
 
   chatRequests(): DifyRequest[] {
@@ -315,6 +437,7 @@ export class FakeDify {
       return json(res, 400, { code: 'invalid_param', message: problem, status: 400 });
     }
     if (await this.onRequest(request, res)) return;
+    if (await this.humanInputRoutes(request, url, key, app, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info')
       return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
     if (req.method === 'GET' && url.pathname === '/v1/parameters') {
