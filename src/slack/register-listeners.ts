@@ -71,7 +71,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   // Last: acknowledges whatever none of the above takes.
   registerUnknownInteractions(
     app,
-    { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [OPTIONS_ACTION] },
+    { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [OPTIONS_ACTION], shortcuts: [] },
     logger.child({ component: 'slack' }),
   );
 }

@@ -6,6 +6,8 @@ export interface HandledInteractions {
   actions: ReadonlyArray<string | RegExp>;
   views: ReadonlyArray<string | RegExp>;
   options: ReadonlyArray<string | RegExp>;
+  /** Callback ids of shortcuts (global and message) the bridge serves. */
+  shortcuts: ReadonlyArray<string | RegExp>;
 }
 
 const matches = (id: string, known: ReadonlyArray<string | RegExp>) => known.some((k) => (typeof k === 'string' ? k === id : k.test(id)));
@@ -45,6 +47,7 @@ export function registerUnknownInteractions(app: App, handled: HandledInteractio
     logger.debug({ action_id: id }, 'options asked for a menu the bridge does not serve');
   });
   app.shortcut(/.*/, async ({ ack, shortcut }) => {
+    if (matches(shortcut.callback_id, handled.shortcuts)) return;
     await ack();
     logger.debug({ callback_id: shortcut.callback_id }, 'a shortcut the bridge does not serve was acknowledged');
   });
