@@ -121,13 +121,6 @@ export interface RunObserver {
   firstText(app: string, ms: number): void;
 }
 
-export const noObserver: RunObserver = {
-  deduplicated: () => undefined,
-  runFinished: () => undefined,
-  firstToken: () => undefined,
-  firstText: () => undefined,
-};
-
 // ── What the chat surfaces hand the core (src/slack/events/) ──
 
 /** A user's message, as the Slack surface hands it to the core (no Slack payload shapes past here). */
