@@ -11,6 +11,7 @@ import { CommandRunner } from './core/commands/command-runner.js';
 import { sendFeedback } from './core/runs/feedback.js';
 import { RunRegistry } from './core/runs/run-registry.js';
 import { RunTracker } from './core/runs/run-tracker.js';
+import { RunFollower } from './core/runs/run-follower.js';
 import { EditBudget } from './core/streaming/edit-budget.js';
 import { createDifyClient } from './dify/client.js';
 import { extensionRoute } from './extension/extension-route.js';
@@ -28,6 +29,7 @@ import { NativeLatch, NativeStreamWriter } from './slack/native-stream-writer.js
 import { InstallationVault } from './slack/oauth/installation-vault.js';
 import { observeRequests } from './slack/observe-requests.js';
 import { registerListeners } from './slack/register-listeners.js';
+import { SlackRunSurface } from './slack/run-surface.js';
 import { SlackWebDirectory } from './slack/slack-directory.js';
 import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/workspaces.js';
 import { openStore } from './store/open-store.js';
@@ -55,11 +57,12 @@ export interface RunningBridge {
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
   const chatRuns = new RunTracker();
   const commandRuns = new RunTracker();
-  const metrics = new BridgeMetrics(() => ({ chat: chatRuns.active, command: commandRuns.active }));
+  const resumedRuns = new RunTracker();
+  const metrics = new BridgeMetrics(() => ({ chat: chatRuns.active, command: commandRuns.active, resumed: resumedRuns.active }));
   const store = metrics.timedStore(await openStore(config.store.url));
   const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
   try {
-    return await serve(config, logger, { store, dify, metrics, chatRuns, commandRuns });
+    return await serve(config, logger, { store, dify, metrics, chatRuns, commandRuns, resumedRuns });
   } catch (err) {
     await Promise.allSettled([store.close(), dify.close()]);
     throw err;
@@ -72,9 +75,10 @@ interface Foundations {
   metrics: BridgeMetrics;
   chatRuns: RunTracker;
   commandRuns: RunTracker;
+  resumedRuns: RunTracker;
 }
 
-async function serve(config: Config, logger: Logger, { store, dify, metrics, chatRuns, commandRuns }: Foundations): Promise<RunningBridge> {
+async function serve(config: Config, logger: Logger, { store, dify, metrics, chatRuns, commandRuns, resumedRuns }: Foundations): Promise<RunningBridge> {
   const slackFetch = metrics.slackFetch();
   const apiUrl = config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {};
   // Multi-workspace mode: installations (tokens) sealed in the store. One workspace: its token,
@@ -124,7 +128,24 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
   const runs = new RunRegistry(store, config.stopPolicy);
+  // Workflow-backed runs past their first stream: Human Input pauses, re-attaching, hand-over.
+  const follower = new RunFollower({
+    dify,
+    logger: logger.child({ component: 'runs' }),
+    timing,
+    busyRetryMs: config.difyBusyRetryMs,
+    editBudget,
+    runs,
+    observer: metrics,
+    store,
+    surface: new SlackRunSurface((teamId) => workspaces.client(teamId), logger, { ...apiUrl, feedbackStyle }),
+    directory,
+    approvers: (appId) => config.dify.apps[appId]?.humanInput?.approvers ?? 'asker',
+    leaseMs: config.runLeaseMs,
+    tracker: resumedRuns,
+  });
   const chat = new ChatBridge({
+    follower,
     config,
     store,
     dify,
@@ -166,11 +187,13 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     runs,
     observer: metrics,
     tracker: commandRuns,
+    follower,
   });
 
   registerListeners(app, {
     chat,
     commands,
+    follower,
     catalog,
     runs,
     store,
@@ -191,18 +214,22 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     const server = (await app.start({ port: config.server.port, host: config.server.host })) as Server;
     port = (server.address() as AddressInfo).port;
   }
+  // Runs a restart or a dead replica left behind are taken up now, then whenever a lease runs out.
+  follower.start();
 
   return {
     port,
     chat,
     commands,
     async idle() {
-      while (chatRuns.active > 0 || commandRuns.active > 0) await Promise.all([chatRuns.idle(), commandRuns.idle()]);
+      while (chatRuns.active > 0 || commandRuns.active > 0 || resumedRuns.active > 0)
+        await Promise.all([chatRuns.idle(), commandRuns.idle(), resumedRuns.idle()]);
     },
     async stop(deadlineMs = config.shutdownTimeoutMs) {
       // No new work (Slack's retries go to other replicas), then finish or interrupt what runs.
       await app.stop().catch(() => undefined);
-      await Promise.all([chatRuns.shutdown(deadlineMs), commandRuns.shutdown(deadlineMs)]);
+      follower.close();
+      await Promise.all([chatRuns.shutdown(deadlineMs), commandRuns.shutdown(deadlineMs), resumedRuns.shutdown(deadlineMs)]);
       await Promise.allSettled([store.close(), dify.close()]);
     },
   };

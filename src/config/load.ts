@@ -70,6 +70,7 @@ const envSchema = z.object({
   SLACK_EDITS_PER_MINUTE: intIn(1, 100_000, "chat.update calls a minute per workspace (Slack's Tier 3 is about 50)").optional(),
   STOP_ALLOWED: z.enum(['asker', 'anyone'], { message: 'is not a stop policy (expected asker or anyone)' }).optional(),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 'milliseconds running answers get to finish on shutdown').optional(),
+  RUN_LEASE_MS: intIn(1000, 600_000, 'milliseconds before another process takes over a workflow run whose process died').optional(),
   DIFY_IDLE_TIMEOUT_MS: intIn(1000, 3_600_000, 'milliseconds of silence after which a Dify stream is given up').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level (expected one of ${LOG_LEVELS.join(', ')})` }).optional(),
   EXTENSION_API_KEY: z.string().trim().min(5, { message: 'is too short (Dify requires at least 5 characters)' }).optional(),
@@ -99,6 +100,23 @@ const appSchema = z.strictObject({
     .string()
     .regex(/^\/[a-z0-9][a-z0-9_-]{0,30}$/, { message: 'is not a slash command (expected "/" then up to 31 lowercase letters, digits, - or _)' })
     .refine((c) => c !== '/dify', { message: 'is /dify, which the bridge uses for every app' })
+    .optional(),
+  humanInput: z
+    .strictObject({
+      approvers: z.union(
+        [
+          z.enum(['asker', 'anyone']),
+          z
+            .array(
+              z.string().regex(/^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, {
+                message: 'is not a Slack user id (U…), user group id (S…) or group handle (@oncall)',
+              }),
+            )
+            .min(1, { message: 'is empty (expected "asker", "anyone", or a list of people and groups)' }),
+        ],
+        { message: 'is not "asker", "anyone" or a list of people and groups (["U…", "S…", "@handle"])' },
+      ),
+    })
     .optional(),
 });
 
@@ -250,6 +268,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             apiUrl: app.apiUrl ? normalizeBase(app.apiUrl) : defaultUrl,
             ...(app.description ? { description: app.description } : {}),
             ...(app.command ? { command: app.command } : {}),
+            ...(app.humanInput ? { humanInput: app.humanInput } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;
@@ -344,6 +363,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
       stopPolicy: e.STOP_ALLOWED ?? 'asker',
       difyBusyRetryMs: 2000,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 25_000,
+      runLeaseMs: e.RUN_LEASE_MS ?? 30_000,
       logLevel: e.LOG_LEVEL ?? 'info',
       extension: {
         ...(e.EXTENSION_API_KEY ? { apiKey: e.EXTENSION_API_KEY } : {}),

@@ -10,7 +10,12 @@ export interface DifyAppConfig extends DifyApp {
   description?: string;
   /** A slash command of its own ("/summarize"), besides `/dify <name>`. */
   command?: string;
+  /** Who may answer the app's Human Input forms (default: the person who started the run). */
+  humanInput?: { approvers: Approvers };
 }
+
+/** "asker" (who started the run), "anyone" (who can see the message), or users (U…/W…) and user groups (S… or @handle). */
+export type Approvers = 'asker' | 'anyone' | string[];
 
 /** Multi-workspace mode: Slack's OAuth install flow, tokens kept (sealed) in the store. */
 export interface OAuthConfig {
@@ -59,6 +64,8 @@ export interface Config {
   difyBusyRetryMs: number;
   /** On SIGTERM/SIGINT, running answers get this long to finish (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /** A workflow run followed by a process that died is taken over this long after its last sign of life (RUN_LEASE_MS). */
+  runLeaseMs: number;
   logLevel: string;
   extension: { apiKey?: string; path: string };
   moderation: ModerationConfig;

@@ -23,6 +23,8 @@ export interface AnswerSink {
   setControls?(controls: AnswerControls): void;
   /** Adds files to the answer (in its thread), after the final show. */
   attachFiles?(files: OutgoingFile[]): Promise<void>;
+  /** The Slack messages that show the answer so far (ts, first first), so a later process can go on in them. */
+  messages?(): string[];
 }
 
 export interface LiveView {
@@ -69,6 +71,22 @@ export interface AnswerControls {
   feedback?: FeedbackRef;
   /** Follow-up questions, each a button that asks it in the thread. */
   suggestions?: string[];
+  /** The forms a paused run waits on: one row of buttons each (the run waits; no Stop). */
+  forms?: FormControl[];
+}
+
+/** The buttons of one Human Input form, and what they say about it. */
+export interface FormControl {
+  /** What a press names: the run, which pause, which form. */
+  runId: string;
+  pause: number;
+  index: number;
+  node: string;
+  actions: Array<{ id: string; title: string; style?: 'primary' | 'danger' }>;
+  /** Unix seconds. */
+  expiresAt?: number;
+  /** Who may answer, as Slack mrkdwn ("<@U1>", "anyone in the channel"). */
+  approvers: string;
 }
 
 /** What a feedback click needs to reach Dify: the app, its message, and the run's Dify user. */
@@ -106,6 +124,31 @@ export interface SlackDirectory {
   threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]>;
   /** A file a user shared (url_private_download), at most `maxBytes`. */
   fetchFile(teamId: string, url: string, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }>;
+  /** The members of a user group (`S…` or its handle `@oncall`); undefined when Slack cannot say (no scope, free plan, unknown group). */
+  groupMembers?(teamId: string, group: string): Promise<string[] | undefined>;
+}
+
+// ── What a run that outlives its request needs from Slack (src/slack/run-surface.ts) ──
+
+/** An answer that goes on later (after a pause, a restart, on another replica): where it is, and who asked. */
+export interface AnswerPlace {
+  teamId: string;
+  channelId: string;
+  threadTs?: string;
+  /** The answer's messages so far. */
+  messages: string[];
+}
+
+export type SessionStatus = 'active' | 'processing' | 'suspended' | 'closed';
+
+/** What the Human Input and re-attach side of the core asks of Slack. */
+export interface RunSurface {
+  /** A sink that goes on in the answer's messages (edits them; posts continuation pages after them). */
+  continueAnswer(place: AnswerPlace, onPosted: (ts: string[]) => void): AnswerSink;
+  /** A line only `userId` sees, where the answer is. */
+  tellPrivately(place: AnswerPlace, userId: string, markdown: string): Promise<void>;
+  /** Mirrors a run in Slack's agent session of a thread (agent apps only; others are skipped, quietly). */
+  sessionStatus?(place: AnswerPlace, status: SessionStatus): Promise<void>;
 }
 
 // ── What the core reports (implemented by src/ops/metrics.ts) ──

@@ -69,16 +69,17 @@ export class BridgeMetrics implements RunObserver {
     registers: [this.registry],
   });
 
-  constructor(activeRuns: () => { chat: number; command: number }) {
+  constructor(activeRuns: () => { chat: number; command: number; resumed: number }) {
     new Gauge({
       name: 'bridge_active_runs',
-      help: 'Answers and command runs streaming or waiting for their turn',
+      help: 'Answers and command runs streaming or waiting for their turn (resumed: workflow runs going on after a pause or re-attach)',
       labelNames: ['kind'],
       registers: [this.registry],
       collect() {
         const now = activeRuns();
         this.set({ kind: 'chat' }, now.chat);
         this.set({ kind: 'command' }, now.command);
+        this.set({ kind: 'resumed' }, now.resumed);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'bridge_' });

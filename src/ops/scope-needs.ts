@@ -8,6 +8,10 @@ export interface ScopeNeed {
   needed(config: Config): boolean;
 }
 
+/** Some app lets a user group answer its Human Input forms. */
+const groupApprovers = (c: Config) =>
+  Object.values(c.dify.apps).some((a) => Array.isArray(a.humanInput?.approvers) && a.humanInput.approvers.some((x) => x.startsWith('S') || x.startsWith('@')));
+
 const chatOn = (c: Config) => c.chat.default !== undefined || Object.keys(c.chat.channels).length > 0;
 
 /** Every bot scope the bridge uses (manifest.json asks for all of them). */
@@ -24,6 +28,7 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'users:read', feature: "people's names in thread transcripts and slack_user", needed: () => true },
   { scope: 'channels:read', feature: 'slack_channel for public channels', needed: () => true },
   { scope: 'groups:read', feature: 'slack_channel for private channels', needed: () => true },
+  { scope: 'usergroups:read', feature: 'user groups as approvers of Human Input forms', needed: groupApprovers },
   {
     scope: 'assistant:write',
     feature: 'native streaming, status lines and suggested prompts',

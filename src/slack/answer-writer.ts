@@ -86,6 +86,10 @@ export class SlackAnswerWriter implements AnswerSink {
     return this.pages.flatMap((p) => (p.ts ? [p.ts] : []));
   }
 
+  messages(): string[] {
+    return this.messageTs;
+  }
+
   /** Carries on a message posted by another writer (a native stream that ended) as the first page. */
   adopt(ts: string): void {
     if (this.pages.length === 0) {

@@ -58,6 +58,8 @@ export class NativeStreamWriter implements AnswerSink {
   private readonly tasksSent = new Map<string, string>();
   private planSent?: string;
   private stopControl?: { runId: string; askerId: string };
+  /** The run ends this stream waiting for a person (a Human Input form): the session is suspended, not done. */
+  private waiting = false;
 
   constructor(
     private readonly client: WebClient,
@@ -75,11 +77,16 @@ export class NativeStreamWriter implements AnswerSink {
 
   setControls(controls: AnswerControls): void {
     if (controls.stop) this.stopControl = controls.stop;
+    this.waiting = (controls.forms?.length ?? 0) > 0;
     this.edit.setControls(controls);
   }
 
   attachFiles(files: OutgoingFile[]): Promise<void> {
     return this.edit.attachFiles(files);
+  }
+
+  messages(): string[] {
+    return this.mode === 'native' && this.ts ? [this.ts] : this.edit.messageTs;
   }
 
   async show(markdown: string, final: boolean, live?: LiveView): Promise<void> {
@@ -164,7 +171,8 @@ export class NativeStreamWriter implements AnswerSink {
   /** Ends the stream and the "processing" state Slack shows with it (its own stop button included). */
   private async endSession(): Promise<void> {
     if (!this.ts) return;
-    await this.client.chat.stopStream({ channel: this.target.channelId, ts: this.ts }).catch((err: unknown) => {
+    const session_status = this.waiting ? 'suspended' : 'active';
+    await this.client.chat.stopStream({ channel: this.target.channelId, ts: this.ts, session_status }).catch((err: unknown) => {
       // Expired or already stopped: the final edit sets the text all the same.
       this.logger.debug({ err: slackErrorCode(err) }, 'chat.stopStream failed');
     });

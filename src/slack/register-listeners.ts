@@ -10,7 +10,11 @@ import { registerAskSuggestion } from './actions/ask-suggestion.js';
 import { COMMENT_CALLBACK, registerFeedback } from './actions/give-feedback.js';
 import { registerStopAnswer } from './actions/stop-answer.js';
 import { registerUnknownInteractions } from './actions/unknown-interaction.js';
-import { FEEDBACK_ACTIONS, STOP_ACTION, SUGGEST_ACTIONS } from './blocks/answer-controls.js';
+import { FEEDBACK_ACTIONS, FORM_ACTIONS, STOP_ACTION, SUGGEST_ACTIONS } from './blocks/answer-controls.js';
+import { registerAnswerForm } from './actions/answer-form.js';
+import { HUMAN_INPUT_CALLBACK_ID } from './views/human-input-modal.js';
+import { registerHumanInputSubmitted } from './views/human-input-submitted.js';
+import type { RunFollower } from '../core/runs/run-follower.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
 import { registerCommands } from './commands/run-command.js';
 import { registerAgentSessionStopped } from './events/agent-session-stopped.js';
@@ -29,6 +33,8 @@ import type { InstalledWorkspaces } from './workspaces.js';
 export interface ListenerDeps {
   chat: ChatBridge;
   commands: CommandRunner;
+  /** Human Input forms and runs that go on after their first stream. */
+  follower: RunFollower;
   catalog: AppCatalog;
   runs: RunRegistry;
   store: Pick<Store, 'claim'>;
@@ -68,10 +74,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerStopAnswer(app, deps.runs, logger);
   registerFeedback(app, deps.sendFeedback, logger);
   registerAskSuggestion(app, deps.chat, logger);
+  // Human Input forms of paused runs
+  registerAnswerForm(app, deps.follower, logger);
+  registerHumanInputSubmitted(app, deps.follower, { logger, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) });
   // Last: acknowledges whatever none of the above takes.
   registerUnknownInteractions(
     app,
-    { actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS], views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK], options: [OPTIONS_ACTION], shortcuts: [] },
+    {
+      actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS, FORM_ACTIONS],
+      views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID],
+      options: [OPTIONS_ACTION],
+      shortcuts: [],
+    },
     logger.child({ component: 'slack' }),
   );
 }

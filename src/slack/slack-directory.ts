@@ -39,6 +39,11 @@ interface Cached<T> {
   value: Promise<T>;
 }
 
+/** Group membership is read again after this long (people join and leave on-call rotations). */
+const GROUP_TTL_MS = 2 * 60_000;
+const groupListSchema = z.looseObject({ usergroups: z.array(z.looseObject({ id: z.string(), handle: z.string().nullish() })).default([]) });
+const groupUsersSchema = z.looseObject({ users: z.array(z.string()).default([]) });
+
 /**
  * Slack's users.info, conversations.info and conversations.replies behind caches: profiles
  * change rarely and these methods' rate limits are low.
@@ -46,6 +51,7 @@ interface Cached<T> {
 export class SlackWebDirectory implements SlackDirectory {
   private readonly users = new Map<string, Cached<UserProfile | undefined>>();
   private readonly channels = new Map<string, Cached<ChannelProfile | undefined>>();
+  private readonly groups = new Map<string, Cached<string[] | undefined>>();
 
   constructor(
     private readonly clientOf: (teamId: string) => WebClient,
@@ -86,6 +92,26 @@ export class SlackWebDirectory implements SlackDirectory {
     });
   }
 
+  /** Who is in a user group (by id, or by handle through usergroups.list); membership changes, so it is kept briefly. */
+  groupMembers(teamId: string, group: string): Promise<string[] | undefined> {
+    return this.cached(
+      this.groups,
+      `${teamId}:${group}`,
+      async () => {
+        const client = this.clientOf(teamId);
+        let id = group;
+        if (group.startsWith('@')) {
+          const list = groupListSchema.parse(await client.usergroups.list({}));
+          const found = list.usergroups.find((g) => g.handle === group.slice(1));
+          if (!found) throw new Error(`no user group with the handle ${group}`);
+          id = found.id;
+        }
+        return groupUsersSchema.parse(await client.usergroups.users.list({ usergroup: id })).users;
+      },
+      GROUP_TTL_MS,
+    );
+  }
+
   async threadMessages(teamId: string, channelId: string, threadTs: string): Promise<LoggedMessage[]> {
     const raw = threadTs
       ? await this.clientOf(teamId).conversations.replies({ channel: channelId, ts: threadTs, limit: 200 })
@@ -98,12 +124,12 @@ export class SlackWebDirectory implements SlackDirectory {
   }
 
   /** Caches answers, failures included for a minute (so a missing scope is not retried per call). */
-  private cached<T>(map: Map<string, Cached<T | undefined>>, key: string, load: () => Promise<T>): Promise<T | undefined> {
+  private cached<T>(map: Map<string, Cached<T | undefined>>, key: string, load: () => Promise<T>, ttlMs = this.ttlMs): Promise<T | undefined> {
     const hit = map.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
     const value = load().catch((err: unknown) => {
       this.logger.warn({ err: describeError(err), key }, 'Slack lookup failed');
-      map.set(key, { at: Date.now() - this.ttlMs + 60_000, value: Promise.resolve(undefined) });
+      map.set(key, { at: Date.now() - ttlMs + Math.min(60_000, ttlMs), value: Promise.resolve(undefined) });
       return undefined;
     });
     map.set(key, { at: Date.now(), value });

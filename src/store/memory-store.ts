@@ -70,6 +70,10 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
     this.records.delete(key);
   }
 
+  async listRecords(prefix: string): Promise<Array<{ key: string; value: string }>> {
+    return [...this.records].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => ({ key, value }));
+  }
+
   async close(): Promise<void> {}
 
   private sweep(now: number): void {

@@ -178,6 +178,23 @@ export class RedisStore implements Store {
     await this.redis.del(this.k('record', key));
   }
 
+  async listRecords(prefix: string): Promise<Array<{ key: string; value: string }>> {
+    const base = this.k('record', '');
+    const keys: string[] = [];
+    // SCAN, not KEYS: it does not block Redis for other clients; glob characters in the prefix are escaped.
+    const match = `${base}${prefix}`.replace(/[*?[\]\\]/g, (c) => `\\${c}`) + '*';
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    if (keys.length === 0) return [];
+    const unique = [...new Set(keys)].sort();
+    const values = await this.redis.mget(...unique);
+    return unique.flatMap((key, i) => (values[i] == null ? [] : [{ key: key.slice(base.length), value: values[i] }]));
+  }
+
   async takeEdit(teamId: string, perMinute: number): Promise<number> {
     return Number(await this.run('takeEdit', [this.k('edits', teamId), this.k('paused', teamId)], [perMinute]));
   }

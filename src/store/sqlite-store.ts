@@ -69,6 +69,8 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
         'INSERT INTO records (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ),
       deleteRecord: this.db.prepare<[string]>('DELETE FROM records WHERE key = ?'),
+      // substr, not LIKE: a prefix may hold LIKE's wildcards.
+      listRecords: this.db.prepare<[number, string], { key: string; value: string }>('SELECT key, value FROM records WHERE substr(key, 1, ?) = ? ORDER BY key'),
       setReply: this.db.prepare<[string, string, number]>(
         'INSERT INTO replies (key, record, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at',
       ),
@@ -124,6 +126,10 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
 
   async deleteRecord(key: string): Promise<void> {
     this.stmts.deleteRecord.run(key);
+  }
+
+  async listRecords(prefix: string): Promise<Array<{ key: string; value: string }>> {
+    return this.stmts.listRecords.all(prefix.length, prefix);
   }
 
   async close(): Promise<void> {

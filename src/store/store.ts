@@ -76,6 +76,8 @@ export interface Store {
   getRecord(key: string): Promise<string | undefined>;
   setRecord(key: string, value: string): Promise<void>;
   deleteRecord(key: string): Promise<void>;
+  /** Every durable record whose key starts with `prefix` (runs to re-attach after a restart, say). */
+  listRecords(prefix: string): Promise<Array<{ key: string; value: string }>>;
 
   close(): Promise<void>;
 }

@@ -276,6 +276,9 @@ export class FakeDify {
   readonly refusals: string[] = [];
   readonly conversations = new Map<string, string>();
   onChat: ChatHandler = echoChat;
+  /** The mode of the default app (DIFY_API_KEY): a chatflow (advanced-chat) can pause and be re-attached. */
+  chatMode: FakeApp['mode'] = 'chat';
+  private readonly submitWaiters = new Map<string, Array<() => void>>();
   /** Apps by API key besides the default chat app. */
   readonly apps = new Map<string, FakeApp>();
   /** Files uploaded through /v1/files/upload. */
@@ -320,6 +323,12 @@ export class FakeDify {
     return token;
   }
 
+  /** Resolves once the form is submitted (a scripted run resumes then), or at once if it was. */
+  whenSubmitted(token: string): Promise<void> {
+    if (this.forms.get(token)?.submitted) return Promise.resolve();
+    return new Promise((resolve) => this.submitWaiters.set(token, [...(this.submitWaiters.get(token) ?? []), resolve]));
+  }
+
   /** Dify's Human Input and re-attach endpoints, refusing what Dify refuses (§11 of the protocol notes). */
   private async humanInputRoutes(request: DifyRequest, url: URL, key: string, app: FakeApp, res: ServerResponse): Promise<boolean> {
     const form = /^\/v1\/form\/human_input\/([^/]+)$/.exec(url.pathname);
@@ -351,6 +360,8 @@ export class FakeDify {
       f.submitted = { inputs, action, user: String(request.body['user']) };
       const run = this.workflowRuns.get(f.runId);
       if (run) run.status = 'running';
+      for (const wake of this.submitWaiters.get(form[1]!) ?? []) wake();
+      this.submitWaiters.delete(form[1]!);
       return (json(res, 200, {}), true);
     }
     const events = /^\/v1\/workflow\/([^/]+)\/events$/.exec(url.pathname);
@@ -425,7 +436,7 @@ export class FakeDify {
       return void res.end(f.bytes);
     }
     const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-    const app: FakeApp | undefined = key === this.apiKey ? { mode: 'chat', name: 'Echo chat', form: [] } : this.apps.get(key);
+    const app: FakeApp | undefined = key === this.apiKey ? { mode: this.chatMode, name: 'Echo chat', form: [] } : this.apps.get(key);
     if (!app) {
       res.setHeader('www-authenticate', 'Bearer realm="api"');
       return json(res, 401, { code: 'unauthorized', message: 'Access token is invalid', status: 401 });

@@ -85,6 +85,14 @@ export class FakeSlack {
   agentApp =
     (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !==
     undefined;
+  /** Private lines (chat.postEphemeral): who saw what, where. */
+  readonly ephemerals: Array<{ channel: string; user: string; text: string; thread_ts?: string }> = [];
+  /** Agent session statuses set, by "channel:thread_ts", in order. */
+  readonly sessions = new Map<string, string[]>();
+  /** User groups by id: their handle and members. */
+  readonly userGroups = new Map<string, { handle: string; users: string[] }>();
+  /** A free plan: user group methods answer plan_upgrade_required. */
+  freePlan = false;
   /** Suggested prompts a person sees in a DM (only where the call took effect), by channel. */
   readonly suggestedPrompts = new Map<string, Array<{ title: string; message: string }>>();
   /** Block types this workspace refuses (invalid_blocks), as where an AI feature is missing. */
@@ -456,6 +464,38 @@ export class FakeSlack {
       }
       case 'assistant.threads.setStatus':
         return { ok: true };
+      case 'chat.postEphemeral': {
+        const channel = String(args['channel'] ?? '');
+        if (!channel || typeof args['user'] !== 'string') return { ok: false, error: 'invalid_arguments' };
+        if (this.notInChannel.has(channel)) return { ok: false, error: 'not_in_channel' };
+        this.ephemerals.push({
+          channel,
+          user: args['user'],
+          text: String(args['text'] ?? ''),
+          ...(typeof args['thread_ts'] === 'string' ? { thread_ts: args['thread_ts'] } : {}),
+        });
+        return { ok: true, message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}` };
+      }
+      case 'agents.sessions.setStatus': {
+        // Only apps declared as agents manage sessions (docs.slack.dev/ai/agent-sessions).
+        if (!this.agentApp) return { ok: false, error: 'not_authorized' };
+        const status = String(args['status'] ?? '');
+        if (!['active', 'processing', 'suspended', 'closed'].includes(status)) return { ok: false, error: 'invalid_status' };
+        if (typeof args['channel_id'] !== 'string' || !args['channel_id']) return { ok: false, error: 'channel_not_found' };
+        const key = `${args['channel_id']}:${String(args['thread_ts'] ?? '')}`;
+        this.sessions.set(key, [...(this.sessions.get(key) ?? []), status]);
+        return { ok: true, status, agent_status: status, title: '' };
+      }
+      case 'usergroups.list':
+        if (!this.grantedScopes.includes('usergroups:read')) return { ok: false, error: 'missing_scope', needed: 'usergroups:read' };
+        if (this.freePlan) return { ok: false, error: 'plan_upgrade_required' };
+        return { ok: true, usergroups: [...this.userGroups].map(([id, g]) => ({ id, handle: g.handle, name: g.handle })) };
+      case 'usergroups.users.list': {
+        if (!this.grantedScopes.includes('usergroups:read')) return { ok: false, error: 'missing_scope', needed: 'usergroups:read' };
+        if (this.freePlan) return { ok: false, error: 'plan_upgrade_required' };
+        const g = this.userGroups.get(String(args['usergroup']));
+        return g ? { ok: true, users: g.users } : { ok: false, error: 'no_such_subteam' };
+      }
       case 'assistant.threads.setSuggestedPrompts': {
         if (!Array.isArray(args['prompts']) || args['prompts'].length > 4) return { ok: false, error: 'invalid_arguments' };
         // "Including [thread_ts] in a call for an agent app will cause the call to silently fail"

@@ -136,6 +136,24 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.deleteRecord('installation:T9');
   });
 
+  it('lists durable records by key prefix (and no others)', async () => {
+    const store = make(Date.now);
+    await store.setRecord('run:a', '1');
+    await store.setRecord('run:b', '2');
+    await store.setRecord('runner:x', '3');
+    await store.setRecord('installation:T1', 'x');
+    await store.setRecord('run*:odd', '4');
+    expect(await store.listRecords('run:')).toEqual([
+      { key: 'run:a', value: '1' },
+      { key: 'run:b', value: '2' },
+    ]);
+    expect(await store.listRecords('run*')).toEqual([{ key: 'run*:odd', value: '4' }]);
+    await store.deleteRecord('run:a');
+    expect((await store.listRecords('run:')).map((r) => r.key)).toEqual(['run:b']);
+    expect(await store.listRecords('nothing:')).toEqual([]);
+    await store.close();
+  });
+
   it('keeps reply records', async () => {
     const store = make(Date.now);
     await store.setReply('message:T:C:1', { channelId: 'C', ts: ['1.1', '1.2'], difyMessageId: 'm' }, 60_000);

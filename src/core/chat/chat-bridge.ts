@@ -130,6 +130,8 @@ export class ChatBridge {
         askerId: msg.userId,
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
+        // An agent DM's thread is an agent session (Slack shows a long run's status there).
+        session: msg.channelType === 'im' && placement.ref.threadTs !== '',
         ...(files.refused.length ? { notice: `Not sent to Dify: ${files.refused.join('; ')}.` } : {}),
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };

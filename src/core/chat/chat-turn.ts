@@ -4,13 +4,17 @@ import type { ChatInvoke, DifyFile, ResponseMode } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { Store } from '../../store/store.js';
 import type { AnswerSink } from '../ports.js';
-import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
-import { renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
+import type { AnswerState } from '../streaming/answer-state.js';
+import type { ViewExtras } from '../streaming/answer-view.js';
+import { chatModel } from '../runs/answer-models.js';
+import type { RunFollower } from '../runs/run-follower.js';
 import { difyUserForThread, encodeThreadKey, type ThreadRef } from './keys.js';
-import { retryOnceWhenBusy, runPipeline, type AnswerModel, type RunServices } from '../runs/pipeline.js';
+import { retryOnceWhenBusy, runPipeline, type RunServices } from '../runs/pipeline.js';
 
 export interface ChatTurnDeps extends RunServices {
   store: Store;
+  /** Workflow-backed runs (chatflows): pauses for a person, re-attaching, hand-over at shutdown. */
+  follower?: RunFollower;
 }
 
 export interface ChatTurn {
@@ -32,12 +36,14 @@ export interface ChatTurn {
   logger?: Logger;
   /** Offer Dify's suggested follow-up questions after the answer. */
   suggestFollowUps?: boolean;
+  /** The answer is in an agent thread (Slack's agent session mirrors a long run). */
+  session?: boolean;
   query: string;
   inputs: Record<string, unknown>;
 }
 
 export interface ChatTurnOutcome {
-  outcome: 'answered' | 'failed' | 'stopped' | 'interrupted' | 'undeliverable';
+  outcome: 'answered' | 'failed' | 'stopped' | 'interrupted' | 'undeliverable' | 'paused' | 'handed-over';
   /** The answer's text as Dify gave it (for the thread's transcript). */
   text: string;
   conversationId?: string;
@@ -88,13 +94,21 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     }
   };
 
-  const model: AnswerModel<AnswerState> = {
-    initial: emptyAnswer(),
-    reduce: reduceAnswer,
-    render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
-    hasContent: (state) => state.text.length > 0 || !!state.status,
-    live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}), ...(state.tasks.length ? { tasks: state.tasks } : {}) }),
-  };
+  const model = chatModel(extras);
+  // A chatflow's run can pause for a person and outlive this process: its record says where it is shown.
+  const continuation = deps.follower?.continuation<AnswerState>({
+    appId,
+    kind: 'chat',
+    difyUser: user,
+    teamId: turn.ref.teamId,
+    channelId: turn.ref.channelId,
+    ...(turn.ref.threadTs ? { threadTs: turn.ref.threadTs } : {}),
+    askerId: turn.askerId,
+    threadKey: key,
+    ...(extras.notice ? { notice: extras.notice } : {}),
+    ...(turn.suggestFollowUps ? { suggestFollowUps: true } : {}),
+    ...(turn.session ? { session: true } : {}),
+  });
   const run = await runPipeline({
     kind: 'chat',
     appId,
@@ -120,6 +134,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     logFields: (state) => ({ thread: turn.ref.threadTs || 'dm', task_id: state.taskId, conversation_id: state.conversationId, message_id: state.messageId }),
     stopTask: (taskId) => deps.dify.stop(appId, taskId, user),
     ...(interrupt ? { interrupt } : {}),
+    ...(continuation ? { continuation } : {}),
   });
   return { outcome: run.outcome as ChatTurnOutcome['outcome'], text: run.state.text, ...ids(run.state) };
 }

@@ -15,11 +15,15 @@ import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
 import { failureText } from '../streaming/failure-text.js';
 import { RunTracker } from '../runs/run-tracker.js';
-import { renderHeader, renderWorkflow, runFiles, type RunHeader } from '../streaming/run-view.js';
+import { renderHeader, runFiles, type RunHeader } from '../streaming/run-view.js';
 import { recordRun, retryOnceWhenBusy, runPipeline, type AnswerModel, type RunServices } from '../runs/pipeline.js';
-import { emptyWorkflow, reduceWorkflow, type WorkflowState } from '../streaming/workflow-state.js';
+import type { WorkflowState } from '../streaming/workflow-state.js';
+import { workflowModel } from '../runs/answer-models.js';
+import type { RunFollower } from '../runs/run-follower.js';
 
 export interface CommandRunnerDeps extends RunServices {
+  /** Workflow runs: pauses for a person, re-attaching, hand-over at shutdown. */
+  follower?: RunFollower;
   directory: SlackDirectory;
   /** Remembers which workspace a run's channel and person are in (for the extension route). */
   teams?: WorkspaceFinder;
@@ -148,18 +152,23 @@ export class CommandRunner {
       ...(this.deps.runs ? { stop: { registry: this.deps.runs, runId: randomUUID(), askerId: who.userId } } : {}),
     };
     if (app.type === 'workflow') {
-      const model: AnswerModel<WorkflowState> = {
-        initial: emptyWorkflow(),
-        reduce: reduceWorkflow,
-        render: (state, final, failure) => renderWorkflow(state, final, header, failure),
-        hasContent: () => true,
-      };
+      // A workflow can pause for a person and outlive this process: its record says where it is shown.
+      const continuation = this.deps.follower?.continuation<WorkflowState>({
+        appId: app.id,
+        kind: 'workflow',
+        difyUser: user,
+        teamId: who.teamId,
+        channelId: who.channelId,
+        askerId: who.userId,
+        header,
+      });
       await runPipeline({
         ...common,
-        model,
+        model: workflowModel(header),
         files: { of: runFiles, dify: this.deps.dify },
         // A workflow's outcome is its own status (succeeded, failed, stopped…).
-        outcome: (run) => (!run.delivered ? 'undeliverable' : (run.cut ?? run.state.finished?.status ?? 'failed')),
+        outcome: (run) => (!run.delivered ? 'undeliverable' : (run.waiting ?? run.cut ?? run.state.finished?.status ?? 'failed')),
+        ...(continuation ? { continuation } : {}),
         logFields: (state) => ({ task_id: state.taskId }),
       });
     } else {

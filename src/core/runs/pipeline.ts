@@ -12,6 +12,9 @@ import type { DifyClient } from '../../dify/client.js';
 import { describeError } from '../log-fields.js';
 import type { RunRegistry } from './run-registry.js';
 import { ThrottledRenderer, type StreamTiming } from '../streaming/stream-policy.js';
+import type { HumanInputTrack } from '../streaming/human-input-state.js';
+import type { WorkflowRun } from '../../dify/human-input.js';
+import type { FormControl } from '../ports.js';
 
 /** How one kind of Dify run (chat, completion, workflow) is folded and shown. */
 export interface AnswerModel<S> {
@@ -23,6 +26,30 @@ export interface AnswerModel<S> {
   hasContent(state: S): boolean;
   /** The raw answer text and status, for sinks that can only append (absent: they edit). */
   live?(state: S): LiveView;
+  /** Workflow-backed runs (workflow, chatflow): where the run stands with Human Input. */
+  track?(state: S): HumanInputTrack;
+  /** The run goes on after a pause (a form answered: `note` says by whom) or a re-attach. */
+  resume?(state: S, note?: { text: string; node?: string }): S;
+  /** Folds in how Dify's run record says the run ended (after a re-attach, the stream alone is not trusted). */
+  confirm?(state: S, run: WorkflowRun): { state: S; failure?: string };
+}
+
+/** What a workflow-backed run can do besides streaming: pause for a person, re-attach, hand over at shutdown. */
+export interface RunContinuation<S> {
+  /** Called with every new state (saves the run's record once its workflow run id is known). */
+  onState(state: S, sink: AnswerSink): Promise<void>;
+  /** The stream ended at a pause: saves it durably and returns the buttons of its forms. */
+  onPause(state: S, sink: AnswerSink): Promise<FormControl[]>;
+  /** The stream broke (dropped, idle, cut): the run's events again, with a state snapshot. */
+  reattach(runId: string, signal: AbortSignal): Promise<DifyEventStream>;
+  /** How the run stands in Dify (to confirm a re-attached run's end). */
+  runRecord(runId: string): Promise<WorkflowRun>;
+  /** The bridge is shutting down: the run is left for the next process (true), or cut as before (false). */
+  handOver(state: S, sink: AnswerSink): Promise<boolean>;
+  /** The answer is shown waiting (paused, handed over): its record learns the messages that show it. */
+  shown(sink: AnswerSink): Promise<void>;
+  /** The run ended here (answered, failed, stopped): its record goes. */
+  onEnd(state: S): Promise<void>;
 }
 
 export interface StreamedRun<S> {
@@ -30,6 +57,8 @@ export interface StreamedRun<S> {
   failure?: unknown;
   /** Ended early by a Stop or a shutdown. */
   cut?: 'stopped' | 'interrupted';
+  /** Ended waiting for a person (a Human Input form), or left to the next process at shutdown. */
+  waiting?: 'paused' | 'handed-over';
   /** The final render reached the user. */
   delivered: boolean;
   /** How the run ended, as logged and counted: answered, failed, stopped, interrupted, undeliverable, or a workflow's status. */
@@ -76,6 +105,10 @@ export interface RunOptions<S> {
   feedback?(state: S): FeedbackRef | undefined;
   /** Follow-up question buttons for the final answer (asked of Dify before the final render). */
   suggestions?(state: S): Promise<string[]>;
+  /** Workflow-backed runs: pauses, re-attaching and hand-over (absent: a broken stream ends the answer). */
+  continuation?: RunContinuation<S>;
+  /** Starts from this state rather than the model's initial one (a run going on after a pause or restart). */
+  from?: S;
 }
 
 /** The sink, noticing the first show that carries content (the placeholder does not count). */
@@ -92,6 +125,7 @@ function timedSink(sink: AnswerSink, contentArrived: () => boolean, shown: () =>
     },
     ...(sink.setControls ? { setControls: (c) => sink.setControls!(c) } : {}),
     ...(sink.attachFiles ? { attachFiles: (f) => sink.attachFiles!(f) } : {}),
+    ...(sink.messages ? { messages: () => sink.messages!() } : {}),
   };
 }
 
@@ -126,8 +160,13 @@ export function recordRun(
   observer?.runFinished({ kind: run.kind, app: run.app, outcome: run.outcome, ms: run.ms });
 }
 
-const defaultOutcome = (run: { delivered: boolean; cut?: string; failure?: unknown }) =>
-  !run.delivered ? 'undeliverable' : (run.cut ?? (run.failure === undefined ? 'answered' : 'failed'));
+const defaultOutcome = (run: { delivered: boolean; cut?: string; waiting?: string; failure?: unknown }) =>
+  !run.delivered ? 'undeliverable' : (run.waiting ?? run.cut ?? (run.failure === undefined ? 'answered' : 'failed'));
+
+/** Broken streams worth re-attaching to: dropped, closed early, or silent past the idle timeout. */
+const isBreak = (err: unknown) => err instanceof DifyError && (err.kind === 'network' || err.kind === 'timeout');
+/** A run re-attaches this often in a row before its answer ends with the failure. */
+const MAX_REATTACH = 5;
 
 /** Dify's 429 too_many_requests (the app's concurrency limit) is worth one more try; it generated nothing. */
 export async function retryOnceWhenBusy<T>(open: () => Promise<T>, waitMs: number): Promise<T> {
@@ -161,10 +200,10 @@ export async function runPipeline<S>(opts: RunOptions<S>): Promise<StreamedRun<S
 }
 
 async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, 'outcome'>> {
-  const { model, logger } = opts;
+  const { model, logger, continuation: cont } = opts;
   const onFirstToken = (ms: number) => opts.observer?.firstToken(opts.appId, ms);
   const onFirstText = (ms: number) => opts.observer?.firstText(opts.appId, ms);
-  let state = model.initial;
+  let state = opts.from ?? model.initial;
   let stream: DifyEventStream | undefined;
   let failure: unknown;
   // Set from the renderer's callback (an object, so the compiler does not narrow it to `false`).
@@ -198,23 +237,40 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   opts.interrupt?.addEventListener('abort', onInterrupt, { once: true });
   const unregister = opts.stop?.registry.register(opts.stop.runId, () => run.abort('stopped'), opts.stop.thread);
   if (opts.stop) opts.sink.setControls?.({ stop: { runId: opts.stop.runId, askerId: opts.stop.askerId } });
+  const runIdOf = () => model.track?.(state).runId;
+  let reattached = 0;
 
   try {
     renderer.start(model.render(state, false));
     run.signal.throwIfAborted();
     stream = await opts.open(run.signal);
     if (run.signal.aborted) stream.abort();
-    for await (const event of stream) {
-      const next = model.reduce(state, event);
-      if (next === state) continue;
-      state = next;
-      if (firstTokenAt === undefined && model.hasContent(state)) {
-        firstTokenAt = Date.now();
-        onFirstToken(firstTokenAt - openedAt);
+    for (;;) {
+      try {
+        for await (const event of stream) {
+          const next = model.reduce(state, event);
+          if (next === state) continue;
+          state = next;
+          if (firstTokenAt === undefined && model.hasContent(state)) {
+            firstTokenAt = Date.now();
+            onFirstToken(firstTokenAt - openedAt);
+          }
+          await opts.onState?.(state);
+          if (cont) await cont.onState(state, opts.sink);
+          const current = state;
+          renderer.update(() => ({ markdown: model.render(current, false), ...(model.live ? { live: model.live(current) } : {}) }), model.hasContent(current));
+        }
+        break;
+      } catch (err) {
+        // A workflow-backed run goes on in Dify when its stream breaks: follow it again.
+        const runId = runIdOf();
+        if (!cont || !runId || run.signal.aborted || !isBreak(err) || reattached >= MAX_REATTACH) throw err;
+        reattached++;
+        logger.warn({ err: describeError(err), attempt: reattached }, 'the Dify stream broke; re-attaching to the workflow run');
+        await sleep(Math.min(250 * 2 ** (reattached - 1), 4000), undefined, { signal: run.signal });
+        stream = await cont.reattach(runId, run.signal);
+        if (model.resume) state = model.resume(state);
       }
-      await opts.onState?.(state);
-      const current = state;
-      renderer.update(() => ({ markdown: model.render(current, false), ...(model.live ? { live: model.live(current) } : {}) }), model.hasContent(current));
     }
   } catch (err) {
     failure = err;
@@ -223,30 +279,80 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
     opts.interrupt?.removeEventListener('abort', onInterrupt);
     unregister?.();
   }
+  const track = model.track?.(state);
+  const interrupted = run.signal.aborted && run.signal.reason !== 'stopped';
+  // Shutting down: a workflow-backed run is left to the next process, which re-attaches to it.
+  if (interrupted && cont && track?.runId && (await cont.handOver(state, opts.sink).catch(() => false))) {
+    opts.sink.setControls?.({});
+    const ended = await finish(renderer, `${model.render(state, false)}\n\n${HANDOVER_LINE}`, state, { waiting: 'handed-over' }, logger, unavailable);
+    await cont.shown(opts.sink).catch(() => undefined);
+    return ended;
+  }
+  if (cont && failure === undefined && !run.signal.aborted && track?.paused) {
+    const forms = await cont.onPause(state, opts.sink);
+    opts.sink.setControls?.({ forms });
+    const ended = await finish(renderer, model.render(state, true), state, { waiting: 'paused' }, logger, unavailable);
+    await cont.shown(opts.sink).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not save where the paused answer is'));
+    return ended;
+  }
   // Stopped, interrupted or stalled: reading has ended; ask Dify to stop generating too
   // (Dify's stop is unreliable, so nothing waits for it).
   const cut = run.signal.aborted || (failure instanceof DifyError && failure.kind === 'timeout');
   if (cut && stream?.taskId && opts.stopTask) void opts.stopTask(stream.taskId).catch(() => undefined);
 
-  const failureLine = run.signal.aborted
+  let failureLine = run.signal.aborted
     ? run.signal.reason === 'stopped'
       ? STOPPED_LINE
       : INTERRUPTED_LINE
     : failure === undefined
       ? undefined
       : failureText(failure);
+  // A run that was re-attached or resumed ends as Dify's run record says (the stream may have missed text).
+  const runId = runIdOf();
+  if (cont && runId && model.confirm && failure === undefined && !run.signal.aborted && (reattached > 0 || opts.from !== undefined)) {
+    const confirmed: { state: S; failure?: string } = await cont
+      .runRecord(runId)
+      .then((record) => model.confirm!(state, record))
+      .catch((err: unknown) => (logger.warn({ err: describeError(err) }, 'could not confirm the run with Dify'), { state }));
+    state = confirmed.state;
+    if (confirmed.failure) failureLine = confirmed.failure;
+  }
   const cutBy = run.signal.aborted ? { cut: run.signal.reason === 'stopped' ? ('stopped' as const) : ('interrupted' as const) } : {};
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
   const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];
   opts.sink.setControls?.({ ...(feedback ? { feedback } : {}), ...(suggestions.length ? { suggestions: suggestions.slice(0, 3) } : {}) });
+  const ended = await finish(
+    renderer,
+    model.render(state, true, failureLine),
+    state,
+    { ...(failure === undefined ? {} : { failure }), ...cutBy },
+    logger,
+    unavailable,
+  );
+  if (cont) await cont.onEnd(state).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not clear the run record'));
+  return ended;
+}
+
+/** Shown when a shutdown leaves a workflow-backed run to the next process. */
+export const HANDOVER_LINE = '_⏳ The bridge is restarting; this answer goes on in a moment._';
+
+/** The final render; an answer nobody can see is logged once and reported undelivered. */
+async function finish<S>(
+  renderer: ThrottledRenderer,
+  markdown: string,
+  state: S,
+  how: Pick<StreamedRun<S>, 'failure' | 'cut' | 'waiting'>,
+  logger: Logger,
+  unavailable: { reported: boolean },
+): Promise<Omit<StreamedRun<S>, 'outcome'>> {
   try {
-    await renderer.finish(model.render(state, true, failureLine));
-    return { state, ...(failure === undefined ? {} : { failure }), ...cutBy, delivered: true };
+    await renderer.finish(markdown);
+    return { state, ...how, delivered: true };
   } catch (err) {
     // Logged once: the renderer already reported it if an intermediate render hit it first.
     if (err instanceof SinkUnavailable) {
       if (!unavailable.reported) logger.error({ reason: err.reason }, err.message);
     } else logger.error({ err: describeError(err) }, 'Could not show the final answer in Slack');
-    return { state, ...(failure === undefined ? {} : { failure }), ...cutBy, delivered: false };
+    return { state, ...how, delivered: false };
   }
 }

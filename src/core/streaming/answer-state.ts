@@ -1,6 +1,7 @@
 import type { DifyEvent } from '../../dify/events.js';
 import type { LiveTask } from '../ports.js';
 import type { RunFile } from './workflow-state.js';
+import { emptyTrack, reduceHumanInput, type HumanInputTrack } from './human-input-state.js';
 
 /** "…/files/tools/abc.png?timestamp=…" → "abc.png"; else "image-<id>". */
 function fileNameOf(url: string, type: string, id: string): string {
@@ -23,9 +24,29 @@ export interface AnswerState {
   taskId?: string;
   /** Agent deltas arrived: a later plain `message` is the New-Agent closing full answer. */
   sawAgentDelta: boolean;
+  /** Chatflows: the workflow run, its Human Input forms and pauses. */
+  hi: HumanInputTrack;
+  /** The text's length when the run last resumed after a pause or re-attach (for Dify's lost-answer bug). */
+  resumedAt?: number;
+  /** A chatflow's workflow_finished arrived (a re-attached stream ends with it, not message_end). */
+  workflowDone?: boolean;
 }
 
-export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], sawAgentDelta: false });
+export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], sawAgentDelta: false, hi: emptyTrack() });
+
+/**
+ * After a resume, Dify may stream no Answer text although the run's outputs hold it
+ * (langgenius/dify#38432): the outputs' answer fills in what did not arrive.
+ */
+export function withOutputAnswer(state: AnswerState, outputs: Record<string, unknown> | null | undefined): AnswerState {
+  const answer = outputs?.['answer'];
+  if (typeof answer !== 'string' || !answer) return state;
+  if (state.resumedAt === undefined || state.text.length > state.resumedAt) return state;
+  const before = state.text;
+  // Dify's answer output is the whole answer: only what is not shown yet is added.
+  const rest = answer.startsWith(before) ? answer.slice(before.length) : before.endsWith(answer) ? '' : answer;
+  return rest ? { ...state, text: before + (before && !rest.startsWith('\n') ? '\n\n' : '') + rest } : state;
+}
 
 /** Workflow nodes worth naming while they run (Chatflows); start/end/answer nodes are instant. */
 const NOTABLE_NODES = new Set([
@@ -57,6 +78,7 @@ function upsertTask(tasks: LiveTask[], task: LiveTask): LiveTask[] {
 export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState {
   if (event.event === 'unknown') return state;
   const next: AnswerState = { ...state };
+  next.hi = reduceHumanInput(state.hi, event, state.text.length);
   if (event.conversation_id) next.conversationId = event.conversation_id;
   if (event.message_id) next.messageId = event.message_id;
   if (event.task_id) next.taskId ??= event.task_id;
@@ -102,6 +124,10 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
     case 'message_file':
       next.files = [...state.files, { url: event.url, filename: fileNameOf(event.url, event.type ?? 'file', event.id) }];
       break;
+    case 'workflow_finished':
+      delete next.status;
+      next.workflowDone = true;
+      return withOutputAnswer(next, event.data.outputs);
     case 'message_end': {
       delete next.status;
       const names = (event.metadata?.retriever_resources ?? []).map((r) => r.document_name || r.dataset_name || '').filter((n): n is string => n.length > 0);

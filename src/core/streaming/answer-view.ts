@@ -1,5 +1,6 @@
 import { healMarkdown } from '../../markdown/heal.js';
 import type { AnswerState } from './answer-state.js';
+import { pauseMarkdown, withNotes } from './human-input-state.js';
 
 export interface ViewExtras {
   /** One line shown above the answer (a new conversation was started, say). */
@@ -14,15 +15,19 @@ const THINKING = '_Thinking…_';
 export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExtras = {}): string {
   const parts: string[] = [];
   if (extras.notice) parts.push(`_${extras.notice}_`);
-  // Even a final text is healed when it ends early (an error mid code block must not swallow the error line).
-  const body = final && !extras.failure ? state.text : state.text ? healMarkdown(state.text, { keepOpenLink: final }) : '';
+  const paused = state.hi.paused;
+  // Even a final text is healed when it ends early (an error mid code block, or a pause, must not swallow what follows).
+  const exact = final && !extras.failure && !paused;
+  const text = state.text ? (exact ? state.text : healMarkdown(state.text, { keepOpenLink: final })) : '';
+  const body = withNotes(text, state.hi.notes);
   if (body.trim()) parts.push(body);
   if (!final && state.status) parts.push(`_${state.status}_`);
+  if (paused) parts.push(pauseMarkdown(state.hi));
   if (extras.failure) parts.push(extras.failure);
-  if (final) {
+  if (final && !paused) {
     if (!body.trim() && !extras.failure) parts.push('_(Dify returned an empty answer)_');
     if (state.sources.length) parts.push(`_Sources: ${state.sources.join(' · ')}_`);
-  } else if (!body.trim() && !state.status) {
+  } else if (!final && !body.trim() && !state.status && !paused) {
     parts.push(THINKING);
   }
   return parts.join('\n\n');

@@ -1,6 +1,7 @@
 import { healMarkdown } from '../../markdown/heal.js';
 import { toRunFile, type RunFile, type WorkflowState } from './workflow-state.js';
 import { STOPPED_LINE } from './failure-text.js';
+import { pauseMarkdown, withNotes } from './human-input-state.js';
 
 /** The first line of a command's message: which app, for whom, with what. */
 export interface RunHeader {
@@ -50,16 +51,28 @@ function footer(state: WorkflowState, hint?: string): string {
 export function renderWorkflow(state: WorkflowState, final: boolean, header: RunHeader, failure?: string): string {
   const parts = [renderHeader(header)];
   const f = state.finished;
+  const notes = state.hi.notes;
+  if (state.hi.paused && !f) {
+    const text = withNotes(state.text ? healMarkdown(state.text, { keepOpenLink: true }) : '', notes);
+    if (text) parts.push(text);
+    parts.push(pauseMarkdown(state.hi));
+    if (failure) parts.push(failure);
+    return parts.join('\n\n');
+  }
   if (!final || !f) {
     if (!final) {
       const round = state.round ? ` · ${state.round.kind} ${state.round.index}` : '';
       const at = state.running ?? state.round?.title;
       parts.push(`⏳ ${header.app} · step ${Math.max(state.steps, 1)}${at ? ` · ${at}` : ''}${round}`);
     }
-    if (state.text) parts.push(final ? healMarkdown(state.text, { keepOpenLink: true }) : healMarkdown(state.text));
+    const text = withNotes(state.text ? (final ? healMarkdown(state.text, { keepOpenLink: true }) : healMarkdown(state.text)) : '', notes);
+    if (text) parts.push(text);
     if (final) parts.push(failure ?? '⚠️ The workflow ended without a result.');
     return parts.join('\n\n');
   }
+  // How each form was answered stays above the result.
+  const answered = withNotes('', notes);
+  if (answered) parts.push(answered);
   if (f.status === 'succeeded' || f.status === 'partial-succeeded') {
     const { markdown } = renderOutputs(f.outputs);
     const body = markdown || state.text || (f.files.length ? '' : '_(The workflow returned no output.)_');

@@ -1,4 +1,5 @@
 import type { DifyEvent } from '../../dify/events.js';
+import { emptyTrack, reduceHumanInput, type HumanInputTrack } from './human-input-state.js';
 
 /** A file a run produced (a workflow output, or a chat message_file). */
 export interface RunFile {
@@ -9,8 +10,10 @@ export interface RunFile {
 
 /** A workflow run as far as it has got, folded from its stream events. */
 export interface WorkflowState {
-  /** Nodes started so far (steps of the run). */
+  /** Nodes started so far (steps of the run; a re-attach's replay counts none twice). */
   steps: number;
+  /** The node executions counted in `steps`. */
+  stepIds: string[];
   /** Title of the node running now. */
   running?: string;
   /** Iteration or loop under way: its title and the round number. */
@@ -29,18 +32,24 @@ export interface WorkflowState {
     totalTokens?: number;
     files: RunFile[];
   };
+  /** Human Input forms, pauses and how each form ended. */
+  hi: HumanInputTrack;
 }
 
-export const emptyWorkflow = (): WorkflowState => ({ steps: 0, text: '' });
+export const emptyWorkflow = (): WorkflowState => ({ steps: 0, stepIds: [], text: '', hi: emptyTrack() });
 
 export function reduceWorkflow(state: WorkflowState, event: DifyEvent): WorkflowState {
   if (event.event === 'unknown') return state;
   const next: WorkflowState = { ...state };
   if (event.task_id) next.taskId ??= event.task_id;
   if (event.workflow_run_id) next.runId ??= event.workflow_run_id;
+  next.hi = reduceHumanInput(state.hi, event, state.text.length);
   switch (event.event) {
     case 'node_started':
-      next.steps = state.steps + 1;
+      if (!state.stepIds.includes(event.data.id)) {
+        next.steps = state.steps + 1;
+        next.stepIds = [...state.stepIds, event.data.id];
+      }
       next.running = event.data.title || event.data.node_type;
       break;
     case 'node_finished':
@@ -88,8 +97,12 @@ export function reduceWorkflow(state: WorkflowState, event: DifyEvent): Workflow
       };
       break;
     }
+    case 'workflow_paused':
+      delete next.running;
+      delete next.round;
+      break;
     default:
-      return state;
+      return next.hi !== state.hi || next.runId !== state.runId ? next : state;
   }
   return next;
 }

@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, ContextActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import { z } from 'zod';
-import type { AnswerControls, FeedbackRef } from '../../core/ports.js';
+import type { AnswerControls, FeedbackRef, FormControl } from '../../core/ports.js';
 
 export const STOP_ACTION = 'dify_stop';
 export const SUGGEST_ACTION = 'dify_suggest';
@@ -13,6 +13,12 @@ export const FEEDBACK_ACTIONS = new RegExp(`^${FEEDBACK_ACTION}(_like|_dislike)?
 export const CONTROLS_BLOCK = 'dify_controls';
 /** The line under Slack's feedback buttons that says which rating was given. */
 export const RATING_BLOCK = 'dify_rating';
+
+export const FORM_ACTION = 'dify_form';
+/** The action ids of a form's buttons (one per Dify user action). */
+export const FORM_ACTIONS = new RegExp(`^${FORM_ACTION}_\\d+$`);
+/** What a form button carries: the workflow run, which pause, which form, which action. */
+export const formValueSchema = z.object({ r: z.string().min(1), p: z.number().int(), f: z.number().int(), a: z.string().min(1) });
 
 /** What a Stop button carries: the run, and who asked (for the "asker only" policy). */
 export const stopValueSchema = z.object({ r: z.string(), a: z.string() });
@@ -88,8 +94,35 @@ export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock
   return [actions];
 }
 
-/** The buttons under an answer's last message: Stop while it runs; feedback and follow-ups after. */
+/** "Answer by Tue 14:00" in every reader's own time zone (Slack's date token), with a UTC fallback. */
+function deadline(unixSeconds: number): string {
+  const fallback = new Date(unixSeconds * 1000).toISOString().replace('T', ' ').slice(0, 16);
+  return `<!date^${unixSeconds}^{date_short_pretty} at {time}|${fallback} UTC>`;
+}
+
+/** A paused run's forms: one row of buttons per form (Slack: at most 25 per row), and who may answer until when. */
+export function formBlocks(forms: FormControl[]): KnownBlock[] {
+  return forms.slice(0, 10).flatMap((form, i): KnownBlock[] => {
+    const buttons = form.actions
+      .slice(0, 25)
+      .map((a, j) =>
+        button(
+          a.title.length > 75 ? `${a.title.slice(0, 74)}…` : a.title,
+          `${FORM_ACTION}_${j}`,
+          { r: form.runId, p: form.pause, f: form.index, a: a.id },
+          a.style,
+        ),
+      );
+    const about = [`Who can answer: ${form.approvers}`, ...(form.expiresAt !== undefined ? [`answer by ${deadline(form.expiresAt)}`] : [])].join(' · ');
+    const context: ContextBlock = { type: 'context', block_id: `dify_form_about_${i}`, elements: [{ type: 'mrkdwn', text: about.slice(0, 3000) }] };
+    if (buttons.length === 0) return [context];
+    return [{ type: 'actions', block_id: `dify_form_${i}`, elements: buttons }, context];
+  });
+}
+
+/** The buttons under an answer's last message: a form's while the run waits; Stop while it runs; feedback and follow-ups after. */
 export function controlsBlocks(controls: AnswerControls, look: FeedbackLook = 'buttons'): KnownBlock[] {
+  if (controls.forms && controls.forms.length > 0) return formBlocks(controls.forms);
   if (controls.stop) {
     return [
       { type: 'actions', block_id: CONTROLS_BLOCK, elements: [button('■ Stop', STOP_ACTION, { r: controls.stop.runId, a: controls.stop.askerId }, 'danger')] },

@@ -24,6 +24,11 @@ export class CommandResultSink implements AnswerSink {
     this.writer.setControls(controls);
   }
 
+  /** None once the result goes through the response_url (those messages cannot be edited later). */
+  messages(): string[] {
+    return this.viaResponseUrl ? [] : this.writer.messageTs;
+  }
+
   async show(markdown: string, final: boolean): Promise<void> {
     if (!this.viaResponseUrl) {
       try {

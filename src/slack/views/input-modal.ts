@@ -16,7 +16,7 @@ export const modalMetadataSchema = z.object({
 });
 export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
 
-const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: text.length > max ? `${text.slice(0, max - 1)}…` : text });
+export const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: text.length > max ? `${text.slice(0, max - 1)}…` : text });
 /** An option of a select field (text cut to Slack's 75 characters; the value stands for the whole option). */
 export const option = (field: FormField, index: number): PlainTextOption => ({ text: plain(field.options![index]!, 75), value: optionValue(field, index) });
 
@@ -88,21 +88,24 @@ function element(field: FormField, prefill: unknown): InputBlockElement {
   }
 }
 
+/** One input block per field (block_id = the variable), with what is already known filled in. */
+export function inputBlocks(fields: FormField[], prefill: Record<string, unknown>): KnownBlock[] {
+  return fields.map((field) => ({
+    type: 'input',
+    block_id: field.variable,
+    // A checkbox left unticked is a value (false), never "missing".
+    optional: !field.required || field.type === 'checkbox',
+    label: plain(field.label, 2000),
+    element: element(field, prefill[field.variable]),
+  }));
+}
+
 /** A modal generated from the app's user_input_form, with what the user already typed filled in. */
 export function inputModal(app: AppDescription, prefill: Record<string, unknown>, meta: ModalMetadata): ModalView {
   const blocks: KnownBlock[] = [];
   const about = app.description || (app.title !== app.id ? app.title : '');
   if (about) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: about.slice(0, 2900) }] });
-  for (const field of app.fields.slice(0, 99)) {
-    blocks.push({
-      type: 'input',
-      block_id: field.variable,
-      // A checkbox left unticked is a value (false), never "missing".
-      optional: !field.required || field.type === 'checkbox',
-      label: plain(field.label, 2000),
-      element: element(field, prefill[field.variable]),
-    });
-  }
+  blocks.push(...inputBlocks(app.fields.slice(0, 99), prefill));
   return {
     type: 'modal',
     callback_id: INPUTS_CALLBACK_ID,
