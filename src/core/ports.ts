@@ -73,6 +73,8 @@ export interface AnswerControls {
   suggestions?: string[];
   /** The forms a paused run waits on: one row of buttons each (the run waits; no Stop). */
   forms?: FormControl[];
+  /** The run waits for a person (paused at a form): its Slack session is suspended, not done. */
+  waiting?: boolean;
 }
 
 /** The buttons of one Human Input form, and what they say about it. */

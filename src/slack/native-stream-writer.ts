@@ -77,7 +77,7 @@ export class NativeStreamWriter implements AnswerSink {
 
   setControls(controls: AnswerControls): void {
     if (controls.stop) this.stopControl = controls.stop;
-    this.waiting = (controls.forms?.length ?? 0) > 0;
+    this.waiting = controls.waiting === true;
     this.edit.setControls(controls);
   }
 

@@ -251,6 +251,47 @@ describe('Human Input in a thread (chatflow)', () => {
   });
 });
 
+describe("Slack's side of a long run (agent sessions)", () => {
+  it('an agent DM thread: the session is suspended while the form waits, processing on resume, active at the end', async () => {
+    t = await startTestBridge();
+    t.slack.nativeStreaming = true;
+    ApprovalFlow.chatflow(t.dify, { before: 'A draft streamed natively.', forms: [approveForm()], after: () => ' Done.', startDelayMs: 60 });
+    const root = '1790000300.000100';
+    await t.message('refund', { channel: 'D1', channelType: 'im', ts: '1790000300.000200', threadTs: root });
+    const form = await t.slack.waitFor(
+      () => t!.slack.replies('D1', root).find((m) => (m.blocks ?? []).some((b) => b['block_id'] === 'dify_form_0')),
+      5000,
+      'the form in the DM thread',
+    );
+    await settled(t);
+    // The native stream ends with the session suspended, not done.
+    expect(t.slack.callsTo('chat.stopStream').at(-1)!.args).toMatchObject({ session_status: 'suspended' });
+    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['suspended']);
+    await t.press(form, formButton(form, 'Approve'));
+    await t.slack.waitFor(() => t!.slack.replies('D1', root).find((m) => m.ts === form.ts && m.text.endsWith(' Done.')), 5000, 'the resumed answer');
+    await settled(t);
+    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['suspended', 'processing', 'active']);
+  });
+
+  it('an app that is not an agent carries on without sessions, and asks Slack only once per workspace', async () => {
+    t = await startTestBridge();
+    t.slack.agentApp = false;
+    ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm(), approveForm({ node: 'Again' })], after: () => ' Done.' });
+    const root = '1790000400.000100';
+    await t.message('refund', { channel: 'D1', channelType: 'im', ts: '1790000400.000200', threadTs: root });
+    const form = structuredClone(
+      await t.slack.waitFor(() => t!.slack.replies('D1', root).find((m) => (m.blocks ?? []).some((b) => b['block_id'] === 'dify_form_0')), 5000, 'form'),
+    );
+    await t.press(form, formButton(form, 'Approve'));
+    const second = await t.slack.waitFor(() => t!.slack.replies('D1', root).find((m) => m.text.includes('**Again**') && buttons(m).length > 0), 5000, 'form 2');
+    await t.press(second, formButton(second, 'Approve'));
+    await t.slack.waitFor(() => t!.slack.replies('D1', root)[0]!.text.endsWith(' Done.'), 5000, 'the end');
+    await settled(t);
+    expect(t.slack.callsTo('agents.sessions.setStatus')).toHaveLength(1);
+    expect(t.logs.filter((l) => String(l['msg']).startsWith('Slack has no agent sessions'))).toHaveLength(1);
+  });
+});
+
 describe('Human Input that outlives the process', () => {
   it('a press after a restart (SQLite) answers the form and resumes into the same message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hi-'));

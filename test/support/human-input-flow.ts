@@ -31,6 +31,8 @@ export interface ApprovalScript {
   loseAnswer?: boolean;
   /** Milliseconds between resumed events (a long tail). */
   delayMs?: number;
+  /** Milliseconds between the first stream's events. */
+  startDelayMs?: number;
 }
 
 export interface ScriptedRun {
@@ -144,12 +146,16 @@ export class ApprovalFlow {
     const taskId = randomUUID();
     (run as ScriptedRun & { ids?: unknown }).ids = { conversationId, messageId, taskId };
     const ev = this.envelope(run, conversationId, messageId, taskId);
-    await writeSse(res, [
-      'ping',
-      ev('workflow_started', { data: { id: run.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1, reason: 'initial' } }),
-      ...this.textEvents(ev, messageId, this.script.before),
-      ...this.pauseEvents(run, 0, ev),
-    ]);
+    await writeSse(
+      res,
+      [
+        'ping',
+        ev('workflow_started', { data: { id: run.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1, reason: 'initial' } }),
+        ...this.textEvents(ev, messageId, this.script.before),
+        ...this.pauseEvents(run, 0, ev),
+      ],
+      this.script.startDelayMs ?? 0,
+    );
   }
 
   /** GET /v1/workflow/{id}/events: a snapshot of a paused run, or the live events once its form is answered. */

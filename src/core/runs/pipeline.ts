@@ -290,9 +290,15 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   }
   if (cont && failure === undefined && !run.signal.aborted && track?.paused) {
     const forms = await cont.onPause(state, opts.sink);
-    opts.sink.setControls?.({ forms });
-    const ended = await finish(renderer, model.render(state, true), state, { waiting: 'paused' }, logger, unavailable);
+    // Shown first without buttons: a press must find the messages it answers in the run's record.
+    opts.sink.setControls?.({ waiting: true });
+    const markdown = model.render(state, true);
+    const ended = await finish(renderer, markdown, state, { waiting: 'paused' }, logger, unavailable);
     await cont.shown(opts.sink).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not save where the paused answer is'));
+    if (ended.delivered && forms.length > 0) {
+      opts.sink.setControls?.({ forms, waiting: true });
+      await opts.sink.show(markdown, true).catch((err: unknown) => logger.error({ err: describeError(err) }, "Could not show the form's buttons in Slack"));
+    }
     return ended;
   }
   // Stopped, interrupted or stalled: reading has ended; ask Dify to stop generating too

@@ -157,6 +157,8 @@ export class RunFollower {
     let record: RunRecord | undefined = from;
     let savedAt = 0;
     let savedMessages = '';
+    /** The run is left for a press or another process once shown (paused, handed over). */
+    let leaving = false;
     const save = async (state: S, sink: AnswerSink, status: RunRecord['status']) => {
       const runId = state.hi.runId ?? record?.runId;
       if (!runId) return;
@@ -181,26 +183,30 @@ export class RunFollower {
         await save(state, sink, 'paused');
         const rec = record;
         if (!rec) return [];
-        await this.release(rec.runId);
-        if (rec.session) void this.session(rec, 'suspended');
-        // A form Slack cannot answer (email, or Dify sent none): the run is polled until it goes on.
-        if (answerable(state.hi).length === 0) setTimeout(() => void this.scan(), 10).unref();
+        leaving = true;
+        if (rec.session) await this.session(rec, 'suspended');
         return this.controls(rec, state.hi);
       },
+      // The run is left (paused, handed over) only once its record names the messages that show it.
       shown: async (sink) => {
         const messages = sink.messages?.() ?? [];
-        if (record && messages.join(',') !== record.messages.join(',')) {
+        if (!record) return;
+        if (messages.join(',') !== record.messages.join(',')) {
           record = { ...record, messages, savedAt: now() };
           savedMessages = messages.join(',');
           await this.records.save(record);
         }
+        if (!leaving) return;
+        await this.release(record.runId);
+        // A form Slack cannot answer (email, or Dify sent none): the run is polled until it goes on.
+        if (record.status === 'paused' && answerable(record.state.hi).length === 0) setTimeout(() => void this.scan(), 10).unref();
       },
       reattach: (runId, signal) => dify.workflowEvents(place.appId, runId, { user: place.difyUser, includeStateSnapshot: true, signal }),
       runRecord: (runId) => dify.workflowRun(place.appId, runId),
       handOver: async (state, sink) => {
         if (!record && !state.hi.runId) return false;
         await save(state, sink, 'live');
-        await this.release(record!.runId);
+        leaving = true;
         logger.info({ run: record!.runId }, 'shutting down: the workflow run is left for the next process to re-attach');
         return true;
       },
@@ -209,7 +215,7 @@ export class RunFollower {
         if (!runId) return;
         await this.records.delete(runId);
         await this.done(runId);
-        if (record?.session) void this.session(record, 'active');
+        if (record?.session) await this.session(record, 'active');
       },
     };
   }
@@ -355,7 +361,7 @@ export class RunFollower {
   ): Promise<void> {
     const fresh = await this.records.get(rec.runId).catch(() => undefined);
     const base = fresh ?? rec;
-    if (base.session) void this.session(base, 'processing');
+    if (base.session) await this.session(base, 'processing');
     if (base.kind === 'chat') {
       const model = chatModel(base.notice ? { notice: base.notice } : {});
       await this.pipeline<AnswerState>(base, model, note, open, {
