@@ -25,9 +25,9 @@ export async function startScriptedDify(): Promise<FakeDify> {
   dify.apps.set(DEMO_KEYS.report, {
     mode: 'workflow',
     name: 'Report',
-    description: 'A three-step workflow: research, draft, review',
+    description: 'A workflow: research, draft, your approval, review',
     form: [{ 'text-input': { label: 'Topic', variable: 'topic', required: true, max_length: 200, default: '' } }],
-    onRun: report,
+    onRun: (req, res) => report(dify, req, res),
   });
   dify.apps.set(DEMO_KEYS.haiku, {
     mode: 'completion',
@@ -75,26 +75,90 @@ function chat({ req, events, res }: ChatContext, turn: number): Promise<void> {
   return writeSse(res, script(), TOKEN_MS);
 }
 
-async function report(req: DifyRequest, res: ServerResponse): Promise<void> {
+/**
+ * Research and draft, then a Human Input step (Approve / Send back, with a note), then review:
+ * the run pauses on the form, and goes on when it is answered (GET /v1/workflow/{id}/events).
+ */
+async function report(dify: FakeDify, req: DifyRequest, res: ServerResponse): Promise<void> {
   const inputs = (req.body['inputs'] ?? {}) as Record<string, unknown>;
   const topic = String(inputs['topic'] ?? 'something');
+  const user = String(req.body['user']);
   const w = new WorkflowEvents();
-  const text = `## Report: ${topic}\n\n1. **Research**: three sources agree that ${topic} matters.\n2. **Draft**: written in one pass.\n3. **Review**: no issues found.`;
-  async function* script() {
+  const steps: Array<[string, string, string]> = [
+    ['research', 'knowledge-retrieval', 'Research'],
+    ['draft', 'llm', 'Draft'],
+  ];
+  const form = {
+    form_content: `The draft of **${topic}** is ready. Publish it?`,
+    inputs: [{ type: 'paragraph', output_variable_name: 'note', default: { type: 'constant', selector: [], value: '' } }],
+    resolved_default_values: { note: '' },
+    user_actions: [
+      { id: 'approve', title: 'Approve', button_style: 'primary' },
+      { id: 'send_back', title: 'Send back', button_style: 'default' },
+    ],
+    expiration_time: Math.floor(Date.now() / 1000) + 24 * 3600,
+  };
+  const token = dify.pause(DEMO_KEYS.report, { runId: w.runId, user, form, onEvents: (r) => resume(r) });
+  async function* untilPause() {
     yield w.started();
-    const steps: Array<[string, string, string]> = [
-      ['research', 'knowledge-retrieval', 'Research'],
-      ['draft', 'llm', 'Draft'],
-      ['review', 'llm', 'Review'],
-    ];
     for (const [i, [id, type, title]] of steps.entries()) {
       yield w.nodeStarted(id, type, title, i + 1);
       await sleep(900);
       yield w.nodeFinished(id, type, title, i + 1);
     }
-    yield w.finished('succeeded', { report: text });
+    yield w.nodeStarted('approval', 'human-input', 'Approval', 3);
+    const data = { form_id: `form-${w.runId}`, node_id: 'approval', node_title: 'Approval', form_content: form.form_content, inputs: form.inputs };
+    const rest = {
+      actions: form.user_actions,
+      resolved_default_values: form.resolved_default_values,
+      form_token: token,
+      expiration_time: form.expiration_time,
+    };
+    yield { event: 'human_input_required', workflow_run_id: w.runId, task_id: w.taskId, data: { ...data, display_in_ui: true, ...rest } };
+    yield {
+      event: 'workflow_paused',
+      workflow_run_id: w.runId,
+      task_id: w.taskId,
+      data: {
+        workflow_run_id: w.runId,
+        paused_nodes: ['approval'],
+        outputs: {},
+        reasons: [{ TYPE: 'human_input_required', ...data, ...rest }],
+        status: 'paused',
+      },
+    };
   }
-  return writeSse(res, script());
+  async function resume(r: ServerResponse): Promise<void> {
+    r.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    r.write('event: ping\n\n');
+    await Promise.race([dify.whenSubmitted(token), new Promise((done) => r.once('close', done))]);
+    const answer = dify.forms.get(token)?.submitted;
+    if (!answer || r.destroyed) return;
+    const note = typeof answer.inputs['note'] === 'string' && answer.inputs['note'] ? ` (note: ${answer.inputs['note']})` : '';
+    const approved = answer.action === 'approve';
+    const text = approved
+      ? `## Report: ${topic}\n\n1. **Research**: three sources agree that ${topic} matters.\n2. **Draft**: written in one pass.\n3. **Review**: approved${note}, no issues found.`
+      : `The draft of **${topic}** was sent back${note}; nothing was published.`;
+    async function* rest() {
+      yield {
+        event: 'workflow_started',
+        workflow_run_id: w.runId,
+        task_id: w.taskId,
+        data: { id: w.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1, reason: 'resumption' },
+      };
+      yield w.nodeFinished('approval', 'human-input', 'Approval', 3);
+      if (approved) {
+        yield w.nodeStarted('review', 'llm', 'Review', 4);
+        await sleep(900);
+        yield w.nodeFinished('review', 'llm', 'Review', 4);
+      }
+      const run = dify.workflowRuns.get(w.runId);
+      if (run) Object.assign(run, { status: 'succeeded', outputs: { report: text } });
+      yield w.finished('succeeded', { report: text });
+    }
+    await writeSse(r, rest());
+  }
+  return writeSse(res, untilPause());
 }
 
 function haiku(req: DifyRequest, res: ServerResponse): Promise<void> {

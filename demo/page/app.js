@@ -19,14 +19,22 @@ function inline(escaped) {
     .split(/(`[^`\n]+`)/)
     .map((part) => {
       if (/^`[^`\n]+`$/.test(part)) return `<code>${part.slice(1, -1)}</code>`;
-      return part
-        .replace(/&lt;@([A-Z0-9]+)&gt;/g, (_, id) => `<span class="mention">@${esc(NAMES[id] || id)}</span>`)
-        .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_, text, href) => `<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`)
-        .replace(/&lt;(https?:\/\/[^|\s]+?)\|([^&]+?)&gt;/g, (_, href, text) => `<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`)
-        .replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>')
-        .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[^\w*])/g, '$1<strong>$2</strong>')
-        .replace(/(^|[\s(])_([^_\n]+)_(?=$|[^\w_])/g, '$1<em>$2</em>')
-        .replace(/~~([^~\n]+)~~|(^|\s)~([^~\n]+)~(?=$|\s)/g, (_, a, pre, b) => (a ? `<s>${a}</s>` : `${pre}<s>${b}</s>`));
+      return (
+        part
+          .replace(/&lt;@([A-Z0-9]+)&gt;/g, (_, id) => `<span class="mention">@${esc(NAMES[id] || id)}</span>`)
+          // Slack's date token: shown in the reader's own time zone, as Slack does.
+          .replace(
+            /&lt;!date\^(\d+)\^[^|]*\|[^&]*&gt;/g,
+            (_, s) => `<time>${esc(new Date(Number(s) * 1000).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }))}</time>`,
+          )
+          .replace(/&lt;!subteam\^([A-Z0-9]+)&gt;/g, (_, id) => `<span class="mention">@${esc(id)}</span>`)
+          .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, (_, text, href) => `<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`)
+          .replace(/&lt;(https?:\/\/[^|\s]+?)\|([^&]+?)&gt;/g, (_, href, text) => `<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`)
+          .replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>')
+          .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[^\w*])/g, '$1<strong>$2</strong>')
+          .replace(/(^|[\s(])_([^_\n]+)_(?=$|[^\w_])/g, '$1<em>$2</em>')
+          .replace(/~~([^~\n]+)~~|(^|\s)~([^~\n]+)~(?=$|\s)/g, (_, a, pre, b) => (a ? `<s>${a}</s>` : `${pre}<s>${b}</s>`))
+      );
     })
     .join('');
 }

@@ -92,12 +92,25 @@ describe('npm run demo, in a real browser', () => {
     expect(await bot('#thread-messages').nth(2).locator('.body').innerText()).not.toContain('Sources:');
   });
 
-  it('runs a workflow from a slash command, showing its steps live, then its output', async () => {
+  it('runs a workflow from a slash command, showing its steps live, pausing for an approval, then its output', async () => {
     await page.fill('#composer', '/report Slack bridges');
     await page.press('#composer', 'Enter');
     const run = page.locator('#channel-messages .msg.bot', { hasText: 'report' }).last();
-    await expect.poll(() => run.innerText(), { timeout: 10_000 }).toMatch(/Research|Draft|Review/);
+    await expect.poll(() => run.innerText(), { timeout: 10_000 }).toMatch(/Research|Draft/);
+    // The Human Input step: the form's text, who may answer, until when, and its buttons.
+    await expect.poll(() => run.innerText(), { timeout: 15_000 }).toContain('waiting for an answer');
+    expect(await run.locator('.body').innerText()).toContain('The draft of Slack bridges is ready. Publish it?');
+    expect(await run.locator('.context').innerText()).toMatch(/Who can answer: @\S+ · answer by /);
+    await run.locator('button', { hasText: 'Approve' }).click();
+    // The form has a note: it opens as a modal, submitted with the chosen action.
+    await page.locator('#modal-form').waitFor({ timeout: 10_000 });
+    await page.fill('#modal-form textarea', 'ship it');
+    await page.click('#modal-form button[type=submit]');
+    await page.locator('#modal').waitFor({ state: 'hidden' });
     await expect.poll(() => run.innerText(), { timeout: 15_000 }).toContain('Report: Slack bridges');
+    expect(await run.innerText()).toContain('Approve — chosen by');
+    expect(await run.innerText()).toContain('approved (note: ship it)');
+    expect(await run.locator('button', { hasText: 'Approve' }).count()).toBe(0);
     expect(await run.locator('.body li strong').allInnerTexts()).toEqual(['Research', 'Draft', 'Review']);
     // The README's picture: DEMO_SCREENSHOT=docs/demo.png npx vitest run test/e2e/demo.test.ts
     if (process.env['DEMO_SCREENSHOT']) await page.screenshot({ path: process.env['DEMO_SCREENSHOT'] });
