@@ -9,8 +9,8 @@ const NO_SESSIONS = new Set(['not_authorized', 'feature_disabled', 'unknown_meth
 
 /** What a run that outlives its request does in Slack: go on in its messages, tell one person, mirror an agent session. */
 export class SlackRunSurface implements RunSurface {
-  /** Workspaces where Slack said the app has no agent sessions. */
-  private readonly noSessions = new Set<string>();
+  /** Per workspace, whether Slack takes session statuses (the first call's answer; later calls wait for it). */
+  private readonly sessions = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly clientOf: (teamId: string) => WebClient,
@@ -37,15 +37,25 @@ export class SlackRunSurface implements RunSurface {
   }
 
   async sessionStatus(place: AnswerPlace, status: SessionStatus): Promise<void> {
-    if (!place.threadTs || this.noSessions.has(place.teamId)) return;
-    try {
-      await this.clientOf(place.teamId).agents.sessions.setStatus({ channel_id: place.channelId, thread_ts: place.threadTs, status });
-    } catch (err) {
-      const code = slackErrorCode(err) ?? 'error';
-      if (NO_SESSIONS.has(code)) {
-        this.noSessions.add(place.teamId);
-        this.logger.info({ team: place.teamId, code }, 'Slack has no agent sessions for this app here; long runs carry on without session status');
-      } else this.logger.debug({ code }, 'agents.sessions.setStatus failed');
-    }
+    const { threadTs } = place;
+    if (!threadTs) return;
+    const known = this.sessions.get(place.teamId);
+    if (known && !(await known)) return;
+    const attempt = this.clientOf(place.teamId)
+      .agents.sessions.setStatus({ channel_id: place.channelId, thread_ts: threadTs, status })
+      .then(
+        () => true,
+        (err: unknown) => {
+          const code = slackErrorCode(err) ?? 'error';
+          if (!NO_SESSIONS.has(code)) {
+            this.logger.debug({ code }, 'agents.sessions.setStatus failed');
+            return true;
+          }
+          this.logger.info({ team: place.teamId, code }, 'Slack has no agent sessions for this app here; long runs carry on without session status');
+          return false;
+        },
+      );
+    if (!known) this.sessions.set(place.teamId, attempt);
+    await attempt;
   }
 }

@@ -205,6 +205,46 @@ describe('Human Input in a thread (chatflow)', () => {
     await settled(t);
   });
 
+  it('a press after the deadline says the form expired; the message follows the run down its timeout branch', async () => {
+    t = await startTestBridge({ env: { RUN_LEASE_MS: '1000' } });
+    const flow = ApprovalFlow.chatflow(t.dify, {
+      before: 'Draft.',
+      forms: [approveForm({ expiration_time: Math.floor(Date.now() / 1000) + 1 })],
+      after: () => ' Refunded by default.',
+    });
+    const { ts } = await t.mention('refund');
+    const msg = structuredClone(await paused(t, ts));
+    await new Promise((r) => setTimeout(r, 2100));
+    // Dify took the node's timeout branch and finished the run.
+    flow.answerOutside(flow.runs[0]!, []);
+    const { responseId } = await t.press(msg, formButton(msg, 'Approve'));
+    expect((await t.slack.waitFor(() => t!.slack.responsesTo(responseId)[0], 3000, 'the line')).body).toMatchObject({
+      text: expect.stringMatching(/^This form expired at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>; the workflow goes on without it\.$/),
+    });
+    expect(t.dify.requests.some((r) => r.method === 'POST' && r.path.startsWith('/v1/form/'))).toBe(false);
+    await t.slack.waitFor(() => t!.slack.replies('C1', ts)[0]!.text.endsWith('Refunded by default.'), 8000, 'the answer after the timeout');
+    await settled(t);
+    expect(t.slack.replies('C1', ts)[0]!.text).toBe(
+      'Draft.\n\n⏱ No answer before the deadline — the workflow continued with its timeout branch.\n\n Refunded by default.',
+    );
+  });
+
+  it('a resumed answer longer than a message goes on in continuation messages, exact, nothing twice', async () => {
+    t = await startTestBridge();
+    const tail = Array.from({ length: 900 }, (_, i) => `Line ${i} of the long report after the approval.`).join('\n');
+    ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm()], after: () => `\n\n${tail}`, delayMs: 1 });
+    const { ts } = await t.mention('refund');
+    const msg = await paused(t, ts);
+    await t.press(msg, formButton(msg, 'Approve'));
+    await t.slack.waitFor(() => t!.slack.replies('C1', ts).at(-1)!.text.endsWith('Line 899 of the long report after the approval.'), 15_000, 'the long tail');
+    await settled(t);
+    const pages = t.slack.replies('C1', ts).filter((m) => m.text);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages[0]!.ts).toBe(msg.ts);
+    const joined = pages.map((p) => p.text).join('\n');
+    for (const i of [0, 1, 450, 898, 899]) expect(joined.split(`Line ${i} of`).length - 1).toBe(1);
+  });
+
   it('handles two pauses in a row in the same message', async () => {
     t = await startTestBridge();
     ApprovalFlow.chatflow(t.dify, {
@@ -266,11 +306,11 @@ describe("Slack's side of a long run (agent sessions)", () => {
     await settled(t);
     // The native stream ends with the session suspended, not done.
     expect(t.slack.callsTo('chat.stopStream').at(-1)!.args).toMatchObject({ session_status: 'suspended' });
-    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['suspended']);
+    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['processing', 'suspended']);
     await t.press(form, formButton(form, 'Approve'));
     await t.slack.waitFor(() => t!.slack.replies('D1', root).find((m) => m.ts === form.ts && m.text.endsWith(' Done.')), 5000, 'the resumed answer');
     await settled(t);
-    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['suspended', 'processing', 'active']);
+    expect(t.slack.sessions.get(`D1:${root}`)).toEqual(['processing', 'suspended', 'processing', 'active']);
   });
 
   it('an app that is not an agent carries on without sessions, and asks Slack only once per workspace', async () => {

@@ -8,7 +8,7 @@ import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
 import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, SessionStatus, SlackDirectory } from '../ports.js';
 import type { AnswerState } from '../streaming/answer-state.js';
-import type { HumanInputTrack, PauseField, PendingForm } from '../streaming/human-input-state.js';
+import { TIMEOUT_LINE, type HumanInputTrack, type PauseField, type PendingForm } from '../streaming/human-input-state.js';
 import { runFiles, type RunHeader } from '../streaming/run-view.js';
 import type { WorkflowState } from '../streaming/workflow-state.js';
 import { describeApprovers, mayAnswer } from './approvers.js';
@@ -93,6 +93,8 @@ export class RunFollower {
   private renewTimer?: NodeJS.Timeout;
   private scanTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Aborted at close(): runs only waiting (polling a pause answered outside Slack) are handed over at once. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: RunFollowerDeps) {
     this.runs = deps.tracker ?? new RunTracker();
@@ -111,6 +113,7 @@ export class RunFollower {
   /** Stops taking over runs; runs under way are handed over by the pipeline's shutdown path. */
   close(): void {
     this.closed = true;
+    this.closing.abort();
     clearInterval(this.renewTimer);
     clearInterval(this.scanTimer);
   }
@@ -174,7 +177,9 @@ export class RunFollower {
         if (!runId) return;
         if (!record) {
           if (!(await this.hold(runId))) logger.warn({ run: runId }, 'another process already follows this workflow run');
-          return save(state, sink, 'live');
+          await save(state, sink, 'live');
+          if (place.session === true) void this.session({ ...place, messages: [] }, 'processing');
+          return;
         }
         const messages = sink.messages?.().join(',') ?? savedMessages;
         if (messages !== savedMessages || now() - savedAt >= SAVE_EVERY_MS) await save(state, sink, 'live');
@@ -240,11 +245,11 @@ export class RunFollower {
     );
   }
 
-  private place(rec: RunRecord): AnswerPlace {
+  private place(rec: Pick<RunRecord, 'teamId' | 'channelId' | 'threadTs' | 'messages'>): AnswerPlace {
     return { teamId: rec.teamId, channelId: rec.channelId, ...(rec.threadTs ? { threadTs: rec.threadTs } : {}), messages: rec.messages };
   }
 
-  private async session(rec: RunRecord, status: SessionStatus): Promise<void> {
+  private async session(rec: Pick<RunRecord, 'teamId' | 'channelId' | 'threadTs' | 'messages'>, status: SessionStatus): Promise<void> {
     await this.deps.surface.sessionStatus?.(this.place(rec), status).catch(() => undefined);
   }
 
@@ -267,8 +272,10 @@ export class RunFollower {
   private async pending(p: FormPress): Promise<{ rec: RunRecord; form: PendingForm } | { refused: string }> {
     const rec = await this.records.get(p.runId).catch(() => undefined);
     const track = rec?.state.hi;
-    if (!rec || !track || rec.status !== 'paused' || track.pauses !== p.pause) return { refused: 'This form was already answered, or the run has moved on.' };
-    const form = track.forms[p.index];
+    if (!rec || rec.teamId !== p.teamId || rec.status !== 'paused' || track?.pauses !== p.pause) {
+      return { refused: 'This form was already answered, or the run has moved on.' };
+    }
+    const form = rec.state.hi.forms[p.index];
     if (!form?.token || !form.actions.some((a) => a.id === p.actionId)) return { refused: 'This form was already answered, or the run has moved on.' };
     if (form.expiresAt !== undefined && form.expiresAt * 1000 < now()) {
       setTimeout(() => void this.scan(), 10).unref();
@@ -290,7 +297,8 @@ export class RunFollower {
     if ('refused' in found) return { kind: 'refused', markdown: found.refused };
     const { rec, form } = found;
     const { dify, logger } = this.deps;
-    if (!(await this.hold(rec.runId))) return { kind: 'refused', markdown: 'Someone is answering this form right now.' };
+    // Held here too means a second press (a double click) while the first is on its way to Dify.
+    if (this.held.has(rec.runId) || !(await this.hold(rec.runId))) return { kind: 'refused', markdown: 'Someone is answering this form right now.' };
     const inputs: Record<string, unknown> = {};
     let stream: DifyEventStream | undefined;
     try {
@@ -319,6 +327,8 @@ export class RunFollower {
       ...(form.nodeId ? { node: form.nodeId } : {}),
     };
     logger.info({ run: rec.runId, app: rec.appId, action: p.actionId, user: p.userId }, 'Human Input form answered');
+    // The run goes on: were this process to die now, another one re-attaches to it.
+    await this.records.save({ ...rec, status: 'live', savedAt: now() }).catch(() => undefined);
     const opened = stream;
     void this.runs.track(this.follow(rec, note, async () => opened));
     return { kind: 'submitted' };
@@ -358,13 +368,15 @@ export class RunFollower {
     rec: RunRecord,
     note: { text: string; node?: string } | undefined,
     open: (signal: AbortSignal) => Promise<DifyEventStream>,
+    /** Only waits for Dify (a pause answered outside Slack): handed over at once on close. */
+    waitsOnly = false,
   ): Promise<void> {
     const fresh = await this.records.get(rec.runId).catch(() => undefined);
     const base = fresh ?? rec;
     if (base.session) await this.session(base, 'processing');
     if (base.kind === 'chat') {
       const model = chatModel(base.notice ? { notice: base.notice } : {});
-      await this.pipeline<AnswerState>(base, model, note, open, {
+      await this.pipeline<AnswerState>(base, model, note, open, waitsOnly, {
         feedback: (state) => (state.messageId ? { appId: base.appId, messageId: state.messageId, user: base.difyUser } : undefined),
         files: { of: (state) => state.files, dify: this.deps.dify },
         ...(base.suggestFollowUps
@@ -376,7 +388,7 @@ export class RunFollower {
       });
     } else {
       const header: RunHeader = base.header ?? { app: base.appId, userId: base.askerId };
-      await this.pipeline<WorkflowState>(base, workflowModel(header), note, open, {
+      await this.pipeline<WorkflowState>(base, workflowModel(header), note, open, waitsOnly, {
         files: { of: runFiles, dify: this.deps.dify },
         outcome: (run) => (!run.delivered ? 'undeliverable' : (run.waiting ?? run.cut ?? run.state.finished?.status ?? 'failed')),
       });
@@ -388,6 +400,7 @@ export class RunFollower {
     model: AnswerModel<S>,
     note: { text: string; node?: string } | undefined,
     open: (signal: AbortSignal) => Promise<DifyEventStream>,
+    waitsOnly: boolean,
     extra: Pick<RunOptions<S>, 'feedback' | 'files' | 'suggestions' | 'outcome'>,
   ): Promise<void> {
     const { deps } = this;
@@ -410,7 +423,7 @@ export class RunFollower {
       ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: rec.askerId, ...(rec.threadKey ? { thread: rec.threadKey } : {}) } } : {}),
       open,
       stopTask: (taskId) => deps.dify.stop(rec.appId, taskId, rec.difyUser),
-      interrupt: this.runs.signal,
+      interrupt: waitsOnly ? AbortSignal.any([this.runs.signal, this.closing.signal]) : this.runs.signal,
       continuation: this.continuation<S>(place, { ...rec, state }),
       ...extra,
     });
@@ -438,11 +451,18 @@ export class RunFollower {
         { run: rec.runId, app: rec.appId, status: rec.status },
         'following a workflow run nobody follows (restart, dead replica, or a form answered outside Slack)',
       );
+      // Past a form's deadline Dify takes the node's timeout branch (the live stream's human_input_form_timeout is not replayed).
+      const expired = rec.status === 'paused' && track.forms.some((f) => f.token !== undefined && f.expiresAt !== undefined && f.expiresAt * 1000 < now());
       void this.runs.track(
-        this.follow(rec, undefined, async (signal) => {
-          if (rec.status === 'paused') await this.untilResumed(rec, signal);
-          return this.reattachStream(rec, signal);
-        }),
+        this.follow(
+          rec,
+          expired ? { text: TIMEOUT_LINE } : undefined,
+          async (signal) => {
+            if (rec.status === 'paused') await this.untilResumed(rec, signal);
+            return this.reattachStream(rec, signal);
+          },
+          rec.status === 'paused',
+        ),
       );
     }
   }
