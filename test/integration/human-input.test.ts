@@ -95,6 +95,22 @@ describe('Human Input in a thread (chatflow)', () => {
     expect(t.slack.replies('C1', ts)[0]!.text).toContain('waiting for an answer');
   });
 
+  it('a double press sends one answer to Dify and one resumed answer to Slack', async () => {
+    t = await startTestBridge();
+    ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm()], after: () => ' Once.' });
+    const { ts } = await t.mention('refund');
+    const form = structuredClone(await paused(t, ts));
+    const presses = await Promise.all([t.press(form, formButton(form, 'Approve')), t.press(form, formButton(form, 'Approve'))]);
+    await t.slack.waitFor(() => t!.slack.replies('C1', ts)[0]!.text.endsWith(' Once.'), 5000, 'the answer');
+    await settled(t);
+    expect(t.dify.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/form/'))).toHaveLength(1);
+    const said = presses.flatMap((p) => t!.slack.responsesTo(p.responseId).map((r) => (r.body as { text: string }).text));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^(Someone is answering this form right now\.|This form was already answered, or the run has moved on\.)$/);
+    expect(t.slack.replies('C1', ts).filter((m) => m.text)).toHaveLength(1);
+    expect(t.slack.replies('C1', ts)[0]!.text.match(/✅/g)).toHaveLength(1);
+  });
+
   it('lets the approvers of BRIDGE_CONFIG answer: a listed person, a user group by handle', async () => {
     t = await startTestBridge({
       bridgeConfig: { apps: { default: { type: 'chat', apiKey: 'app-test-key', humanInput: { approvers: ['UCAROL', '@finance'] } } } },
