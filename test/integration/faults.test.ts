@@ -138,21 +138,7 @@ describe('a crash mid-answer', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-    const launch = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { env, stdio: 'ignore' });
-      cleanups.push(() => void child.kill('SIGKILL'));
-      for (let i = 0; i < 200; i++) {
-        if (
-          await fetch(`http://127.0.0.1:${port}/healthz`)
-            .then((r) => r.ok)
-            .catch(() => false)
-        )
-          return child;
-        await sleep(50);
-      }
-      throw new Error('bridge did not start');
-    };
+    const launch = () => launchBridge(env, port, cleanups);
     const send = async (event: Record<string, unknown>) => {
       const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: `Ev${Math.random()}`, event_time: 1, event });
       await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body });

@@ -182,6 +182,58 @@ describe('Human Input in a thread (chatflow)', () => {
     await settled(t);
   });
 
+  it('a form asking for files takes them in its modal, uploads them as the run’s Dify user, and submits their mappings', async () => {
+    t = await startTestBridge();
+    const form = approveForm({
+      inputs: [
+        {
+          type: 'file',
+          output_variable_name: 'receipt',
+          allowed_file_types: ['document'],
+          allowed_file_extensions: [],
+          allowed_file_upload_methods: ['local_file'],
+        },
+        {
+          type: 'file-list',
+          output_variable_name: 'photos',
+          allowed_file_types: ['image'],
+          allowed_file_extensions: [],
+          allowed_file_upload_methods: ['local_file'],
+          number_limits: 3,
+        },
+      ],
+    });
+    const flow = ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [form], after: () => ' Files received.' });
+    const { ts } = await t.mention('refund');
+    const msg = await paused(t, ts);
+    await t.press(msg, formButton(msg, 'Approve'));
+    const view = await t.slack.waitFor(() => t!.slack.views.at(-1), 3000, 'the modal');
+    const blocks = view['blocks'] as Array<{ block_id: string; element: Record<string, unknown> }>;
+    expect(blocks.find((b) => b.block_id === 'receipt')!.element).toMatchObject({ type: 'file_input', max_files: 1 });
+    expect(blocks.find((b) => b.block_id === 'photos')!.element).toMatchObject({ type: 'file_input', max_files: 3 });
+    const receipt = t.slack.shareFile('F_R', Buffer.from('%PDF-1.4 receipt'), 'application/pdf');
+    const photo = t.slack.shareFile('F_P', Buffer.from('png-bytes'), 'image/png');
+    const done = await t.submitView({
+      receipt: {
+        value: { type: 'file_input', files: [{ id: 'F_R', name: 'receipt.pdf', mimetype: 'application/pdf', size: 16, url_private_download: receipt }] },
+      },
+      photos: { value: { type: 'file_input', files: [{ id: 'F_P', name: 'box.png', mimetype: 'image/png', size: 9, url_private_download: photo }] } },
+    });
+    expect(done.body).toBe('');
+    await t.slack.waitFor(() => t!.slack.replies('C1', ts)[0]!.text.endsWith(' Files received.'), 5000, 'the answer');
+    await settled(t);
+    const run = flow.runs[0]!;
+    expect(t.dify.uploads.map((u) => [u.filename, u.user])).toEqual([
+      ['receipt.pdf', run.user],
+      ['box.png', run.user],
+    ]);
+    const submit = t.dify.requests.find((r) => r.method === 'POST' && r.path.startsWith('/v1/form/'))!;
+    expect(submit.body['inputs']).toEqual({
+      receipt: { transfer_method: 'local_file', upload_file_id: t.dify.uploads[0]!.id, type: 'document' },
+      photos: [{ transfer_method: 'local_file', upload_file_id: t.dify.uploads[1]!.id, type: 'image' }],
+    });
+  });
+
   it('says so when the form expired or was answered elsewhere, and finishes the answer from Dify', async () => {
     t = await startTestBridge();
     const flow = ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm()], after: () => ' Closed elsewhere.' });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -11,7 +10,7 @@ import { freePort } from '../support/free-port.js';
 import { settled, SIGNING_SECRET, startTestBridge } from '../support/harness.js';
 import { ApprovalFlow, approveForm } from '../support/human-input-flow.js';
 import { TestRedis } from '../support/redis-server.js';
-import { ENTRY } from '../support/run-entry.js';
+import { launchBridge } from '../support/run-entry.js';
 import { SlackUser } from '../support/slack-user.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -159,20 +158,7 @@ describe('re-attaching instead of "(interrupted)"', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    const launch = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY.main], { env, stdio: 'ignore' });
-      cleanups.push(() => void child.kill('SIGKILL'));
-      for (let i = 0; i < 200; i++) {
-        if (
-          await fetch(`http://127.0.0.1:${port}/healthz`)
-            .then((r) => r.ok)
-            .catch(() => false)
-        )
-          return child;
-        await sleep(50);
-      }
-      throw new Error('bridge did not start');
-    };
+    const launch = () => launchBridge(env, port, cleanups);
     const first = await launch();
     const alice = new SlackUser(slack, () => `http://127.0.0.1:${port}`);
     await alice.command('report quarterly numbers');

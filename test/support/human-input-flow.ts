@@ -105,6 +105,26 @@ export class ApprovalFlow {
     return data;
   }
 
+  /** human_input_required then workflow_paused (whose reasons repeat the form), as Dify ends a stream at a pause. */
+  private pausedAt(run: ScriptedRun, ev: ReturnType<ApprovalFlow['envelope']>, data: ReturnType<ApprovalFlow['formData']>, emptyEvent: boolean): unknown[] {
+    return [
+      ev('human_input_required', { data: emptyEvent ? {} : data }),
+      ev('workflow_paused', {
+        data: {
+          workflow_run_id: run.runId,
+          paused_nodes: [data.node_id],
+          outputs: {},
+          reasons: [{ TYPE: 'human_input_required', ...data }],
+          status: 'paused',
+          created_at: 1,
+          elapsed_time: 1.5,
+          total_tokens: 10,
+          total_steps: 3,
+        },
+      }),
+    ];
+  }
+
   /** The events that announce pause `i` (and registers its form). */
   private pauseEvents(run: ScriptedRun, i: number, ev: ReturnType<ApprovalFlow['envelope']>): unknown[] {
     const form = this.script.forms[i]!;
@@ -122,20 +142,7 @@ export class ApprovalFlow {
       ev('node_started', {
         data: { id: `exec-${i}`, node_id: data.node_id, node_type: 'human-input', title: data.node_title, index: 3 + i, inputs: {}, created_at: 1 },
       }),
-      ev('human_input_required', { data: delivery === 'empty' ? {} : data }),
-      ev('workflow_paused', {
-        data: {
-          workflow_run_id: run.runId,
-          paused_nodes: [data.node_id],
-          outputs: {},
-          reasons: [{ TYPE: 'human_input_required', ...data }],
-          status: 'paused',
-          created_at: 1,
-          elapsed_time: 1.5,
-          total_tokens: 10,
-          total_steps: 3,
-        },
-      }),
+      ...this.pausedAt(run, ev, data, delivery === 'empty'),
     ];
   }
 
@@ -174,16 +181,7 @@ export class ApprovalFlow {
       await writeSse(res, [
         'ping',
         ev('workflow_started', { data: { id: run.runId, workflow_id: 'wf-1', inputs: {}, created_at: 1, reason: 'initial' } }),
-        ev('human_input_required', { data }),
-        ev('workflow_paused', {
-          data: {
-            workflow_run_id: run.runId,
-            paused_nodes: [data.node_id],
-            outputs: {},
-            reasons: [{ TYPE: 'human_input_required', ...data }],
-            status: 'paused',
-          },
-        }),
+        ...this.pausedAt(run, ev, data, false),
       ]);
       return;
     }

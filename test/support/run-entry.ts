@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The project's entry points, as `npm start` and `npm run doctor` run them. */
@@ -37,4 +37,20 @@ export function runEntry(entry: string, opts: { cwd: string; env: Record<string,
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Starts the bridge (`npm start`'s entry) as a child process and resolves once /healthz answers on `port`. */
+export async function launchBridge(env: Record<string, string>, port: number, cleanups: Array<() => unknown>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY.main], { env, stdio: 'ignore' });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('bridge did not start');
 }
