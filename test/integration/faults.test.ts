@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeThreadKey } from '../../src/core/chat/keys.js';
 import { FakeDify, json, sleep, tokens, writeSse } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { settled, sign, startTestBridge, SIGNING_SECRET, type TestBridge } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
+import { launchBridge } from '../support/run-entry.js';
 
 let t: TestBridge | undefined;
 const cleanups: Array<() => Promise<void> | void> = [];
