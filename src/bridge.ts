@@ -12,6 +12,7 @@ import { sendFeedback } from './core/runs/feedback.js';
 import { RunRegistry } from './core/runs/run-registry.js';
 import { RunTracker } from './core/runs/run-tracker.js';
 import { RunFollower } from './core/runs/run-follower.js';
+import { AccessPolicy } from './core/policy/access-policy.js';
 import { EditBudget } from './core/streaming/edit-budget.js';
 import { createDifyClient } from './dify/client.js';
 import { extensionRoute } from './extension/extension-route.js';
@@ -128,6 +129,9 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
   const runs = new RunRegistry(store, config.stopPolicy);
+  // One decision for every surface, before any Dify call: who may use which app, where, how often.
+  const policy = new AccessPolicy({ config, directory, store, logger: logger.child({ component: 'policy' }), observer: metrics });
+  const runSurface = new SlackRunSurface((teamId) => workspaces.client(teamId), logger, { ...apiUrl, feedbackStyle });
   // Workflow-backed runs past their first stream: Human Input pauses, re-attaching, hand-over.
   const follower = new RunFollower({
     dify,
@@ -138,7 +142,8 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     runs,
     observer: metrics,
     store,
-    surface: new SlackRunSurface((teamId) => workspaces.client(teamId), logger, { ...apiUrl, feedbackStyle }),
+    surface: runSurface,
+    policy,
     directory,
     approvers: (appId) => config.dify.apps[appId]?.humanInput?.approvers ?? 'asker',
     leaseMs: config.runLeaseMs,
@@ -146,6 +151,8 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   });
   const chat = new ChatBridge({
     follower,
+    policy,
+    surface: runSurface,
     config,
     store,
     dify,
@@ -188,6 +195,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     observer: metrics,
     tracker: commandRuns,
     follower,
+    policy,
   });
 
   registerListeners(app, {

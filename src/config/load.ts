@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Env } from './env.js';
 import { compilePattern, DEFAULT_MODERATION, PRESET_NAMES, type ModerationConfig } from './moderation-rules.js';
-import type { ChatRouting, Config, DifyAppConfig } from './types.js';
+import type { ChatRouting, Config, DifyAppConfig, Limits } from './types.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -87,7 +87,43 @@ function encryptionKey(value: string): Buffer | undefined {
   return bytes?.length === 32 ? bytes : undefined;
 }
 
+/** A channel's route as the core reads it: the app by channel, and the channels answered without a mention. */
+function routes(entries: Record<string, z.infer<typeof channelRouteSchema>>): { channels: Record<string, string>; respondAll: string[] } {
+  const channels: Record<string, string> = {};
+  const respondAll: string[] = [];
+  for (const [channel, route] of Object.entries(entries)) {
+    channels[channel] = typeof route === 'string' ? route : route.app;
+    if (typeof route !== 'string' && route.respond === 'all') respondAll.push(channel);
+  }
+  return { channels, respondAll };
+}
+
+/** zod leaves absent optional keys as undefined; the config types say "absent". */
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 const OAUTH_VARIABLES = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'SLACK_ENCRYPTION_KEY'] as const;
+
+/** "30/hour", "200/day", "5/minute". */
+const rateSchema = z
+  .string()
+  .regex(/^\s*\d+\s*\/\s*(minute|hour|day)\s*$/, { message: 'is not a rate (expected like "30/hour": a number, then /minute, /hour or /day)' })
+  .transform((text) => {
+    const [count, unit] = text.split('/').map((p) => p.trim()) as [string, 'minute' | 'hour' | 'day'];
+    return { count: Number(count), windowMs: { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit], text: `${Number(count)}/${unit}` };
+  })
+  .refine((r) => r.count > 0, { message: 'allows nothing (expected at least 1 per window)' });
+
+const limitsSchema = z.strictObject({ perUser: rateSchema.optional(), perChannel: rateSchema.optional() });
+
+const accessSchema = z.strictObject({
+  users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'is not a Slack user id (U… or W…)' })).optional(),
+  userGroups: z.array(z.string().regex(/^(?:S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, { message: 'is not a user group id (S…) or handle (@oncall)' })).optional(),
+  channels: z.array(z.string().regex(/^[CGD][A-Z0-9]+$/, { message: 'is not a Slack channel id (C…, G… or D…)' })).optional(),
+  guests: z.boolean().default(false),
+  external: z.boolean().default(false),
+});
 
 const appSchema = z.strictObject({
   type: z.enum(['chat', 'workflow', 'completion'], { message: 'is not an app type (expected chat, workflow or completion)' }),
@@ -101,6 +137,8 @@ const appSchema = z.strictObject({
     .regex(/^\/[a-z0-9][a-z0-9_-]{0,30}$/, { message: 'is not a slash command (expected "/" then up to 31 lowercase letters, digits, - or _)' })
     .refine((c) => c !== '/dify', { message: 'is /dify, which the bridge uses for every app' })
     .optional(),
+  access: accessSchema.optional(),
+  limits: limitsSchema.optional(),
   humanInput: z
     .strictObject({
       approvers: z.union(
@@ -120,9 +158,21 @@ const appSchema = z.strictObject({
     .optional(),
 });
 
+/** A channel's route: the app's name, or the app and how the channel works. */
+const channelRouteSchema = z.union(
+  [
+    z.string(),
+    z.strictObject({
+      app: z.string({ message: 'is missing (expected the chat app that answers in this channel)' }),
+      respond: z.enum(['mention', 'all'], { message: 'is not mention or all' }).default('mention'),
+    }),
+  ],
+  { message: 'is not an app name or {"app": "…", "respond": "mention" | "all"}' },
+);
+
 const chatSchema = z.strictObject({
   default: z.string().optional(),
-  channels: z.record(z.string(), z.string()).optional(),
+  channels: z.record(z.string().regex(/^[CGD][A-Z0-9]+$/, { message: 'channel keys are Slack channel ids (C…, G…)' }), channelRouteSchema).optional(),
 });
 
 export const bridgeFileSchema = z.strictObject({
@@ -130,6 +180,10 @@ export const bridgeFileSchema = z.strictObject({
     message: 'is missing (expected an object of apps: {"name": {"type": "chat", "apiKey": "..."}})',
   }),
   chat: chatSchema.optional(),
+  /** DMs with the bot (default true). */
+  dms: z.boolean().optional(),
+  /** Quotas for every app. */
+  limits: limitsSchema.optional(),
   /** Multi-workspace mode: a workspace's own chat routing, by team id. */
   workspaces: z
     .record(z.string(), z.strictObject({ chat: chatSchema }))
@@ -241,6 +295,9 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   let defaultSource: ChatRouting['defaultSource'];
   const fileApps = new Set<string>();
   let channels: Record<string, string> = {};
+  let respondAll: string[] = [];
+  let dms = true;
+  let limits: Limits = {};
   let workspaces: Record<string, { chat: ChatRouting }> = {};
   let moderation: ModerationConfig = DEFAULT_MODERATION;
   let threadMaxChars = 4000;
@@ -269,16 +326,20 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.description ? { description: app.description } : {}),
             ...(app.command ? { command: app.command } : {}),
             ...(app.humanInput ? { humanInput: app.humanInput } : {}),
+            ...(app.access ? { access: withoutUndefined(app.access) } : {}),
+            ...(app.limits ? { limits: withoutUndefined(app.limits) } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;
-        channels = parsed.data.chat?.channels ?? {};
+        ({ channels, respondAll } = routes(parsed.data.chat?.channels ?? {}));
         workspaces = Object.fromEntries(
           Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [
             team,
-            { chat: { ...(w.chat.default ? { default: w.chat.default } : {}), channels: w.chat.channels ?? {} } },
+            { chat: { ...(w.chat.default ? { default: w.chat.default } : {}), ...routes(w.chat.channels ?? {}) } },
           ]),
         );
+        if (parsed.data.dms !== undefined) dms = parsed.data.dms;
+        if (parsed.data.limits) limits = withoutUndefined(parsed.data.limits);
         if (parsed.data.moderation) {
           moderation = parsed.data.moderation;
           checkPatterns(moderation, problems);
@@ -354,7 +415,9 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
       dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
-      chat: { ...(chatDefault ? { default: chatDefault } : {}), ...(chatDefault && defaultSource ? { defaultSource } : {}), channels },
+      chat: { ...(chatDefault ? { default: chatDefault } : {}), ...(chatDefault && defaultSource ? { defaultSource } : {}), channels, respondAll },
+      dms,
+      limits,
       workspaces,
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },

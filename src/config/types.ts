@@ -12,6 +12,37 @@ export interface DifyAppConfig extends DifyApp {
   command?: string;
   /** Who may answer the app's Human Input forms (default: the person who started the run). */
   humanInput?: { approvers: Approvers };
+  /** Who may use the app, and where (absent: everyone in the workspace, guests and external people included). */
+  access?: AccessRule;
+  /** The app's own quotas (besides the global ones). */
+  limits?: Limits;
+}
+
+/** Who may use an app and where. Lists that are absent do not restrict. */
+export interface AccessRule {
+  /** People (U…/W…). With userGroups: a person in either may use the app. */
+  users?: string[];
+  /** User groups (S… or @handle). */
+  userGroups?: string[];
+  /** The only channels (C…/G…/D…) where the app answers. */
+  channels?: string[];
+  /** Guests (single- and multi-channel) may use the app. Default false. */
+  guests: boolean;
+  /** People of other organisations in Slack Connect channels may use the app. Default false. */
+  external: boolean;
+}
+
+/** "30/hour": at most `count` new requests per window. */
+export interface Rate {
+  count: number;
+  windowMs: number;
+  /** As written ("30/hour"), for messages. */
+  text: string;
+}
+
+export interface Limits {
+  perUser?: Rate;
+  perChannel?: Rate;
 }
 
 /** "asker" (who started the run), "anyone" (who can see the message), or users (U…/W…) and user groups (S… or @handle). */
@@ -35,6 +66,8 @@ export interface ChatRouting {
   /** Where the default came from, for the start-up line. */
   defaultSource?: 'DIFY_API_KEY' | 'chat.default' | 'the only chat app' | 'the app named default';
   channels: Record<string, string>;
+  /** Channels whose top-level messages are answered without a mention (`"respond": "all"`). */
+  respondAll: string[];
 }
 
 export interface Config {
@@ -51,6 +84,10 @@ export interface Config {
     timeouts: DifyTimeouts;
   };
   chat: ChatRouting;
+  /** DMs with the bot are answered (false: a DM gets one line saying where the bot can be used). */
+  dms: boolean;
+  /** Quotas for every app (each app may add its own). */
+  limits: Limits;
   /** Per-workspace chat routing (team id → routing), over `chat`. */
   workspaces: Record<string, { chat: ChatRouting }>;
   server: { port: number; host: string };

@@ -109,6 +109,11 @@ export interface UserProfile {
   timeZoneLabel?: string;
   /** Seconds east of UTC. */
   utcOffset?: number;
+  /** A single- or multi-channel guest (is_restricted / is_ultra_restricted). */
+  guest?: boolean;
+  /** The workspace the person belongs to (another organisation's, for Slack Connect). */
+  homeTeamId?: string;
+  enterpriseId?: string;
 }
 
 export interface ChannelProfile {
@@ -164,6 +169,8 @@ export interface RunObserver {
   /** From the request to Dify: its first answer text or status, and the first of it shown in Slack. */
   firstToken(app: string, ms: number): void;
   firstText(app: string, ms: number): void;
+  /** A request the access policy refused (why: user, channel, guest, external, quota_user…). */
+  refused?(reason: string): void;
 }
 
 // ── What the chat surfaces hand the core (src/slack/events/) ──
@@ -183,6 +190,8 @@ export interface IncomingMessage {
   mentioned: boolean;
   /** Files attached to the message. */
   files?: SharedFile[];
+  /** Asked with a follow-up button (continues a conversation: not counted against quotas). */
+  followUp?: boolean;
 }
 
 /** A file a user shared in Slack (fetched only with the bot token, only from Slack). */

@@ -22,6 +22,12 @@ export class BridgeMetrics implements RunObserver {
     help: 'Deliveries of a message already being answered (Slack retries, app_mention + message pairs)',
     registers: [this.registry],
   });
+  readonly refusals = new Counter({
+    name: 'bridge_refusals_total',
+    help: 'Requests the access policy refused, by reason (user, channel, guest, external, unknown_user, quota_user, quota_channel, dms)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly difyRuns = new Counter({
     name: 'bridge_dify_runs_total',
     help: 'Dify runs by app, kind (chat, workflow, completion) and outcome',
@@ -83,6 +89,10 @@ export class BridgeMetrics implements RunObserver {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'bridge_' });
+  }
+
+  refused(reason: string): void {
+    this.refusals.inc({ reason });
   }
 
   deduplicated(): void {

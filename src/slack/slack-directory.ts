@@ -13,6 +13,10 @@ const userSchema = z.looseObject({
     tz: z.string().nullish(),
     tz_label: z.string().nullish(),
     tz_offset: z.number().nullish(),
+    team_id: z.string().nullish(),
+    enterprise_user: z.looseObject({ enterprise_id: z.string().nullish() }).nullish(),
+    is_restricted: z.boolean().nullish(),
+    is_ultra_restricted: z.boolean().nullish(),
     profile: z.looseObject({ display_name: z.string().nullish(), real_name: z.string().nullish(), title: z.string().nullish() }).nullish(),
   }),
 });
@@ -76,6 +80,9 @@ export class SlackWebDirectory implements SlackDirectory {
         ...(u.tz ? { timeZone: u.tz } : {}),
         ...(u.tz_label ? { timeZoneLabel: u.tz_label } : {}),
         ...(typeof u.tz_offset === 'number' ? { utcOffset: u.tz_offset } : {}),
+        guest: u.is_restricted === true || u.is_ultra_restricted === true,
+        ...(u.team_id ? { homeTeamId: u.team_id } : {}),
+        ...(u.enterprise_user?.enterprise_id ? { enterpriseId: u.enterprise_user.enterprise_id } : {}),
       };
     });
   }

@@ -13,6 +13,7 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
   private readonly claims = new Map<string, Claim>();
   private readonly replies = new Map<string, { record: ReplyRecord; expiresAt: number }>();
   private readonly records = new Map<string, string>();
+  private readonly counters = new Map<string, { count: number; expiresAt: number }>();
   constructor(now: () => number = Date.now) {
     super(now);
   }
@@ -68,6 +69,15 @@ export class MemoryStore extends LocallyCoordinatedStore implements Store {
 
   async deleteRecord(key: string): Promise<void> {
     this.records.delete(key);
+  }
+
+  async countHit(key: string, ttlMs: number): Promise<number> {
+    const now = this.now();
+    const held = this.counters.get(key);
+    const next = held && held.expiresAt > now ? { count: held.count + 1, expiresAt: held.expiresAt } : { count: 1, expiresAt: now + ttlMs };
+    this.counters.set(key, next);
+    if (this.counters.size > 10_000) for (const [k, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(k);
+    return next.count;
   }
 
   async listRecords(prefix: string): Promise<Array<{ key: string; value: string }>> {

@@ -207,6 +207,12 @@ export class RedisStore implements Store {
     return Number(await this.run('activeStreams', [this.k('streams', teamId)], [streamId, active ? '1' : '0', STREAM_HEARTBEAT_MS]));
   }
 
+  async countHit(key: string, ttlMs: number): Promise<number> {
+    // INCR then PEXPIRE NX in one round trip: the window starts with the first use.
+    const [[, count]] = (await this.redis.multi().incr(this.k('count', key)).pexpire(this.k('count', key), ttlMs, 'NX').exec()) as [[Error | null, number]];
+    return count;
+  }
+
   async raiseFlag(key: string, ttlMs: number): Promise<void> {
     await this.redis.set(this.k('flag', key), '1', 'PX', ttlMs);
   }

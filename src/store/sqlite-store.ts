@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS replies (
   record TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS counters (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS records (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -38,6 +43,7 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
   private claimsSinceSweep = 0;
+  private countsSinceSweep = 0;
 
   constructor(path: string, now: () => number = Date.now) {
     super(now);
@@ -69,6 +75,15 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
         'INSERT INTO records (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ),
       deleteRecord: this.db.prepare<[string]>('DELETE FROM records WHERE key = ?'),
+      // A counter past its expiry starts again at 1.
+      countHit: this.db.prepare<[{ key: string; now: number; expires: number }], { count: number }>(
+        `INSERT INTO counters (key, count, expires_at) VALUES (@key, 1, @expires)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN counters.expires_at <= @now THEN 1 ELSE counters.count + 1 END,
+           expires_at = CASE WHEN counters.expires_at <= @now THEN @expires ELSE counters.expires_at END
+         RETURNING count`,
+      ),
+      sweepCounters: this.db.prepare<[number]>('DELETE FROM counters WHERE expires_at <= ?'),
       // substr, not LIKE: a prefix may hold LIKE's wildcards.
       listRecords: this.db.prepare<[number, string], { key: string; value: string }>('SELECT key, value FROM records WHERE substr(key, 1, ?) = ? ORDER BY key'),
       setReply: this.db.prepare<[string, string, number]>(
@@ -126,6 +141,15 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
 
   async deleteRecord(key: string): Promise<void> {
     this.stmts.deleteRecord.run(key);
+  }
+
+  async countHit(key: string, ttlMs: number): Promise<number> {
+    const now = this.now();
+    if (++this.countsSinceSweep >= 1000) {
+      this.countsSinceSweep = 0;
+      this.stmts.sweepCounters.run(now);
+    }
+    return this.stmts.countHit.get({ key, now, expires: now + ttlMs })!.count;
   }
 
   async listRecords(prefix: string): Promise<Array<{ key: string; value: string }>> {

@@ -64,6 +64,12 @@ export interface Store {
   /** Marks an answer as streaming in the workspace (for a fair share of edits); returns how many are. */
   activeStreams(teamId: string, streamId: string, active: boolean): Promise<number>;
 
+  /**
+   * Counts one more use of `key` (a quota's window, say) and returns the count so far; the
+   * count is forgotten `ttlMs` after its first use. Shared by every replica.
+   */
+  countHit(key: string, ttlMs: number): Promise<number>;
+
   /** Raises a short-lived flag any replica can see (a Stop pressed on another replica's answer). */
   raiseFlag(key: string, ttlMs: number): Promise<void>;
   /** Whether the flag is up (and takes it down). */

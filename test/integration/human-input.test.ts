@@ -275,14 +275,12 @@ describe('Human Input in a thread (chatflow)', () => {
 
   it('a press after the deadline says the form expired; the message follows the run down its timeout branch', async () => {
     t = await startTestBridge({ env: { RUN_LEASE_MS: '1000' } });
-    const flow = ApprovalFlow.chatflow(t.dify, {
-      before: 'Draft.',
-      forms: [approveForm({ expiration_time: Math.floor(Date.now() / 1000) + 1 })],
-      after: () => ' Refunded by default.',
-    });
+    // Long enough to be shown with its buttons on a loaded machine, short enough to wait out.
+    const deadline = Math.floor(Date.now() / 1000) + 3;
+    const flow = ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm({ expiration_time: deadline })], after: () => ' Refunded by default.' });
     const { ts } = await t.mention('refund');
     const msg = structuredClone(await paused(t, ts));
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, Math.max(0, deadline * 1000 - Date.now()) + 200));
     // Dify took the node's timeout branch and finished the run.
     flow.answerOutside(flow.runs[0]!, []);
     const { responseId } = await t.press(msg, formButton(msg, 'Approve'));

@@ -81,7 +81,8 @@ export class ApprovalFlow {
   }
 
   private textEvents(ev: ReturnType<ApprovalFlow['envelope']>, messageId: string, text: string): unknown[] {
-    const parts = text.match(/.{1,6}/gs) ?? [];
+    // Small deltas, as an LLM streams; a long text in bigger ones (the test is about its length).
+    const parts = text.match(text.length > 2000 ? /.{1,400}/gs : /.{1,6}/gs) ?? [];
     return parts.map((p) =>
       this.kind === 'chat'
         ? ev('message', { id: messageId, answer: p, from_variable_selector: ['answer', 'answer'] })

@@ -136,6 +136,19 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.deleteRecord('installation:T9');
   });
 
+  it('counts uses of a key until its window ends, then starts again', async () => {
+    const c = clock();
+    const store = make(c.now);
+    const window = 3 * unit;
+    expect(await store.countHit('quota:a', window)).toBe(1);
+    expect(await store.countHit('quota:a', window)).toBe(2);
+    expect(await store.countHit('quota:b', window)).toBe(1);
+    expect(await store.countHit('quota:a', window)).toBe(3);
+    await c.pass(window + unit);
+    expect(await store.countHit('quota:a', window)).toBe(1);
+    await store.close();
+  });
+
   it('lists durable records by key prefix (and no others)', async () => {
     const store = make(Date.now);
     await store.setRecord('run:a', '1');

@@ -14,6 +14,8 @@ import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } f
 import { slackContextInputs } from '../apps/context-inputs.js';
 import type { ThreadLog } from './thread-log.js';
 import type { WorkspaceFinder } from '../apps/workspace-finder.js';
+import type { AccessPolicy } from '../policy/access-policy.js';
+import type { RunSurface } from '../ports.js';
 
 export interface ChatBridgeDeps extends ChatTurnDeps {
   config: Pick<Config, 'chat' | 'dify' | 'workspaces'>;
@@ -27,6 +29,10 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   botUserIdFor(teamId: string): string;
   /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
   tracker?: RunTracker;
+  /** Who may use which app where, and how often (absent: everyone, always). */
+  policy?: AccessPolicy;
+  /** Private lines to one person (a refusal). */
+  surface?: Pick<RunSurface, 'tellPrivately'>;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
@@ -35,6 +41,9 @@ interface Placement {
   ref: ThreadRef;
   target: ReplyTarget;
 }
+
+/** A message that starts by naming a person or a group (`<@U1> can you…`) is addressed to them, not to the bot. */
+const ONLY_MENTIONS = /^\s*<(?:@[UW]|!subteam\^)[^>]*>/;
 
 /** A claim or turn lasts this long without renewal (the holder died if it runs out). */
 const LEASE_MS = 45_000;
@@ -113,6 +122,23 @@ export class ChatBridge {
         await sink.show('Hi! Write your question after the mention and I will ask Dify.', true);
         return;
       }
+      // The access policy decides before anything reaches Dify (or the thread is bound to the app).
+      const surface = msg.followUp === true ? 'follow-up' : msg.channelType === 'im' ? 'dm' : msg.mentioned ? 'mention' : 'thread';
+      const refusal = await this.deps.policy?.decide({ teamId: msg.teamId, channelId: msg.channelId, userId: msg.userId, appId, surface });
+      if (refusal) {
+        // A DM is private already; elsewhere only the asker sees why.
+        if (msg.channelType === 'im' || !this.deps.surface) await sink.show(refusal.markdown, true);
+        else {
+          const place = {
+            teamId: msg.teamId,
+            channelId: msg.channelId,
+            ...(placement.target.threadTs ? { threadTs: placement.target.threadTs } : {}),
+            messages: [],
+          };
+          await this.deps.surface.tellPrivately(place, msg.userId, refusal.markdown);
+        }
+        return;
+      }
       if (!keep) await store.setThread(threadKey, { appId }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
@@ -164,10 +190,17 @@ export class ChatBridge {
     const threadTs = msg.threadTs ?? msg.ts;
     const ref = { ...base, threadTs };
     if (!msg.mentioned) {
+      // A channel that asks for it gets answers to its people's top-level messages without a mention.
+      if (!msg.threadTs && this.respondsToAll(msg) && !ONLY_MENTIONS.test(msg.text)) return { ref, target: { channelId: msg.channelId, threadTs } };
       if (!msg.threadTs) return undefined;
       if (!(await this.deps.store.getThread(encodeThreadKey(ref)))) return undefined;
     }
     return { ref, target: { channelId: msg.channelId, threadTs } };
+  }
+
+  private respondsToAll(msg: IncomingMessage): boolean {
+    const chat = this.deps.config.workspaces[msg.teamId]?.chat ?? this.deps.config.chat;
+    return chat.respondAll.includes(msg.channelId);
   }
 
   /** The chat app for a channel: the workspace's own routing (multi-workspace mode), else the global one. */

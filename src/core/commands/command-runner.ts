@@ -20,8 +20,11 @@ import { recordRun, retryOnceWhenBusy, runPipeline, type AnswerModel, type RunSe
 import type { WorkflowState } from '../streaming/workflow-state.js';
 import { workflowModel } from '../runs/answer-models.js';
 import type { RunFollower } from '../runs/run-follower.js';
+import type { AccessPolicy } from '../policy/access-policy.js';
 
 export interface CommandRunnerDeps extends RunServices {
+  /** Who may use which app where, and how often (absent: everyone, always). */
+  policy?: AccessPolicy;
   /** Workflow runs: pauses for a person, re-attaching, hand-over at shutdown. */
   follower?: RunFollower;
   directory: SlackDirectory;
@@ -48,8 +51,12 @@ export class CommandRunner {
   async plan(req: CommandRequest): Promise<CommandPlan> {
     const own = req.command === '/dify' ? undefined : this.deps.catalog.byCommand(req.command);
     const { app: name, rest } = own ? { app: own, rest: req.text.trim() } : splitCommand(req.text);
-    if (!name || name === 'help') return { kind: 'reply', markdown: await this.help() };
-    if (!this.deps.catalog.has(name)) return { kind: 'reply', markdown: `I don't know an app called "${name}".\n\n${await this.help()}` };
+    if (!name || name === 'help') return { kind: 'reply', markdown: await this.help(req) };
+    if (!this.deps.catalog.has(name)) return { kind: 'reply', markdown: `I don't know an app called "${name}".\n\n${await this.help(req)}` };
+    // Refused before Dify is asked anything about the app.
+    const where = { teamId: req.teamId, channelId: req.channelId, userId: req.userId, appId: name };
+    const closed = await this.deps.policy?.decide({ ...where, surface: 'form-open' });
+    if (closed) return { kind: 'reply', markdown: closed.markdown };
 
     let app: AppDescription;
     try {
@@ -67,6 +74,9 @@ export class CommandRunner {
     }
     // Nothing typed, or something required missing: the form asks for it (files only come that way).
     if (filled.missing.length > 0 || (rest.trim() === '' && app.fields.length > 0)) return { kind: 'form', app, prefill: filled.inputs };
+    // A run is new work: it counts against the quotas.
+    const over = await this.deps.policy?.decide({ ...where, surface: 'command' });
+    if (over) return { kind: 'reply', markdown: over.markdown };
     return { kind: 'run', app, inputs: filled.inputs };
   }
 
@@ -81,6 +91,8 @@ export class CommandRunner {
   }
 
   private async submitNow({ appId, who, values, files }: FormSubmission, surface: CommandSurface): Promise<void> {
+    const refusal = await this.deps.policy?.decide({ teamId: who.teamId, channelId: who.channelId, userId: who.userId, appId, surface: 'form' });
+    if (refusal) return surface.reply(refusal.markdown);
     let app: AppDescription;
     try {
       app = await this.deps.catalog.describe(appId);
@@ -192,9 +204,12 @@ export class CommandRunner {
     }
   }
 
-  private async help(): Promise<string> {
-    const names = this.deps.catalog.names;
-    if (names.length === 0) return 'No Dify apps are configured.';
+  /** The apps this person may use here, each with how to run it. */
+  private async help(req: CommandRequest): Promise<string> {
+    const all = this.deps.catalog.names;
+    if (all.length === 0) return 'No Dify apps are configured.';
+    const names = this.deps.policy ? await this.deps.policy.usable(all, { teamId: req.teamId, channelId: req.channelId, userId: req.userId }) : all;
+    if (names.length === 0) return 'None of the Dify apps here is open to you in this channel; ask the operator of this bot for access.';
     const lines = await Promise.all(
       names.map(async (name) => {
         try {

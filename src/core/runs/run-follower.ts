@@ -13,6 +13,7 @@ import { runFiles, type RunHeader } from '../streaming/run-view.js';
 import type { WorkflowState } from '../streaming/workflow-state.js';
 import { describeApprovers, mayAnswer } from './approvers.js';
 import { chatModel, workflowModel } from './answer-models.js';
+import type { AccessPolicy } from '../policy/access-policy.js';
 import { runPipeline, type AnswerModel, type RunContinuation, type RunOptions, type RunServices } from './pipeline.js';
 import { followClaimKey, RunRecords, type RunRecord } from './run-record.js';
 import { RunTracker } from './run-tracker.js';
@@ -23,6 +24,8 @@ export interface RunFollowerDeps extends RunServices {
   directory: Pick<SlackDirectory, 'groupMembers'>;
   /** Who may answer an app's forms (BRIDGE_CONFIG `humanInput.approvers`; default the asker). */
   approvers(appId: string): Approvers;
+  /** Who may use which app where (absent: everyone); approvers must pass it too. */
+  policy?: AccessPolicy;
   /** How long a process's hold on a run lasts without renewal (RUN_LEASE_MS). */
   leaseMs: number;
   /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
@@ -281,6 +284,14 @@ export class RunFollower {
       setTimeout(() => void this.scan(), 10).unref();
       return { refused: `This form expired at ${slackTime(form.expiresAt)}; the workflow goes on without it.` };
     }
+    const refusal = await this.deps.policy?.decide({
+      teamId: rec.teamId,
+      channelId: rec.channelId,
+      userId: p.userId,
+      appId: rec.appId,
+      surface: 'human-input',
+    });
+    if (refusal) return { refused: refusal.markdown };
     const approvers = this.deps.approvers(rec.appId);
     if (!(await mayAnswer(approvers, rec.askerId, p.userId, (g) => this.deps.directory.groupMembers?.(rec.teamId, g) ?? Promise.resolve(undefined)))) {
       return { refused: `Only ${describeApprovers(approvers, rec.askerId)} can answer this form.` };

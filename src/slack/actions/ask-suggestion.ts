@@ -33,6 +33,7 @@ export function registerAskSuggestion(app: App, chat: ChatBridge, logger: Logger
         userId: body.user.id,
         text: value.data.q,
         mentioned: true,
+        followUp: true,
       });
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'could not ask the suggested question');
