@@ -23,6 +23,7 @@ import { healthzRoute } from './ops/healthz-route.js';
 import { BridgeMetrics } from './ops/metrics.js';
 import { metricsRoute } from './ops/metrics-route.js';
 import { SCOPE_NEEDS } from './ops/scope-needs.js';
+import { checkPolicy } from './ops/policy-check.js';
 import { SlackAnswerWriter } from './slack/answer-writer.js';
 import { FeedbackStyle } from './slack/blocks/feedback-style.js';
 import { createSlackApp, webClientOptions } from './slack/create-app.js';
@@ -120,7 +121,10 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     dify: Object.fromEntries(Object.keys(config.dify.apps).map((name) => [name, () => dify.info(name)])),
   });
   routes.push(healthzRoute(health), metricsRoute(metrics.registry));
-  const app = createSlackApp(config, logger, routes, { slackFetch, ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.map((n) => n.scope) } : {}) });
+  const app = createSlackApp(config, logger, routes, {
+    slackFetch,
+    ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.filter((n) => n.optional !== true || n.needed(config)).map((n) => n.scope) } : {}),
+  });
   observeRequests(app, logger.child({ component: 'slack' }), (type) => metrics.eventsReceived.inc({ type }));
 
   const nativeLatch = new NativeLatch();
@@ -224,6 +228,12 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   }
   // Runs a restart or a dead replica left behind are taken up now, then whenever a lease runs out.
   follower.start();
+  // A user group rule that can let nobody in (unknown handle, free plan) is said at start-up too.
+  void checkPolicy(config, webClientOptions(config, logger, slackFetch))
+    .then((checks) => {
+      for (const c of checks) if (!c.ok) logger.warn({ fix: c.fix }, c.what);
+    })
+    .catch(() => undefined);
 
   return {
     port,

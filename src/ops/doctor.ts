@@ -15,6 +15,7 @@ import { openStore } from '../store/open-store.js';
 import { SCOPE_NEEDS } from './scope-needs.js';
 import { checkManifest } from './manifest-check.js';
 import { describeRouting } from '../config/routing.js';
+import { checkPolicy } from './policy-check.js';
 
 /** One line of the doctor's report: what was checked, and how to fix it when it failed. */
 export interface Check {
@@ -54,6 +55,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
   checks.push(routing.problem ? fail(`Routing: ${routing.line}; ${routing.problem.what}`, routing.problem.fix) : pass(`Routing: ${routing.line}`));
   checks.push(...(await checkSlack(config)));
   checks.push(...(await checkDify(config)));
+  checks.push(...(await checkPolicy(config, webClientOptions(config, silent))));
   if (config.extension.apiKey) checks.push(await checkExtension(config));
   checks.push(await checkStore(config));
   checks.push(...checkManifest(config, options.manifest));

@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.js';
+import type { Config, DifyAppConfig } from '../config/types.js';
 
 /** A bot scope, and what stops working without it. */
 export interface ScopeNeed {
@@ -6,15 +6,22 @@ export interface ScopeNeed {
   feature: string;
   /** Whether this configuration uses the feature. */
   needed(config: Config): boolean;
+  /** Asked for only by configurations that use it (npm run manifest adds or removes it). */
+  optional?: true;
 }
 
-/** Some app lets a user group answer its Human Input forms. */
-const groupApprovers = (c: Config) =>
-  Object.values(c.dify.apps).some((a) => Array.isArray(a.humanInput?.approvers) && a.humanInput.approvers.some((x) => x.startsWith('S') || x.startsWith('@')));
+/** Some app names a user group: in its access rule, or as approvers of its Human Input forms. */
+export function usesUserGroups(apps: Record<string, Pick<DifyAppConfig, 'access' | 'humanInput'>>): boolean {
+  return Object.values(apps).some(
+    (a) =>
+      (a.access?.userGroups?.length ?? 0) > 0 ||
+      (Array.isArray(a.humanInput?.approvers) && a.humanInput.approvers.some((x) => x.startsWith('S') || x.startsWith('@'))),
+  );
+}
 
 const chatOn = (c: Config) => c.chat.default !== undefined || Object.keys(c.chat.channels).length > 0;
 
-/** Every bot scope the bridge uses (manifest.json asks for all of them). */
+/** Every bot scope the bridge uses (manifest.json asks for all but the optional ones, which npm run manifest adds when a configuration needs them). */
 export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'chat:write', feature: 'posting and editing answers', needed: () => true },
   { scope: 'commands', feature: 'the /dify slash command', needed: () => true },
@@ -28,7 +35,12 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'users:read', feature: "people's names in thread transcripts and slack_user", needed: () => true },
   { scope: 'channels:read', feature: 'slack_channel for public channels', needed: () => true },
   { scope: 'groups:read', feature: 'slack_channel for private channels', needed: () => true },
-  { scope: 'usergroups:read', feature: 'user groups as approvers of Human Input forms', needed: groupApprovers },
+  {
+    scope: 'usergroups:read',
+    feature: 'user groups in access rules and as approvers of Human Input forms',
+    needed: (c) => usesUserGroups(c.dify.apps),
+    optional: true,
+  },
   {
     scope: 'assistant:write',
     feature: 'native streaming, status lines and suggested prompts',

@@ -3,6 +3,14 @@ interface AppCommands {
   apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined }>;
 }
 
+/** manifest.json asking for exactly the optional scopes a configuration needs (the others stay as they are). */
+export function withOptionalScopes(manifest: Record<string, any>, optional: Array<{ scope: string; wanted: boolean }>): Record<string, any> {
+  const bot: string[] = manifest.oauth_config?.scopes?.bot ?? [];
+  const drop = new Set(optional.filter((o) => !o.wanted).map((o) => o.scope));
+  const scopes = [...bot.filter((s) => !drop.has(s)), ...optional.filter((o) => o.wanted && !bot.includes(o.scope)).map((o) => o.scope)];
+  return { ...manifest, oauth_config: { ...manifest.oauth_config, scopes: { ...manifest.oauth_config?.scopes, bot: scopes } } };
+}
+
 export interface SlashCommand {
   command: string;
   url?: string;

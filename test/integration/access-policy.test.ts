@@ -28,6 +28,8 @@ function addPeople(slack: FakeSlack): void {
   slack.users.set('UEXT', { id: 'UEXT', name: 'ext', team_id: 'T9OTHER', profile: { display_name: 'Ext' } });
   slack.users.set('UCAROL', { id: 'UCAROL', name: 'carol', team_id: 'T1', profile: { display_name: 'Carol' } });
   slack.userGroups.set('S0SUP', { handle: 'support', users: ['UCAROL'] });
+  // The scope npm run manifest asks for when a configuration names a group.
+  slack.grantedScopes.push('usergroups:read');
   slack.channels.set('C2', { id: 'C2', name: 'finance', is_im: false });
 }
 

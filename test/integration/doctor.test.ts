@@ -238,4 +238,47 @@ describe('npm run doctor', () => {
     expect(out).toContain('· note: Dify app "ctx": Slack context tools with its inputs: slack_thread ✗ (needs slack_thread_ts), slack_user ✓, slack_channel ✓');
     expect(code).toBe(0);
   });
+
+  it('prints the effective access policy per app, and flags a user group Slack does not know, or cannot read on a free plan', async () => {
+    slack.userGroups.set('S0SUP', { handle: 'support', users: ['UALICE'] });
+    const granted = slack.grantedScopes;
+    slack.grantedScopes = [...granted, 'usergroups:read'];
+    const own = mkdtempSync(join(tmpdir(), 'doctor-policy-'));
+    writeFileSync(join(own, 'manifest.json'), readFileSync(join(cwd, 'manifest.json')));
+    writeFileSync(
+      join(own, 'bridge.json'),
+      JSON.stringify({
+        apps: {
+          default: {
+            type: 'chat',
+            apiKey: dify.apiKey,
+            access: { users: ['UALICE'], userGroups: ['@support', '@nope'], channels: ['C1'] },
+            limits: { perUser: '30/hour' },
+          },
+          summarize: { type: 'workflow', apiKey: 'app-workflow-key-000001' },
+        },
+        dms: false,
+        limits: { perChannel: '200/day' },
+      }),
+    );
+    const env = { ...baseEnv(), BRIDGE_CONFIG: join(own, 'bridge.json'), STORE_URL: `sqlite:${join(own, 'bridge.db')}` };
+    const r = await runEntry(doctor, { cwd: own, env });
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('✓ Access: DMs off (a DM gets one line saying where to ask); every app at most 200/day per channel');
+    expect(out).toContain('✓ Access to default: only UALICE, @support, @nope; in C1; no guests; no one from other organisations; at most 30/hour per person');
+    expect(out).toContain('✓ Access to summarize: everyone in the workspace (guests and people from other organisations too)');
+    expect(out).toContain('✗ User group @nope does not exist in this workspace: nobody gets in through it');
+    expect(r.code).toBe(1);
+    slack.freePlan = true;
+    const free = await runEntry(doctor, { cwd: own, env });
+    slack.freePlan = false;
+    expect(free.stdout + free.stderr).toContain('✗ User groups need a paid Slack plan (usergroups.list answered plan_upgrade_required)');
+    // Without the scope, the doctor says which one and why.
+    slack.grantedScopes = granted;
+    const noScope = await runEntry(doctor, { cwd: own, env });
+    expect(noScope.stdout + noScope.stderr).toContain(
+      '✗ Slack scope usergroups:read missing: user groups in access rules and as approvers of Human Input forms will not work',
+    );
+    rmSync(own, { recursive: true, force: true });
+  });
 });

@@ -117,6 +117,8 @@ describe('Human Input in a thread (chatflow)', () => {
       env: { DIFY_API_KEY: '' },
     });
     t.slack.userGroups.set('S0FIN', { handle: 'finance', users: ['UDAVE'] });
+    // The scope npm run manifest asks for when a configuration names a group.
+    t.slack.grantedScopes.push('usergroups:read');
     ApprovalFlow.chatflow(t.dify, { before: 'Draft.', forms: [approveForm()], after: () => ' Paid.' });
     const { ts } = await t.mention('refund');
     const form = await paused(t, ts);

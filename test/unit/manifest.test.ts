@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,17 @@ describe('manifest.json', () => {
   it('asks for every scope a feature of the bridge uses (the doctor checks tokens against the same list)', async () => {
     const { SCOPE_NEEDS } = await import('../../src/ops/scope-needs.js');
     const scopes: string[] = manifest.oauth_config.scopes.bot;
-    expect(SCOPE_NEEDS.map((n) => n.scope).filter((s) => !scopes.includes(s))).toEqual([]);
+    expect(
+      SCOPE_NEEDS.filter((n) => n.optional !== true)
+        .map((n) => n.scope)
+        .filter((s) => !scopes.includes(s)),
+    ).toEqual([]);
+    // Optional scopes are asked for only by configurations that use them (npm run manifest adds them).
+    expect(
+      SCOPE_NEEDS.filter((n) => n.optional === true)
+        .map((n) => n.scope)
+        .filter((s) => scopes.includes(s)),
+    ).toEqual([]);
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toContain('/dify');
   });
 });
@@ -76,7 +86,7 @@ describe('manifest.json and npm run manifest', () => {
     const example = fileURLToPath(new URL('../../examples/bridge.config.json', import.meta.url));
     const before = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own, '--check'] });
     expect(before.code).toBe(1);
-    expect(before.stderr).toContain(`✗ ${own}'s slash commands differ from ${example}`);
+    expect(before.stderr).toContain(`✗ ${own}'s slash commands or scopes differ from ${example}`);
     const write = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own] });
     expect(write.code).toBe(0);
     expect(write.stdout).toContain(`✓ ${own} now has /dify, /summarize`);
@@ -97,6 +107,25 @@ describe('manifest.json and npm run manifest', () => {
       DIFY_WRITER_KEY: 'c',
     };
     expect(loadConfig(env, () => readFileSync(example, 'utf8')).ok).toBe(true);
+  }, 30_000);
+
+  it('asks for usergroups:read only when the configuration names a user group', async () => {
+    const { ENTRY, runEntry } = await import('../support/run-entry.js');
+    const dir = mkdtempSync(join(tmpdir(), 'manifest-groups-'));
+    const own = join(dir, 'manifest.json');
+    copyFileSync(new URL('../../manifest.json', import.meta.url), own);
+    const config = join(dir, 'bridge.json');
+    const scopes = () => (JSON.parse(readFileSync(own, 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }).oauth_config.scopes.bot;
+    writeFileSync(config, JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k', access: { userGroups: ['@oncall'] } } } }));
+    expect((await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own] })).code).toBe(0);
+    expect(scopes()).toContain('usergroups:read');
+    writeFileSync(config, JSON.stringify({ apps: { a: { type: 'workflow', apiKey: 'k', humanInput: { approvers: ['S0123'] } } } }));
+    expect((await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own, '--check'] })).code).toBe(0);
+    writeFileSync(config, JSON.stringify({ apps: { a: { type: 'chat', apiKey: 'k', access: { users: ['U0123'] } } } }));
+    const check = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own, '--check'] });
+    expect(check.code).toBe(1);
+    expect((await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own] })).code).toBe(0);
+    expect(scopes()).not.toContain('usergroups:read');
   }, 30_000);
 
   it('a new app command shows up in the regenerated manifest', async () => {
