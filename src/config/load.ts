@@ -88,14 +88,16 @@ function encryptionKey(value: string): Buffer | undefined {
 }
 
 /** A channel's route as the core reads it: the app by channel, and the channels answered without a mention. */
-function routes(entries: Record<string, z.infer<typeof channelRouteSchema>>): { channels: Record<string, string>; respondAll: string[] } {
+function routes(entries: Record<string, z.infer<typeof channelRouteSchema>>): Pick<ChatRouting, 'channels' | 'respondAll' | 'noThreadContext'> {
   const channels: Record<string, string> = {};
   const respondAll: string[] = [];
+  const noThreadContext: string[] = [];
   for (const [channel, route] of Object.entries(entries)) {
     channels[channel] = typeof route === 'string' ? route : route.app;
     if (typeof route !== 'string' && route.respond === 'all') respondAll.push(channel);
+    if (typeof route !== 'string' && route.threadContext === 'none') noThreadContext.push(channel);
   }
-  return { channels, respondAll };
+  return { channels, respondAll, noThreadContext };
 }
 
 /** zod leaves absent optional keys as undefined; the config types say "absent". */
@@ -165,9 +167,10 @@ const channelRouteSchema = z.union(
     z.strictObject({
       app: z.string({ message: 'is missing (expected the chat app that answers in this channel)' }),
       respond: z.enum(['mention', 'all'], { message: 'is not mention or all' }).default('mention'),
+      threadContext: z.enum(['thread', 'none'], { message: 'is not thread or none' }).default('thread'),
     }),
   ],
-  { message: 'is not an app name or {"app": "…", "respond": "mention" | "all"}' },
+  { message: 'is not an app name or {"app": "…", "respond": "mention" | "all", "threadContext": "thread" | "none"}' },
 );
 
 const chatSchema = z.strictObject({
@@ -182,6 +185,8 @@ export const bridgeFileSchema = z.strictObject({
   chat: chatSchema.optional(),
   /** DMs with the bot (default true). */
   dms: z.boolean().optional(),
+  /** A DM is one conversation (single, the default), or one per DM thread. */
+  dm: z.enum(['single', 'thread'], { message: 'is not single or thread' }).optional(),
   /** Quotas for every app. */
   limits: limitsSchema.optional(),
   /** Multi-workspace mode: a workspace's own chat routing, by team id. */
@@ -296,6 +301,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const fileApps = new Set<string>();
   let channels: Record<string, string> = {};
   let respondAll: string[] = [];
+  let noThreadContext: string[] = [];
+  let dm: Config['dm'] = 'single';
   let dms = true;
   let limits: Limits = {};
   let workspaces: Record<string, { chat: ChatRouting }> = {};
@@ -331,7 +338,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
           };
         }
         chatDefault = parsed.data.chat?.default;
-        ({ channels, respondAll } = routes(parsed.data.chat?.channels ?? {}));
+        ({ channels, respondAll, noThreadContext } = routes(parsed.data.chat?.channels ?? {}));
         workspaces = Object.fromEntries(
           Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [
             team,
@@ -339,6 +346,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
           ]),
         );
         if (parsed.data.dms !== undefined) dms = parsed.data.dms;
+        if (parsed.data.dm) dm = parsed.data.dm;
         if (parsed.data.limits) limits = withoutUndefined(parsed.data.limits);
         if (parsed.data.moderation) {
           moderation = parsed.data.moderation;
@@ -415,8 +423,15 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
       dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
-      chat: { ...(chatDefault ? { default: chatDefault } : {}), ...(chatDefault && defaultSource ? { defaultSource } : {}), channels, respondAll },
+      chat: {
+        ...(chatDefault ? { default: chatDefault } : {}),
+        ...(chatDefault && defaultSource ? { defaultSource } : {}),
+        channels,
+        respondAll,
+        noThreadContext,
+      },
       dms,
+      dm,
       limits,
       workspaces,
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },

@@ -68,6 +68,8 @@ export interface ChatRouting {
   channels: Record<string, string>;
   /** Channels whose top-level messages are answered without a mention (`"respond": "all"`). */
   respondAll: string[];
+  /** Channels where a bot summoned into a thread is not given the thread so far (`"threadContext": "none"`). */
+  noThreadContext: string[];
 }
 
 export interface Config {
@@ -86,6 +88,8 @@ export interface Config {
   chat: ChatRouting;
   /** DMs with the bot are answered (false: a DM gets one line saying where the bot can be used). */
   dms: boolean;
+  /** single: a DM is one Dify conversation, its threads included; thread: one conversation per DM thread. */
+  dm: 'single' | 'thread';
   /** Quotas for every app (each app may add its own). */
   limits: Limits;
   /** Per-workspace chat routing (team id → routing), over `chat`. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { encodeThreadKey } from '../core/chat/keys.js';
 import type { SlackDirectory, UserProfile } from '../core/ports.js';
 import type { SlackContextVariable } from '../core/apps/context-inputs.js';
-import type { LoggedMessage, ThreadLog } from '../core/chat/thread-log.js';
+import type { ThreadLog } from '../core/chat/thread-log.js';
+import { cachedNames, transcriptOf } from '../core/chat/transcript.js';
 
 export const TOOL_VARIABLES = ['slack_thread', 'slack_user', 'slack_channel'] as const;
 export type ToolVariable = (typeof TOOL_VARIABLES)[number];
@@ -106,35 +107,8 @@ export class SlackContextProvider {
   private async transcript(teamId: string, channelId: string, threadTs: string): Promise<string> {
     const key = encodeThreadKey({ teamId, channelId, threadTs });
     const messages = this.log.complete(key) ?? this.log.fill(key, await this.directory.threadMessages(teamId, channelId, threadTs));
-    const names = new Map<string, string>();
-    const nameOf = async (userId: string) => {
-      if (!names.has(userId)) names.set(userId, (await this.directory.user(teamId, userId))?.name ?? userId);
-      return names.get(userId)!;
-    };
-    // Newest lines are kept: the end of a thread matters most to the question being asked.
-    const lines: string[] = [];
-    let size = 0;
-    for (let i = messages.length - 1; i >= 0; i--) {
-      const line = await this.line(messages[i]!, nameOf, this.options.botUserId?.(teamId));
-      if (size + line.length + 1 > this.options.threadMaxChars) {
-        if (lines.length === 0) lines.push(`…${line.slice(line.length - this.options.threadMaxChars + 1)}`);
-        break;
-      }
-      lines.push(line);
-      size += line.length + 1;
-    }
-    return lines.reverse().join('\n');
-  }
-
-  private async line(m: LoggedMessage, nameOf: (id: string) => Promise<string>, bot: string | undefined): Promise<string> {
-    let text = m.text.replace(/\s*\n\s*/g, ' ').trim();
-    // Addressing the bot says nothing about the thread (and live messages arrive without it).
-    if (bot) text = text.replace(new RegExp(`<@${bot}(\\|[^>]*)?>\\s*`, 'g'), '').trim();
-    // <@U123> → @Name (a few lookups at most; the names are cached).
-    for (const id of new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((x) => x[1]!).slice(0, 5))) {
-      text = text.replace(new RegExp(`<@${id}(\\|[^>]*)?>`, 'g'), `@${await nameOf(id)}`);
-    }
-    return `${await nameOf(m.userId)}: ${text}`;
+    const nameOf = cachedNames(async (userId) => (await this.directory.user(teamId, userId))?.name);
+    return transcriptOf(messages, { nameOf, botUserId: this.options.botUserId?.(teamId), maxChars: this.options.threadMaxChars });
   }
 
   private async userText(teamId: string, userId: string): Promise<string> {

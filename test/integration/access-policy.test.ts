@@ -266,6 +266,32 @@ describe('channel behaviours', () => {
     expect(t.slack.replies('C3', asked.ts).map((m) => m.text)).toContain('You said: and my 2FA?');
   });
 
+  it('summoned into a thread, the app gets the thread so far: in its slack_thread input when it declares one; not at all with threadContext none', async () => {
+    const t = await startTestBridge({
+      bridgeConfig: {
+        apps: { helper: { type: 'chat', apiKey: 'app-helper' }, plain: { type: 'chat', apiKey: 'app-test-key' } },
+        chat: { default: 'helper', channels: { C4: { app: 'plain', threadContext: 'none' } } },
+      },
+      env: { DIFY_API_KEY: '' },
+    });
+    cleanups.push(() => t.close());
+    t.dify.apps.set('app-helper', { mode: 'chat', name: 'Helper', form: [{ paragraph: { variable: 'slack_thread', label: 'Thread', required: false } }] });
+    const root = await t.message('the deploy failed at 3am', { user: 'UBOB' });
+    await t.message('<@UBOB> was it the migration?', { threadTs: root.ts });
+    await t.mention('what went wrong here?', { threadTs: root.ts });
+    await settled(t);
+    const [req] = t.dify.chatRequests();
+    expect(req!.body['query']).toBe('what went wrong here?');
+    expect((req!.body['inputs'] as Record<string, string>)['slack_thread']).toBe(
+      'Bob Stone: the deploy failed at 3am\nAlice: @Bob Stone was it the migration?',
+    );
+    // A channel that turns it off: the question alone.
+    const other = await t.message('something else', { channel: 'C4', user: 'UBOB' });
+    await t.mention('summarize', { channel: 'C4', threadTs: other.ts });
+    await settled(t);
+    expect(t.dify.chatRequests()[1]!.body['query']).toBe('summarize');
+  });
+
   it('rejects a policy mistake at start-up, one line each', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const { mkdtempSync, writeFileSync } = await import('node:fs');

@@ -9,8 +9,22 @@ afterEach(async () => {
 });
 
 describe('Slack surfaces', () => {
-  it('answers DMs: the main timeline is one conversation, a thread in the DM its own', async () => {
+  it('answers DMs as one conversation by default, its threads included, each answer where it was asked', async () => {
     t = await startTestBridge();
+    await t.message('hi in a DM', { channel: 'D1', channelType: 'im' });
+    await settled(t);
+    // Under Slack's agent view a DM message may come as a thread of its own: still the same conversation.
+    await t.message('in a thread', { channel: 'D1', channelType: 'im', threadTs: '1690000001.000001' });
+    await settled(t);
+    const reqs = t.dify.chatRequests();
+    expect(reqs[1]!.body['conversation_id']).toBe([...t.dify.conversations.keys()][0]);
+    expect(reqs[1]!.body['user']).toBe(reqs[0]!.body['user']);
+    expect(t.slack.replies('D1', undefined).map((m) => m.text)).toEqual(['You said: hi in a DM']);
+    expect(t.slack.replies('D1', '1690000001.000001').map((m) => m.text)).toEqual(['You said: in a thread']);
+  });
+
+  it('with "dm": "thread", the main timeline is one conversation and a thread in the DM its own', async () => {
+    t = await startTestBridge({ bridgeConfig: { apps: { default: { type: 'chat', apiKey: 'app-test-key' } }, dm: 'thread' }, env: { DIFY_API_KEY: '' } });
     await t.message('hi in a DM', { channel: 'D1', channelType: 'im' });
     await settled(t);
     await t.message('and again', { channel: 'D1', channelType: 'im' });

@@ -52,11 +52,16 @@ describe('a thread is one Dify conversation', () => {
     const root = await t.message('a discussion');
     const { ts } = await t.mention('summarize this', { threadTs: root.ts });
     await settled(t);
-    expect(t.slack.replies('C1', root.ts).map((m) => m.text)).toEqual(['You said: summarize this']);
+    // Summoned into a thread: the thread so far comes with the first question (later turns: the question alone).
+    expect(t.dify.chatRequests()[0]!.body['query']).toBe(
+      '[Earlier messages in this Slack thread, for context]\nAlice: a discussion\n[End of the earlier messages; the question follows]\n\nsummarize this',
+    );
+    expect(t.slack.replies('C1', root.ts)).toHaveLength(1);
     expect(ts).not.toBe(root.ts);
     await t.message('thanks, more please', { threadTs: root.ts });
     await settled(t);
     expect(t.dify.chatRequests()[1]!.body['conversation_id']).toBe([...t.dify.conversations.keys()][0]);
+    expect(t.dify.chatRequests()[1]!.body['query']).toBe('thanks, more please');
   });
 
   it('keeps the conversation across a restart on the same SQLite file', async () => {

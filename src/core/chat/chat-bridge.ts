@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
-import type { Config } from '../../config/types.js';
+import type { ChatRouting, Config } from '../../config/types.js';
+import { cachedNames, transcriptOf } from './transcript.js';
 import type { ReplyRecord, Store } from '../../store/store.js';
 import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { INTERRUPTED_LINE } from '../streaming/failure-text.js';
@@ -18,7 +19,7 @@ import type { AccessPolicy } from '../policy/access-policy.js';
 import type { RunSurface } from '../ports.js';
 
 export interface ChatBridgeDeps extends ChatTurnDeps {
-  config: Pick<Config, 'chat' | 'dify' | 'workspaces'>;
+  config: Pick<Config, 'chat' | 'dify' | 'workspaces' | 'dm' | 'context'>;
   store: Store;
   catalog: AppCatalog;
   directory: SlackDirectory;
@@ -41,6 +42,11 @@ interface Placement {
   ref: ThreadRef;
   target: ReplyTarget;
 }
+
+/** The input a chat app declares to receive the thread it is called into (else the thread goes before the question). */
+const THREAD_INPUT = 'slack_thread';
+const EARLIER_OPEN = '[Earlier messages in this Slack thread, for context]';
+const EARLIER_CLOSE = '[End of the earlier messages; the question follows]';
 
 /** A message that starts by naming a person or a group (`<@U1> can you…`) is addressed to them, not to the bot. */
 const ONLY_MENTIONS = /^\s*<(?:@[UW]|!subteam\^)[^>]*>/;
@@ -145,10 +151,17 @@ export class ChatBridge {
       const files = shared.length
         ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log)
         : { files: [], refused: [] };
+      let query = msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`;
+      // Summoned into a thread it was not part of: the thread so far comes with the first question.
+      if (!thread && msg.threadTs !== undefined && msg.channelType !== 'im' && !this.routing(msg.teamId).noThreadContext.includes(msg.channelId)) {
+        const earlier = await this.threadSoFar(msg, threadKey, log);
+        if (earlier && app?.fields.some((f) => f.variable === THREAD_INPUT)) inputs[THREAD_INPUT] = earlier;
+        else if (earlier) query = `${EARLIER_OPEN}\n${earlier}\n${EARLIER_CLOSE}\n\n${query}`;
+      }
       const turn = {
         ref: placement.ref,
         appId,
-        query: msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`,
+        query,
         inputs,
         fence,
         startedAt: started,
@@ -183,8 +196,8 @@ export class ChatBridge {
   private async placement(msg: IncomingMessage): Promise<Placement | undefined> {
     const base = { teamId: msg.teamId, channelId: msg.channelId };
     if (msg.channelType === 'im') {
-      // A DM's main timeline is one conversation; a thread inside the DM is its own.
-      const ref = { ...base, threadTs: msg.threadTs ?? '' };
+      // A DM is one conversation (dm: single), or one per DM thread (dm: thread); answers go where asked.
+      const ref = { ...base, threadTs: this.deps.config.dm === 'single' ? '' : (msg.threadTs ?? '') };
       return { ref, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
     }
     const threadTs = msg.threadTs ?? msg.ts;
@@ -198,9 +211,29 @@ export class ChatBridge {
     return { ref, target: { channelId: msg.channelId, threadTs } };
   }
 
+  private routing(teamId: string): ChatRouting {
+    return this.deps.config.workspaces[teamId]?.chat ?? this.deps.config.chat;
+  }
+
   private respondsToAll(msg: IncomingMessage): boolean {
-    const chat = this.deps.config.workspaces[msg.teamId]?.chat ?? this.deps.config.chat;
-    return chat.respondAll.includes(msg.channelId);
+    return this.routing(msg.teamId).respondAll.includes(msg.channelId);
+  }
+
+  /** The thread's messages before this one, as a transcript (names resolved, newest kept), or '' when there are none. */
+  private async threadSoFar(msg: IncomingMessage, threadKey: string, log: Logger): Promise<string> {
+    const { directory } = this.deps;
+    let messages;
+    try {
+      messages = await directory.threadMessages(msg.teamId, msg.channelId, msg.threadTs!);
+    } catch (err) {
+      log.warn({ err: describeError(err) }, 'could not read the thread the bot was called into; answering without it');
+      return '';
+    }
+    this.deps.threadLog.fill(threadKey, messages);
+    const earlier = messages.filter((m) => m.ts < msg.ts);
+    if (earlier.length === 0) return '';
+    const nameOf = cachedNames(async (userId) => (await directory.user(msg.teamId, userId))?.name);
+    return transcriptOf(earlier, { nameOf, botUserId: this.deps.botUserIdFor(msg.teamId), maxChars: this.deps.config.context.threadMaxChars });
   }
 
   /** The chat app for a channel: the workspace's own routing (multi-workspace mode), else the global one. */
