@@ -216,6 +216,22 @@ export interface ReplyTracking {
   onPosted(ts: string[]): Promise<void>;
 }
 
+/** A person edited a question (its text changed), or deleted it. */
+export interface ChangedQuestion {
+  teamId: string;
+  channelId: string;
+  channelType: IncomingMessage['channelType'];
+  /** The question's own ts (not the change event's). */
+  ts: string;
+  threadTs?: string;
+  userId: string;
+  /** The new text, the bot's mention removed; absent: deleted. */
+  text?: string;
+  mentioned: boolean;
+  /** When it changed (the edit's ts, or the deletion event's): orders several edits of one question. */
+  changeTs: string;
+}
+
 // ── What the command surfaces hand the core and get back (src/slack/commands/, src/slack/views/) ──
 
 /** A slash command, as the Slack surface hands it to the core. */

@@ -23,6 +23,7 @@ import { registerAppMention } from './events/app-mention.js';
 import { registerUninstall } from './events/app-uninstalled.js';
 import { registerAssistantThreadStarted } from './events/assistant-thread-started.js';
 import { registerMessage } from './events/message.js';
+import { registerQuestionChanged } from './events/question-changed.js';
 import type { InstallationVault } from './oauth/installation-vault.js';
 import { INPUTS_CALLBACK_ID, OPTIONS_ACTION } from './views/input-modal.js';
 import { registerInputsSubmitted } from './views/inputs-submitted.js';
@@ -63,6 +64,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   // Events
   registerAppMention(app, deps.chat);
   registerMessage(app, deps.chat);
+  registerQuestionChanged(app, deps.chat);
   registerAgentSessionStopped(app, deps.runs, logger);
   registerAssistantThreadStarted(app, deps.catalog, deps.defaultChatApp, logger);
   registerAppHomeOpened(app, deps.catalog, deps.store, deps.defaultChatApp, logger);

@@ -13,6 +13,8 @@ export interface ReplyRecord {
   ts: string[];
   difyMessageId?: string;
   taskId?: string;
+  /** The run that writes the answer (an edited or deleted question stops it). */
+  runId?: string;
 }
 
 /**

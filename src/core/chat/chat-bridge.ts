@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { IncomingMessage, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
+import type { ChangedQuestion, IncomingMessage, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
 import type { ChatRouting, Config } from '../../config/types.js';
 import { cachedNames, transcriptOf } from './transcript.js';
 import type { ReplyRecord, Store } from '../../store/store.js';
@@ -51,6 +51,10 @@ const EARLIER_CLOSE = '[End of the earlier messages; the question follows]';
 /** A message that starts by naming a person or a group (`<@U1> can you…`) is addressed to them, not to the bot. */
 const ONLY_MENTIONS = /^\s*<(?:@[UW]|!subteam\^)[^>]*>/;
 
+/** An edit or deletion of a question older than this is ignored (Slack edits old messages for unfurls, too). */
+const EDIT_WINDOW_MS = 10 * 60_000;
+const DELETED_LINE = '_(question deleted)_';
+
 /** A claim or turn lasts this long without renewal (the holder died if it runs out). */
 const LEASE_MS = 45_000;
 /** Slack retries for about 5 minutes; a handled message stays claimed well past that. */
@@ -86,32 +90,83 @@ export class ChatBridge {
     void this.runs.track(this.answer(msg, placement, claimKey, threadKey, log));
   }
 
-  private async answer(msg: IncomingMessage, placement: Placement, claimKey: string, threadKey: string, log: Logger): Promise<void> {
+  /**
+   * A question the bot answered (or is answering) was edited or deleted, within 10 minutes:
+   * its run stops, and the same reply shows the answer to the new text, or "(question deleted)".
+   */
+  async changed(q: ChangedQuestion): Promise<void> {
+    if (Date.now() - Number(q.ts) * 1000 > EDIT_WINDOW_MS) return;
+    const replyKey = messageClaimKey(q.teamId, q.channelId, q.ts);
+    const reply = await this.deps.store.getReply(replyKey).catch(() => undefined);
+    if (!reply) return;
+    // Each change once, however many deliveries; several changes in the order they were made.
+    const turnTs = `${q.ts}~${q.changeTs}`;
+    const changeKey = `${replyKey}:change:${q.changeTs}`;
+    if (!(await this.deps.store.claim(changeKey, this.owner, LEASE_MS))) return;
+    const log = this.deps.logger.child({ team: q.teamId, channel: q.channelId, ts: q.ts });
+    log.info({ change: q.text === undefined ? 'deleted' : 'edited' }, 'a question the bot answered changed');
+    if (reply.runId) await this.deps.runs?.requestStop(reply.runId, q.userId, q.userId).catch(() => undefined);
+    const msg: IncomingMessage = {
+      teamId: q.teamId,
+      channelId: q.channelId,
+      channelType: q.channelType,
+      ts: q.ts,
+      ...(q.threadTs ? { threadTs: q.threadTs } : {}),
+      userId: q.userId,
+      text: q.text ?? '',
+      // It was addressed to the bot when it was asked.
+      mentioned: true,
+    };
+    const placement = await this.placement(msg);
+    if (!placement) return;
+    const threadKey = encodeThreadKey(placement.ref);
+    void this.runs.track(this.answer(msg, placement, changeKey, threadKey, log, { replyKey, turnTs, deleted: q.text === undefined }));
+  }
+
+  private async answer(
+    msg: IncomingMessage,
+    placement: Placement,
+    claimKey: string,
+    threadKey: string,
+    log: Logger,
+    change?: { replyKey: string; turnTs: string; deleted: boolean },
+  ): Promise<void> {
     const { store } = this.deps;
+    const replyKey = change?.replyKey ?? claimKey;
+    const turnTs = change?.turnTs ?? msg.ts;
     const renew = setInterval(() => {
       void store.renewClaim(claimKey, this.owner, LEASE_MS).catch(() => undefined);
-      void store.renewTurn(threadKey, msg.ts, this.owner, LEASE_MS).catch(() => undefined);
+      void store.renewTurn(threadKey, turnTs, this.owner, LEASE_MS).catch(() => undefined);
     }, LEASE_MS / 3);
     renew.unref();
-    // A message answered before (this replica or another died mid-answer) edits that answer.
-    const previous = await store.getReply(claimKey).catch(() => undefined);
-    const reply: ReplyRecord = { channelId: msg.channelId, ts: previous?.ts ?? [] };
+    // A message answered before (this replica or another died mid-answer, or the question changed) edits that answer.
+    const previous = await store.getReply(replyKey).catch(() => undefined);
+    const runId = randomUUID();
+    const reply: ReplyRecord = { channelId: msg.channelId, ts: previous?.ts ?? [], runId };
+    // Saved at once: an edit or deletion of the question finds the run before anything is posted.
+    await store.setReply(replyKey, reply, CLAIM_HOLD_MS).catch(() => undefined);
     const sink = this.deps.createSink(
       placement.target,
       {
         existing: reply.ts,
-        onPosted: (ts) => store.setReply(claimKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
+        onPosted: (ts) => store.setReply(replyKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
       },
       { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType },
     );
     try {
       let fence: number;
       try {
-        fence = await store.waitTurn(threadKey, msg.ts, this.owner, LEASE_MS, this.runs.signal);
+        fence = await store.waitTurn(threadKey, turnTs, this.owner, LEASE_MS, this.runs.signal);
       } catch (err) {
         if (!this.runs.signal.aborted) throw err;
         // Shutting down before this message's turn came: say so rather than drop it.
         await sink.show(INTERRUPTED_LINE, true);
+        return;
+      }
+      if (change?.deleted) {
+        // After the stopped run's last word (this turn waits for it).
+        sink.setControls?.({});
+        await sink.show(DELETED_LINE, true);
         return;
       }
       const started = Date.now();
@@ -167,6 +222,7 @@ export class ChatBridge {
         startedAt: started,
         logger: log,
         askerId: msg.userId,
+        runId,
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
@@ -176,7 +232,7 @@ export class ChatBridge {
       };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
       if (result.messageId || result.taskId) {
-        await store.setReply(claimKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
+        await store.setReply(replyKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
       }
       // Filed right after the question it answers (Slack ts strings sort in time order).
       if (text) this.deps.threadLog.record(threadKey, { ts: `${msg.ts}a`, userId: this.deps.botUserIdFor(msg.teamId), text });
@@ -184,7 +240,7 @@ export class ChatBridge {
       log.error({ err: describeError(err) }, 'chat message failed');
     } finally {
       clearInterval(renew);
-      await store.endTurn(threadKey, msg.ts, this.owner).catch(() => undefined);
+      await store.endTurn(threadKey, turnTs, this.owner).catch(() => undefined);
       await store.finishClaim(claimKey, this.owner, CLAIM_HOLD_MS).catch(() => undefined);
     }
   }

@@ -38,6 +38,8 @@ export interface ChatTurn {
   suggestFollowUps?: boolean;
   /** The answer is in an agent thread (Slack's agent session mirrors a long run). */
   session?: boolean;
+  /** The run's id for Stop (given, so an edited or deleted question can stop it). */
+  runId?: string;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -124,7 +126,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     // answer): Dify Cloud cuts blocking requests after about 100 s, and Agent apps only stream.
     open: (signal) =>
       retryOnceWhenBusy(() => retryWithoutConversation((c) => deps.dify.app.chat.invoke(appId, invoke(c, 'streaming', signal))), deps.busyRetryMs),
-    ...(deps.runs ? { stop: { registry: deps.runs, runId: randomUUID(), askerId: turn.askerId, thread: key } } : {}),
+    ...(deps.runs ? { stop: { registry: deps.runs, runId: turn.runId ?? randomUUID(), askerId: turn.askerId, thread: key } } : {}),
     feedback: (state) => (state.messageId ? { appId, messageId: state.messageId, user } : undefined),
     ...(turn.suggestFollowUps
       ? { suggestions: (state: AnswerState) => (state.messageId ? deps.dify.suggested(appId, state.messageId, user) : Promise.resolve([])) }
