@@ -32,6 +32,8 @@ import { InstallationVault } from './slack/oauth/installation-vault.js';
 import { observeRequests } from './slack/observe-requests.js';
 import { registerListeners } from './slack/register-listeners.js';
 import { SlackRunSurface } from './slack/run-surface.js';
+import { PrivateAnswerSink } from './slack/private-answer-sink.js';
+import { SharedAnswers } from './core/chat/shared-answers.js';
 import { SlackWebDirectory } from './slack/slack-directory.js';
 import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/workspaces.js';
 import { openStore } from './store/open-store.js';
@@ -135,6 +137,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   const runs = new RunRegistry(store, config.stopPolicy);
   // One decision for every surface, before any Dify call: who may use which app, where, how often.
   const policy = new AccessPolicy({ config, directory, store, logger: logger.child({ component: 'policy' }), observer: metrics });
+  const shares = new SharedAnswers(store);
   const runSurface = new SlackRunSurface((teamId) => workspaces.client(teamId), logger, { ...apiUrl, feedbackStyle });
   // Workflow-backed runs past their first stream: Human Input pauses, re-attaching, hand-over.
   const follower = new RunFollower({
@@ -173,6 +176,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     editBudget,
     runs,
     observer: metrics,
+    createPrivateSink: (target, asker) => new PrivateAnswerSink(workspaces.client(asker.teamId), target, asker.userId, shares),
     createSink: (target, reply, asker) => {
       const log = logger.child({ channel: target.channelId });
       const client = workspaces.client(asker.teamId);
@@ -206,6 +210,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     chat,
     commands,
     follower,
+    shares,
     catalog,
     runs,
     store,

@@ -88,16 +88,20 @@ function encryptionKey(value: string): Buffer | undefined {
 }
 
 /** A channel's route as the core reads it: the app by channel, and the channels answered without a mention. */
-function routes(entries: Record<string, z.infer<typeof channelRouteSchema>>): Pick<ChatRouting, 'channels' | 'respondAll' | 'noThreadContext'> {
+function routes(
+  entries: Record<string, z.infer<typeof channelRouteSchema>>,
+): Pick<ChatRouting, 'channels' | 'respondAll' | 'noThreadContext' | 'privateAnswers'> {
   const channels: Record<string, string> = {};
   const respondAll: string[] = [];
   const noThreadContext: string[] = [];
+  const privateAnswers: string[] = [];
   for (const [channel, route] of Object.entries(entries)) {
     channels[channel] = typeof route === 'string' ? route : route.app;
     if (typeof route !== 'string' && route.respond === 'all') respondAll.push(channel);
     if (typeof route !== 'string' && route.threadContext === 'none') noThreadContext.push(channel);
+    if (typeof route !== 'string' && route.answer === 'private') privateAnswers.push(channel);
   }
-  return { channels, respondAll, noThreadContext };
+  return { channels, respondAll, noThreadContext, privateAnswers };
 }
 
 /** zod leaves absent optional keys as undefined; the config types say "absent". */
@@ -168,9 +172,10 @@ const channelRouteSchema = z.union(
       app: z.string({ message: 'is missing (expected the chat app that answers in this channel)' }),
       respond: z.enum(['mention', 'all'], { message: 'is not mention or all' }).default('mention'),
       threadContext: z.enum(['thread', 'none'], { message: 'is not thread or none' }).default('thread'),
+      answer: z.enum(['thread', 'private'], { message: 'is not thread or private' }).default('thread'),
     }),
   ],
-  { message: 'is not an app name or {"app": "…", "respond": "mention" | "all", "threadContext": "thread" | "none"}' },
+  { message: 'is not an app name or {"app": "…", "respond": "mention" | "all", "threadContext": "thread" | "none", "answer": "thread" | "private"}' },
 );
 
 const chatSchema = z.strictObject({
@@ -302,6 +307,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   let channels: Record<string, string> = {};
   let respondAll: string[] = [];
   let noThreadContext: string[] = [];
+  let privateAnswers: string[] = [];
   let dm: Config['dm'] = 'single';
   let dms = true;
   let limits: Limits = {};
@@ -338,7 +344,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
           };
         }
         chatDefault = parsed.data.chat?.default;
-        ({ channels, respondAll, noThreadContext } = routes(parsed.data.chat?.channels ?? {}));
+        ({ channels, respondAll, noThreadContext, privateAnswers } = routes(parsed.data.chat?.channels ?? {}));
         workspaces = Object.fromEntries(
           Object.entries(parsed.data.workspaces ?? {}).map(([team, w]) => [
             team,
@@ -429,6 +435,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         channels,
         respondAll,
         noThreadContext,
+        privateAnswers,
       },
       dms,
       dm,

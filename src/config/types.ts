@@ -70,6 +70,8 @@ export interface ChatRouting {
   respondAll: string[];
   /** Channels where a bot summoned into a thread is not given the thread so far (`"threadContext": "none"`). */
   noThreadContext: string[];
+  /** Channels whose answers go to the asker alone, with a Share button (`"answer": "private"`). */
+  privateAnswers: string[];
 }
 
 export interface Config {

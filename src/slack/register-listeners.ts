@@ -15,6 +15,9 @@ import { registerAnswerForm } from './actions/answer-form.js';
 import { HUMAN_INPUT_CALLBACK_ID } from './views/human-input-modal.js';
 import { registerHumanInputSubmitted } from './views/human-input-submitted.js';
 import type { RunFollower } from '../core/runs/run-follower.js';
+import type { SharedAnswers } from '../core/chat/shared-answers.js';
+import { registerShareAnswer } from './actions/share-answer.js';
+import { SHARE_ACTION } from './private-answer-sink.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
 import { registerCommands } from './commands/run-command.js';
 import { registerAgentSessionStopped } from './events/agent-session-stopped.js';
@@ -36,6 +39,8 @@ export interface ListenerDeps {
   commands: CommandRunner;
   /** Human Input forms and runs that go on after their first stream. */
   follower: RunFollower;
+  /** Private answers, for their Share button. */
+  shares: SharedAnswers;
   catalog: AppCatalog;
   runs: RunRegistry;
   store: Pick<Store, 'claim'>;
@@ -76,6 +81,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerStopAnswer(app, deps.runs, logger);
   registerFeedback(app, deps.sendFeedback, logger);
   registerAskSuggestion(app, deps.chat, logger);
+  registerShareAnswer(app, deps.shares, logger);
   // Human Input forms of paused runs
   registerAnswerForm(app, deps.follower, logger);
   registerHumanInputSubmitted(app, deps.follower, { logger, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) });
@@ -83,7 +89,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerUnknownInteractions(
     app,
     {
-      actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS, FORM_ACTIONS],
+      actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS, FORM_ACTIONS, SHARE_ACTION],
       views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID],
       options: [OPTIONS_ACTION],
       shortcuts: [],

@@ -15,6 +15,9 @@ export interface ReplyRecord {
   taskId?: string;
   /** The run that writes the answer (an edited or deleted question stops it). */
   runId?: string;
+  /** A private answer kept for its Share button: its text, and the thread it would be shared in. */
+  text?: string;
+  threadTs?: string;
 }
 
 /**

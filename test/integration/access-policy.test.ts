@@ -292,6 +292,42 @@ describe('channel behaviours', () => {
     expect(t.dify.chatRequests()[1]!.body['query']).toBe('summarize');
   });
 
+  it('"answer": "private": the asker alone sees the complete answer, with 👍 / 👎 and Share, which posts it for everyone once', async () => {
+    const t = await startTestBridge({
+      bridgeConfig: {
+        apps: { default: { type: 'chat', apiKey: 'app-test-key' } },
+        chat: { default: 'default', channels: { C5: { app: 'default', answer: 'private' } } },
+      },
+      env: { DIFY_API_KEY: '' },
+    });
+    cleanups.push(() => t.close());
+    t.slack.channels.set('C5', { id: 'C5', name: 'hr', is_im: false });
+    const { ts } = await t.mention('what is my leave balance?', { channel: 'C5' });
+    await settled(t);
+    // Nothing public; one private message, complete, with its buttons.
+    expect(t.slack.replies('C5', ts)).toEqual([]);
+    expect(t.slack.callsTo('chat.update')).toHaveLength(0);
+    const [mine] = t.slack.ephemerals;
+    expect(mine).toMatchObject({ channel: 'C5', user: 'UALICE', thread_ts: ts, text: 'You said: what is my leave balance?' });
+    const actions = (mine!.blocks ?? [])
+      .flatMap((b) => (b['type'] === 'actions' ? (b['elements'] as Array<{ action_id: string }>) : []))
+      .map((e) => e.action_id);
+    expect(actions).toEqual(['dify_share', 'dify_feedback_like', 'dify_feedback_dislike']);
+    const ephemeral = { channel: 'C5', ts: mine!.ts!, thread_ts: ts, blocks: mine!.blocks! };
+    // 👍 reaches Dify; the choice is said privately (Slack cannot edit an ephemeral message).
+    const like = await t.press(ephemeral, 'dify_feedback_like', { ephemeral: true });
+    await t.slack.waitFor(() => t.slack.responsesTo(like.responseId)[0], 3000, 'the rating line');
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/feedbacks'))).toHaveLength(1);
+    // Share posts it in the thread, as the bot, saying who shared it; a second press does not post it again.
+    await t.press(ephemeral, 'dify_share', { ephemeral: true });
+    await t.slack.waitFor(() => t.slack.replies('C5', ts)[0], 3000, 'the shared answer');
+    expect(t.slack.replies('C5', ts).map((m) => m.text)).toEqual(['You said: what is my leave balance?\n\n_Shared by <@UALICE>_']);
+    const again = await t.press(ephemeral, 'dify_share', { ephemeral: true });
+    const said = await t.slack.waitFor(() => t.slack.responsesTo(again.responseId)[0], 3000, 'the line');
+    expect(said.body).toMatchObject({ text: 'This answer was shared already, or is too old to share.' });
+    expect(t.slack.replies('C5', ts)).toHaveLength(1);
+  });
+
   it('rejects a policy mistake at start-up, one line each', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const { mkdtempSync, writeFileSync } = await import('node:fs');

@@ -86,7 +86,7 @@ export class FakeSlack {
     (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !==
     undefined;
   /** Private lines (chat.postEphemeral): who saw what, where. */
-  readonly ephemerals: Array<{ channel: string; user: string; text: string; thread_ts?: string }> = [];
+  readonly ephemerals: Array<{ channel: string; user: string; text: string; thread_ts?: string; ts?: string; blocks?: Array<Record<string, unknown>> }> = [];
   /** Agent session statuses set, by "channel:thread_ts", in order. */
   readonly sessions = new Map<string, string[]>();
   /** User groups by id: their handle and members. */
@@ -468,13 +468,15 @@ export class FakeSlack {
         const channel = String(args['channel'] ?? '');
         if (!channel || typeof args['user'] !== 'string') return { ok: false, error: 'invalid_arguments' };
         if (this.notInChannel.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
         this.ephemerals.push({
           channel,
           user: args['user'],
           text: String(args['text'] ?? ''),
           ...(typeof args['thread_ts'] === 'string' ? { thread_ts: args['thread_ts'] } : {}),
+          ...(Array.isArray(args['blocks']) ? { blocks: args['blocks'] as Array<Record<string, unknown>>, ts } : {}),
         });
-        return { ok: true, message_ts: `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}` };
+        return { ok: true, message_ts: ts };
       }
       case 'agents.sessions.setStatus': {
         // Only apps declared as agents manage sessions (docs.slack.dev/ai/agent-sessions).

@@ -37,7 +37,7 @@ export interface TestBridge {
   press(
     message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string },
     actionId: string,
-    opts?: { user?: string; choice?: 'positive' | 'negative' },
+    opts?: { user?: string; choice?: 'positive' | 'negative'; ephemeral?: boolean },
   ): Promise<{ status: number; responseId: string }>;
   /** Sends any interaction payload, signed. */
   interact(payload: Record<string, unknown>): ReturnType<SlackUser['interact']>;

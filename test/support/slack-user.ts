@@ -146,7 +146,7 @@ export class SlackUser {
   async press(
     message: { channel: string; ts: string; thread_ts?: string; blocks?: Array<Record<string, unknown>>; text?: string },
     actionId: string,
-    o: { user?: string; choice?: 'positive' | 'negative' } = {},
+    o: { user?: string; choice?: 'positive' | 'negative'; ephemeral?: boolean } = {},
   ): Promise<{ status: number; responseId: string }> {
     const block = (message.blocks ?? []).find(
       (b) => Array.isArray(b['elements']) && (b['elements'] as Array<Record<string, unknown>>).some((e) => e['action_id'] === actionId),
@@ -163,16 +163,21 @@ export class SlackUser {
       api_app_id: 'A1',
       token: 'legacy',
       team: { id: TEAM, domain: 'fake' },
-      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: o.ephemeral === true },
       trigger_id: `trig-${randomUUID()}`,
       channel: { id: message.channel, name: 'general' },
-      message: {
-        type: 'message',
-        ts: message.ts,
-        ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
-        text: message.text ?? '',
-        blocks: message.blocks ?? [],
-      },
+      // Slack sends no `message` for a button on an ephemeral message.
+      ...(o.ephemeral === true
+        ? {}
+        : {
+            message: {
+              type: 'message',
+              ts: message.ts,
+              ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+              text: message.text ?? '',
+              blocks: message.blocks ?? [],
+            },
+          }),
       response_url: this.slack.responseUrl(responseId),
       actions: [
         {

@@ -93,7 +93,9 @@ describe('loadConfig', () => {
       'BRIDGE_CONFIG workspaces.T2.chat.default: "w" is a workflow app (expected a chat app)',
     ]);
     const fine = loadConfig({ ...noToken, ...oauth, BRIDGE_CONFIG: 'b.json' }, () => good.replace('"default":"w"', '"default":"b"'));
-    expect(fine.ok && fine.config.workspaces).toEqual({ T2: { chat: { default: 'b', channels: {}, respondAll: [], noThreadContext: [] } } });
+    expect(fine.ok && fine.config.workspaces).toEqual({
+      T2: { chat: { default: 'b', channels: {}, respondAll: [], noThreadContext: [], privateAnswers: [] } },
+    });
   });
 
   it('treats empty values (as left in a copied .env) as unset', () => {
@@ -118,7 +120,14 @@ describe('loadConfig', () => {
     if (!r.ok) return;
     expect(r.config.dify.apps['helpdesk']).toEqual({ type: 'chat', apiKey: 'app-h', apiUrl: 'https://api.dify.ai/v1', description: 'Answers IT questions' });
     expect(r.config.dify.apps['summarize']!.apiUrl).toBe('https://dify.example.com/v1');
-    expect(r.config.chat).toEqual({ default: 'helpdesk', defaultSource: 'chat.default', channels: { C0123: 'other' }, respondAll: [], noThreadContext: [] });
+    expect(r.config.chat).toEqual({
+      default: 'helpdesk',
+      defaultSource: 'chat.default',
+      channels: { C0123: 'other' },
+      respondAll: [],
+      noThreadContext: [],
+      privateAnswers: [],
+    });
   });
 
   it('explains BRIDGE_CONFIG mistakes one per line', () => {

@@ -34,6 +34,8 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   policy?: AccessPolicy;
   /** Private lines to one person (a refusal). */
   surface?: Pick<RunSurface, 'tellPrivately'>;
+  /** The sink for an answer only the asker sees (a channel with `"answer": "private"`). */
+  createPrivateSink?(target: ReplyTarget, asker: { teamId: string; userId: string }): AnswerSink;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
   createSink(target: ReplyTarget, reply: ReplyTracking, asker: { teamId: string; userId: string; channelType: IncomingMessage['channelType'] }): AnswerSink;
 }
@@ -145,14 +147,17 @@ export class ChatBridge {
     const reply: ReplyRecord = { channelId: msg.channelId, ts: previous?.ts ?? [], runId };
     // Saved at once: an edit or deletion of the question finds the run before anything is posted.
     await store.setReply(replyKey, reply, CLAIM_HOLD_MS).catch(() => undefined);
-    const sink = this.deps.createSink(
-      placement.target,
-      {
-        existing: reply.ts,
-        onPosted: (ts) => store.setReply(replyKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
-      },
-      { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType },
-    );
+    const privately = msg.channelType !== 'im' && this.routing(msg.teamId).privateAnswers.includes(msg.channelId) && this.deps.createPrivateSink !== undefined;
+    const sink = privately
+      ? this.deps.createPrivateSink!(placement.target, { teamId: msg.teamId, userId: msg.userId })
+      : this.deps.createSink(
+          placement.target,
+          {
+            existing: reply.ts,
+            onPosted: (ts) => store.setReply(replyKey, Object.assign(reply, { ts }), CLAIM_HOLD_MS),
+          },
+          { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType },
+        );
     try {
       let fence: number;
       try {

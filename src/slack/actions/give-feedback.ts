@@ -23,7 +23,7 @@ export function registerFeedback(
   app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(FEEDBACK_ACTIONS, async ({ ack, action, body, client, respond }) => {
     await ack();
     const parsed = feedbackValueSchema.safeParse(parseJson(action.value));
-    if (!parsed.success || !body.message || !body.channel) return;
+    if (!parsed.success || !body.channel) return;
     const v = parsed.data;
     const ref: FeedbackRef = { appId: v.app, messageId: v.m, user: v.u };
     const rating = v.chosen === v.rating ? null : v.rating;
@@ -36,14 +36,20 @@ export function registerFeedback(
       );
       return;
     }
-    // Same message, its feedback control (of the kind pressed) showing the new state.
-    const look = action.type === 'feedback_buttons' ? 'native' : 'buttons';
-    const blocks = ((body.message['blocks'] as KnownBlock[] | undefined) ?? [])
-      .filter((b) => b.block_id !== RATING_BLOCK)
-      .flatMap((b) => (b.block_id === CONTROLS_BLOCK ? feedbackBlocks({ ...ref, ...(rating ? { rating } : {}) }, look) : [b]));
-    await client.chat
-      .update({ channel: body.channel.id, ts: body.message.ts, text: String(body.message['text'] ?? ''), blocks })
-      .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not show the chosen rating'));
+    // A private answer is ephemeral: Slack cannot edit it, so the choice is said in a line of its own.
+    if (!body.message) {
+      const said = rating === 'like' ? '👍 Thanks, rated helpful.' : rating === 'dislike' ? '👎 Thanks, rated not helpful.' : 'Rating taken back.';
+      await respond({ response_type: 'ephemeral', replace_original: false, text: said }).catch(() => undefined);
+    } else {
+      // Same message, its feedback control (of the kind pressed) showing the new state.
+      const look = action.type === 'feedback_buttons' ? 'native' : 'buttons';
+      const blocks = ((body.message['blocks'] as KnownBlock[] | undefined) ?? [])
+        .filter((b) => b.block_id !== RATING_BLOCK)
+        .flatMap((b) => (b.block_id === CONTROLS_BLOCK ? feedbackBlocks({ ...ref, ...(rating ? { rating } : {}) }, look) : [b]));
+      await client.chat
+        .update({ channel: body.channel.id, ts: body.message.ts, text: String(body.message['text'] ?? ''), blocks })
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not show the chosen rating'));
+    }
     if (rating === 'dislike' && 'trigger_id' in body) {
       await client.views
         .open({
