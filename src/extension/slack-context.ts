@@ -29,6 +29,8 @@ export const TOOL_NEEDS: Record<ToolVariable, readonly SlackContextVariable[]> =
 /** Finds a run's workspace when Dify's inputs do not name it. */
 export interface TeamFinder {
   find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined>;
+  /** Whether one of the bridge's own runs involved this channel or person. */
+  saw(teamId: string, kind: 'channel' | 'user', id: string): Promise<boolean>;
 }
 
 export interface SlackContextOptions {
@@ -82,6 +84,16 @@ export class SlackContextProvider {
         variable,
         'the bridge cannot tell which workspace the run comes from',
         'add slack_team_id as an input in the app (text, optional): with several workspaces the bridge needs it',
+      );
+    }
+    // Dify is not a way to read Slack: only channels and people of the bridge's own runs are described.
+    const [kind, id] = variable === 'slack_user' ? (['user', o.slack_user_id!] as const) : (['channel', o.slack_channel_id!] as const);
+    if (this.options.teams && !(await this.options.teams.saw(teamId, kind, id))) {
+      return this.empty(
+        appId,
+        variable,
+        `the bridge never ran an app for this ${kind} (${id})`,
+        `the tool describes only channels and people of the bridge's own runs; a run that did not come through the bridge gets no Slack context`,
       );
     }
     switch (variable) {

@@ -205,6 +205,22 @@ describe('the access policy, on every surface', () => {
 });
 
 describe('quotas', () => {
+  it('count a submitted form, not the form opening, and refuse the submission past the limit', async () => {
+    const t = await policyBridge({ apps: { ...policyConfig.apps, open: { type: 'workflow', apiKey: 'app-open', limits: { perUser: '1/day' } } } });
+    const submit = () => t.submitView({ q: { value: { type: 'plain_text_input', value: 'go' } } });
+    await t.command('open');
+    await t.slack.waitFor(() => t.slack.views[0], 2000, 'the form');
+    expect((await submit()).body).toBe('');
+    await settled(t);
+    expect(difyRuns(t)).toHaveLength(1);
+    await t.command('open');
+    await t.slack.waitFor(() => t.slack.views[1], 2000, 'the second form');
+    await submit();
+    await settled(t);
+    expect(difyRuns(t)).toHaveLength(1);
+    expect(t.logs.some((l) => l['msg'] === 'request refused by the access policy' && l['surface'] === 'form' && l['reason'] === 'quota_user')).toBe(true);
+  });
+
   it('hold across two replicas on Redis, say when the person can ask again, and do not count buttons', async () => {
     const slack = await new FakeSlack().start();
     const dify = await new FakeDify().start();

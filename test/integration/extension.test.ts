@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
 
@@ -163,9 +166,9 @@ describe('Slack context as external data', () => {
     { 'text-input': { variable: 'slack_user_name', label: 'user name', required: false } },
   ];
 
-  async function conversation() {
+  async function conversation(env: Record<string, string> = {}) {
     t = await startTestBridge({
-      env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '' },
+      env: { EXTENSION_API_KEY: KEY, DIFY_API_KEY: '', ...env },
       bridgeConfig: { apps: { bot: { type: 'chat', apiKey: 'ctx-key' } }, context: { threadMaxChars: 4000 } },
     });
     t.dify.apps.set('ctx-key', { mode: 'chat', name: 'Context bot', form: contextForm });
@@ -213,7 +216,8 @@ describe('Slack context as external data', () => {
   });
 
   it('reads the thread from Slack once after a restart, then from its cache', async () => {
-    await conversation();
+    const dir = mkdtempSync(join(tmpdir(), 'ext-'));
+    await conversation({ STORE_URL: `sqlite:${join(dir, 'bridge.db')}` });
     const inputs = t!.dify.chatRequests()[1]!.body['inputs'];
     await t!.restart();
     const body = JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'x', tool_variable: 'slack_thread', inputs, query: '' } });
@@ -253,6 +257,22 @@ describe('Slack context as external data', () => {
     // Cached: a second question costs no Slack call.
     await call(JSON.stringify({ point: 'app.external_data_tool.query', params: { tool_variable: 'slack_channel', inputs } }));
     expect(t!.slack.callsTo('conversations.info')).toHaveLength(1);
+  });
+
+  it('describes only channels and people of the bridge’s own runs (Dify cannot be used to read another channel)', async () => {
+    await conversation();
+    const inputs = t!.dify.chatRequests()[1]!.body['inputs'] as Record<string, string>;
+    const ask = (tool: string, over: Record<string, string>) =>
+      call(JSON.stringify({ point: 'app.external_data_tool.query', params: { app_id: 'x', tool_variable: tool, inputs: { ...inputs, ...over } } }));
+    t!.slack.channels.set('CSECRET', { id: 'CSECRET', name: 'board', is_im: false, topic: { value: 'Acquisitions' } });
+    expect((await ask('slack_thread', { slack_channel_id: 'CSECRET', slack_thread_ts: '1790000000.000100' })).json).toEqual({ result: '' });
+    expect((await ask('slack_channel', { slack_channel_id: 'CSECRET' })).json).toEqual({ result: '' });
+    expect((await ask('slack_user', { slack_user_id: 'UCEO' })).json).toEqual({ result: '' });
+    expect(t!.slack.callsTo('conversations.replies')).toHaveLength(0);
+    expect(t!.slack.callsTo('conversations.info')).toHaveLength(0);
+    expect(t!.logs.some((l) => String(l['msg']).includes('the bridge never ran an app for this channel (CSECRET)'))).toBe(true);
+    // The channel and the person of the run itself are described.
+    expect((await ask('slack_channel', {})).json.result).toContain('Channel: #general');
   });
 
   it('answers "" for runs without Slack context, and 400 for an unknown tool_variable', async () => {

@@ -19,8 +19,19 @@ export class WorkspaceFinder {
 
   /** A run in `teamId` involves this channel and this person. */
   async remember(teamId: string, channelId: string, userId: string): Promise<void> {
-    if (this.only !== undefined) return;
-    await Promise.all([this.keep(`team-of:channel:${channelId}`, teamId), this.keep(`team-of:user:${userId}`, teamId)]);
+    // Which channels and people the bridge ran for: the extension answers for those only.
+    const seen = [this.keep(`seen:channel:${teamId}:${channelId}`, '1'), this.keep(`seen:user:${teamId}:${userId}`, '1')];
+    if (this.only !== undefined) return void (await Promise.all(seen));
+    await Promise.all([...seen, this.keep(`team-of:channel:${channelId}`, teamId), this.keep(`team-of:user:${userId}`, teamId)]);
+  }
+
+  /** Whether one of the bridge's own runs involved this channel (or this person) in `teamId`. */
+  async saw(teamId: string, kind: 'channel' | 'user', id: string): Promise<boolean> {
+    const key = `seen:${kind}:${teamId}:${id}`;
+    if (this.known.has(key)) return true;
+    const stored = await this.store.getRecord(key).catch(() => undefined);
+    if (stored !== undefined) this.note(key, stored);
+    return stored !== undefined;
   }
 
   async find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined> {

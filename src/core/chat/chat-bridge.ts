@@ -231,7 +231,8 @@ export class ChatBridge {
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
-        session: msg.channelType === 'im' && placement.ref.threadTs !== '',
+        session: msg.channelType === 'im' && placement.target.threadTs !== undefined,
+        ...(placement.target.threadTs !== undefined ? { replyThreadTs: placement.target.threadTs } : {}),
         ...(files.refused.length ? { notice: `Not sent to Dify: ${files.refused.join('; ')}.` } : {}),
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };

@@ -40,6 +40,8 @@ export interface ChatTurn {
   session?: boolean;
   /** The run's id for Stop (given, so an edited or deleted question can stop it). */
   runId?: string;
+  /** The Slack thread the answer is in (a DM's conversation may span several threads). */
+  replyThreadTs?: string;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -104,7 +106,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     difyUser: user,
     teamId: turn.ref.teamId,
     channelId: turn.ref.channelId,
-    ...(turn.ref.threadTs ? { threadTs: turn.ref.threadTs } : {}),
+    ...(turn.replyThreadTs ? { threadTs: turn.replyThreadTs } : {}),
     askerId: turn.askerId,
     threadKey: key,
     ...(extras.notice ? { notice: extras.notice } : {}),
