@@ -53,11 +53,16 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Files written before threads knew `summoned` gain the column (every older row: not summoned).
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(threads)').all();
+    if (!columns.some((c) => c.name === 'summoned')) this.db.exec('ALTER TABLE threads ADD COLUMN summoned INTEGER NOT NULL DEFAULT 0');
     this.stmts = {
-      getThread: this.db.prepare<[string], { app_id: string; conversation_id: string | null }>('SELECT app_id, conversation_id FROM threads WHERE key = ?'),
-      setThread: this.db.prepare<[string, string, string | null, number]>(
-        `INSERT INTO threads (key, app_id, conversation_id, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET app_id = excluded.app_id, conversation_id = excluded.conversation_id, updated_at = excluded.updated_at`,
+      getThread: this.db.prepare<[string], { app_id: string; conversation_id: string | null; summoned: number }>(
+        'SELECT app_id, conversation_id, summoned FROM threads WHERE key = ?',
+      ),
+      setThread: this.db.prepare<[string, string, string | null, number, number]>(
+        `INSERT INTO threads (key, app_id, conversation_id, summoned, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET app_id = excluded.app_id, conversation_id = excluded.conversation_id, summoned = excluded.summoned, updated_at = excluded.updated_at`,
       ),
       // Insert, or take over a claim whose lease has run out; changes === 1 means we hold it.
       claim: this.db.prepare<[string, string, number, number]>(
@@ -95,12 +100,12 @@ export class SqliteStore extends LocallyCoordinatedStore implements Store {
   async getThread(key: string): Promise<ThreadRecord | undefined> {
     const row = this.stmts.getThread.get(key);
     if (!row) return undefined;
-    return { appId: row.app_id, ...(row.conversation_id ? { conversationId: row.conversation_id } : {}) };
+    return { appId: row.app_id, ...(row.conversation_id ? { conversationId: row.conversation_id } : {}), ...(row.summoned ? { summoned: true } : {}) };
   }
 
   async setThread(key: string, record: ThreadRecord, fence?: number): Promise<boolean> {
     if (this.isStale(key, fence)) return false;
-    this.stmts.setThread.run(key, record.appId, record.conversationId ?? null, this.now());
+    this.stmts.setThread.run(key, record.appId, record.conversationId ?? null, record.summoned === true ? 1 : 0, this.now());
     return true;
   }
 

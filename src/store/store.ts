@@ -4,6 +4,8 @@ export interface ThreadRecord {
   appId: string;
   /** Dify's conversation id, once Dify has reported it. */
   conversationId?: string;
+  /** The bot was called into a thread people started: it answers there only when mentioned. */
+  summoned?: boolean;
 }
 
 /** The Slack messages that show the answer to one user message (so a re-run edits them). */

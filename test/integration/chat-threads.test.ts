@@ -58,10 +58,28 @@ describe('a thread is one Dify conversation', () => {
     );
     expect(t.slack.replies('C1', root.ts)).toHaveLength(1);
     expect(ts).not.toBe(root.ts);
-    await t.message('thanks, more please', { threadTs: root.ts });
+    // A thread people started: replies there without a mention are theirs; the next mention carries them.
+    await t.message('I think it was the cache', { threadTs: root.ts, user: 'UBOB' });
+    await settled(t);
+    expect(t.dify.chatRequests()).toHaveLength(1);
+    await t.mention('thanks, more please', { threadTs: root.ts });
     await settled(t);
     expect(t.dify.chatRequests()[1]!.body['conversation_id']).toBe([...t.dify.conversations.keys()][0]);
-    expect(t.dify.chatRequests()[1]!.body['query']).toBe('thanks, more please');
+    expect(t.dify.chatRequests()[1]!.body['query']).toBe(
+      '[Messages in this Slack thread since the last answer, for context]\nBob Stone: I think it was the cache\n[End of the earlier messages; the question follows]\n\nthanks, more please',
+    );
+    // Nothing new since the last answer: the question alone.
+    await t.mention('and then?', { threadTs: root.ts });
+    await settled(t);
+    expect(t.dify.chatRequests()[2]!.body['query']).toBe('and then?');
+    // Survives a restart of the store's knowledge: the thread record says it was a summons.
+    expect(
+      await (t.bridge as unknown as { chat: { deps: { store: { getThread(k: string): Promise<unknown> } } } }).chat.deps.store.getThread(
+        `thread:T1:C1:${root.ts}`,
+      ),
+    ).toMatchObject({
+      summoned: true,
+    });
   });
 
   it('keeps the conversation across a restart on the same SQLite file', async () => {

@@ -120,6 +120,9 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     expect(await store.setThread('thread:T:C:9', { appId: 'a', conversationId: 'new' }, next)).toBe(true);
     expect(await store.setThread('thread:T:C:9', { appId: 'a', conversationId: 'stale' }, old)).toBe(false);
     expect((await store.getThread('thread:T:C:9'))?.conversationId).toBe('new');
+    // A thread the bot was called into keeps saying so.
+    await store.setThread('thread:T:C:10', { appId: 'a', summoned: true });
+    expect(await store.getThread('thread:T:C:10')).toEqual({ appId: 'a', summoned: true });
     await store.close();
   });
 
@@ -203,5 +206,25 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.claim('race', `o${i}`, 10_000)));
     expect(results.filter(Boolean)).toHaveLength(1);
     await store.close();
+  });
+});
+
+describe('sqlite store files from before', () => {
+  it('gains the threads.summoned column, keeping every thread', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec('CREATE TABLE threads (key TEXT PRIMARY KEY, app_id TEXT NOT NULL, conversation_id TEXT, updated_at INTEGER NOT NULL)');
+    old.prepare('INSERT INTO threads VALUES (?, ?, ?, ?)').run('thread:T:C:1', 'helpdesk', 'conv-1', 1);
+    old.close();
+    const store = new SqliteStore(file);
+    expect(await store.getThread('thread:T:C:1')).toEqual({ appId: 'helpdesk', conversationId: 'conv-1' });
+    await store.setThread('thread:T:C:2', { appId: 'helpdesk', summoned: true });
+    expect(await store.getThread('thread:T:C:2')).toEqual({ appId: 'helpdesk', summoned: true });
+    await store.close();
+    // Opening it again is a no-op.
+    const again = new SqliteStore(file);
+    expect(await again.getThread('thread:T:C:2')).toEqual({ appId: 'helpdesk', summoned: true });
+    await again.close();
   });
 });

@@ -49,6 +49,7 @@ interface Placement {
 const THREAD_INPUT = 'slack_thread';
 const EARLIER_OPEN = '[Earlier messages in this Slack thread, for context]';
 const EARLIER_CLOSE = '[End of the earlier messages; the question follows]';
+const SINCE_OPEN = '[Messages in this Slack thread since the last answer, for context]';
 
 /** A message that starts by naming a person or a group (`<@U1> can you…`) is addressed to them, not to the bot. */
 const ONLY_MENTIONS = /^\s*<(?:@[UW]|!subteam\^)[^>]*>/;
@@ -205,18 +206,23 @@ export class ChatBridge {
         }
         return;
       }
-      if (!keep) await store.setThread(threadKey, { appId }, fence);
+      // Called into a thread people started: it answers there only when mentioned from now on.
+      const summonedNow = !thread && msg.threadTs !== undefined && msg.channelType !== 'im';
+      const summoned = summonedNow || thread?.summoned === true;
+      if (!keep) await store.setThread(threadKey, { appId, ...(summoned ? { summoned: true } : {}) }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
       const files = shared.length
         ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log)
         : { files: [], refused: [] };
       let query = msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`;
-      // Summoned into a thread it was not part of: the thread so far comes with the first question.
-      if (!thread && msg.threadTs !== undefined && msg.channelType !== 'im' && !this.routing(msg.teamId).noThreadContext.includes(msg.channelId)) {
-        const earlier = await this.threadSoFar(msg, threadKey, log);
+      // Summoned into a thread: the thread so far comes with the first question, and later what was
+      // said there since the bot's last answer (not addressed to it) with each question.
+      if (summoned && !this.routing(msg.teamId).noThreadContext.includes(msg.channelId)) {
+        const earlier = await this.threadSoFar(msg, threadKey, log, summonedNow ? 'all' : 'since-answer');
         if (earlier && app?.fields.some((f) => f.variable === THREAD_INPUT)) inputs[THREAD_INPUT] = earlier;
-        else if (earlier) query = `${EARLIER_OPEN}\n${earlier}\n${EARLIER_CLOSE}\n\n${query}`;
+        else if (earlier && summonedNow) query = `${EARLIER_OPEN}\n${earlier}\n${EARLIER_CLOSE}\n\n${query}`;
+        else if (earlier) query = `${SINCE_OPEN}\n${earlier}\n${EARLIER_CLOSE}\n\n${query}`;
       }
       const turn = {
         ref: placement.ref,
@@ -228,6 +234,7 @@ export class ChatBridge {
         logger: log,
         askerId: msg.userId,
         runId,
+        ...(summoned ? { summoned: true } : {}),
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
@@ -268,7 +275,9 @@ export class ChatBridge {
       // A channel that asks for it gets answers to its people's top-level messages without a mention.
       if (!msg.threadTs && this.respondsToAll(msg) && !ONLY_MENTIONS.test(msg.text)) return { ref, target: { channelId: msg.channelId, threadTs } };
       if (!msg.threadTs) return undefined;
-      if (!(await this.deps.store.getThread(encodeThreadKey(ref)))) return undefined;
+      const thread = await this.deps.store.getThread(encodeThreadKey(ref));
+      // In a thread people started, the bot answers when mentioned; what they say between goes with the next question.
+      if (!thread || thread.summoned === true) return undefined;
     }
     return { ref, target: { channelId: msg.channelId, threadTs } };
   }
@@ -281,8 +290,11 @@ export class ChatBridge {
     return this.routing(msg.teamId).respondAll.includes(msg.channelId);
   }
 
-  /** The thread's messages before this one, as a transcript (names resolved, newest kept), or '' when there are none. */
-  private async threadSoFar(msg: IncomingMessage, threadKey: string, log: Logger): Promise<string> {
+  /**
+   * The thread's messages before this one as a transcript (names resolved, newest kept): all of
+   * them, or those since the bot's last answer that were not addressed to it; '' when none.
+   */
+  private async threadSoFar(msg: IncomingMessage, threadKey: string, log: Logger, which: 'all' | 'since-answer'): Promise<string> {
     const { directory } = this.deps;
     let messages;
     try {
@@ -292,10 +304,15 @@ export class ChatBridge {
       return '';
     }
     this.deps.threadLog.fill(threadKey, messages);
-    const earlier = messages.filter((m) => m.ts < msg.ts);
+    const bot = this.deps.botUserIdFor(msg.teamId);
+    let earlier = messages.filter((m) => m.ts < msg.ts);
+    if (which === 'since-answer') {
+      const lastAnswer = earlier.map((m) => m.userId).lastIndexOf(bot);
+      earlier = earlier.slice(lastAnswer + 1).filter((m) => m.userId !== bot && !m.text.includes(`<@${bot}`));
+    }
     if (earlier.length === 0) return '';
     const nameOf = cachedNames(async (userId) => (await directory.user(msg.teamId, userId))?.name);
-    return transcriptOf(earlier, { nameOf, botUserId: this.deps.botUserIdFor(msg.teamId), maxChars: this.deps.config.context.threadMaxChars });
+    return transcriptOf(earlier, { nameOf, botUserId: bot, maxChars: this.deps.config.context.threadMaxChars });
   }
 
   /** The chat app for a channel: the workspace's own routing (multi-workspace mode), else the global one. */

@@ -42,6 +42,8 @@ export interface ChatTurn {
   runId?: string;
   /** The Slack thread the answer is in (a DM's conversation may span several threads). */
   replyThreadTs?: string;
+  /** The thread is one the bot was called into (kept in its record). */
+  summoned?: boolean;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -84,7 +86,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
       if (!(err instanceof DifyError && err.isConversationMissing && conversationId)) throw err;
       extras.notice = [extras.notice, NEW_CONVERSATION_NOTICE].filter(Boolean).join(' ');
       conversationId = undefined;
-      await deps.store.setThread(key, { appId }, turn.fence);
+      await deps.store.setThread(key, { appId, ...(turn.summoned ? { summoned: true } : {}) }, turn.fence);
       return call(undefined);
     }
   };
@@ -92,7 +94,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     if (state.conversationId && state.conversationId !== conversationId) {
       conversationId = state.conversationId;
       // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
-      if (!(await deps.store.setThread(key, { appId, conversationId }, turn.fence))) {
+      if (!(await deps.store.setThread(key, { appId, conversationId, ...(turn.summoned ? { summoned: true } : {}) }, turn.fence))) {
         logger.warn('another replica took this thread over; its conversation is kept');
       }
     }
