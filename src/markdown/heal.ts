@@ -1,4 +1,5 @@
 import { fenceStateAt } from './fences.js';
+import { holdBackOpenTable } from './tables.js';
 
 type Marker = '**' | '__' | '~~' | '*' | '_';
 
@@ -15,7 +16,8 @@ export function healMarkdown(partial: string, options: { keepOpenLink?: boolean 
   if (fence.marker) {
     return `${partial}${partial.endsWith('\n') ? '' : '\n'}${fence.marker}`;
   }
-  const text = options.keepOpenLink ? partial : holdBackOpenLink(partial);
+  // A final text keeps every character; a growing one holds back an unfinished link or table row.
+  const text = options.keepOpenLink ? partial : holdBackOpenTable(holdBackOpenLink(partial));
   const block = lastBlockOutsideFences(text);
   const offset = text.length - block.length;
   const open = openInlineMarkers(block);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/ports.js';
 import { controlsBlocks } from './blocks/answer-controls.js';
+import { contentBlocks } from './blocks/table-blocks.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
 import type { ReplyTarget, ReplyTracking } from '../core/ports.js';
 import { splitMarkdown } from '../markdown/split.js';
@@ -108,8 +109,10 @@ export class SlackAnswerWriter implements AnswerSink {
    */
   private body(text: string, last: boolean): MessageBody {
     const controls = last ? controlsBlocks(this.controls, this.options.feedbackStyle?.native ? 'native' : 'buttons') : [];
-    if (controls.length === 0) return { markdown_text: text };
-    return { text: text.slice(0, 3000), blocks: [{ type: 'markdown', text }, ...controls] };
+    // markdown_text shows a GFM table as raw pipes; blocks render it (a native table block where it fits).
+    const content = contentBlocks(text);
+    if (controls.length === 0 && !content) return { markdown_text: text };
+    return { text: text.slice(0, 3000), blocks: [...(content ?? [{ type: 'markdown', text }]), ...controls] };
   }
 
   async show(markdown: string, _final: boolean): Promise<void> {

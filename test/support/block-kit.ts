@@ -88,6 +88,7 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
   const max = surface === 'Messages' ? 50 : 100;
   if (blocks.length > max) err(base, `no more than ${max} items allowed`);
   let markdownChars = 0;
+  let tables = 0;
   blocks.forEach((raw, i) => {
     const at = `${base}/${i}`;
     if (!raw || typeof raw !== 'object') return err(at, 'must be an object');
@@ -150,6 +151,28 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
         if (b['element'] === undefined) err(`${at}/element`, 'is required');
         else element(b['element'], `${at}/element`);
         break;
+      case 'table': {
+        // reference/block-kit/blocks/table-block: ≤100 rows, ≤20 cells a row, ≤20 column_settings; raw_text (text ≥1) or rich_text cells.
+        tables += 1;
+        const rows = b['rows'];
+        if (!Array.isArray(rows) || rows.length === 0) err(`${at}/rows`, 'is required');
+        else {
+          if (rows.length > 100) err(`${at}/rows`, 'no more than 100 items allowed');
+          rows.forEach((r, ri) => {
+            if (!Array.isArray(r) || r.length === 0) return err(`${at}/rows/${ri}`, 'must be a non-empty array');
+            if (r.length > 20) err(`${at}/rows/${ri}`, 'no more than 20 items allowed');
+            r.forEach((c, ci) => {
+              const cell = c as Json;
+              const p = `${at}/rows/${ri}/${ci}`;
+              if (cell['type'] === 'raw_text') checkText(cell['text'], 100_000, `${p}/text`, err);
+              else if (cell['type'] !== 'rich_text' || !Array.isArray(cell['elements'])) err(p, 'must be a raw_text or rich_text cell');
+            });
+          });
+        }
+        const settings = b['column_settings'];
+        if (settings !== undefined && (!Array.isArray(settings) || settings.length > 20)) err(`${at}/column_settings`, 'no more than 20 items allowed');
+        break;
+      }
       case 'image':
         // reference/block-kit/blocks/image-block: alt_text ≤2,000, image_url ≤3,000, title ≤2,000.
         checkText(b['alt_text'], 2000, `${at}/alt_text`, err);
@@ -161,6 +184,8 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
     }
   });
   if (markdownChars > 12_000) err(base, `markdown blocks hold ${markdownChars} characters, more than 12000 in one payload`);
+  // "one table per message" (the table block's usage notes, as reported; see slack-platform.md §14.3).
+  if (tables > 1) err(base, `${tables} table blocks; only one table is allowed per message`);
   return errors;
 }
 

@@ -358,12 +358,27 @@ export class FakeSlack {
     }
     // What a person sees: markdown_text, else the markdown blocks, else the text.
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;
-    const markdownBlocks = blocks?.filter((b) => b['type'] === 'markdown').map((b) => String(b['text']));
+    // Markdown blocks as written, a table block as the rows a person reads (cells | separated).
+    const cellText = (c: Record<string, unknown>): string =>
+      c['type'] === 'raw_text'
+        ? String(c['text'])
+        : ((c['elements'] as Array<{ elements?: Array<{ text?: string }> }> | undefined) ?? [])
+            .flatMap((s) => (s.elements ?? []).map((e) => e.text ?? ''))
+            .join('');
+    const markdownBlocks = blocks
+      ?.filter((b) => b['type'] === 'markdown' || b['type'] === 'table')
+      .map((b) =>
+        b['type'] === 'table'
+          ? (b['rows'] as Array<Array<Record<string, unknown>>>)
+              .flatMap((r, i) => [`| ${r.map(cellText).join(' | ')} |`, ...(i === 0 ? [`|${'---|'.repeat(r.length)}`] : [])])
+              .join('\n')
+          : String(b['text']),
+      );
     const text =
       typeof args['markdown_text'] === 'string'
         ? args['markdown_text']
         : markdownBlocks && markdownBlocks.length > 0
-          ? markdownBlocks.join('')
+          ? markdownBlocks.join('\n\n')
           : typeof args['text'] === 'string'
             ? args['text']
             : undefined;

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tokens, writeSse } from '../support/fake-dify.js';
+import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
+
+let t: TestBridge | undefined;
+afterEach(async () => {
+  // close() fails the test if the fake Slack refused anything the bridge sent.
+  await t?.close();
+  t = undefined;
+});
+
+const answerWith = (b: TestBridge, answer: string, size = 9, everyMs = 15) => {
+  b.dify.onChat = ({ events, res }) => writeSse(res, [...tokens(answer, size).map((d) => events.message(d)), events.messageEnd()], everyMs);
+};
+
+describe('tables in answers', () => {
+  it('a streamed table never shows half a row, and ends as Slack’s native table block', async () => {
+    t = await startTestBridge();
+    const answer = 'Revenue by region:\n\n| Region | Revenue |\n|:--|--:|\n| EMEA | 1,200 |\n| APAC | **900** |\n| AMER | 2,100 |\n\nAMER leads.';
+    answerWith(t, answer, 4, 25);
+    const { ts } = await t.mention('revenue?');
+    await settled(t);
+    const [reply] = t.slack.replies('C1', ts);
+    expect(reply!.history.length).toBeGreaterThan(3);
+    for (const state of reply!.history) {
+      const rows = state.split('\n').filter((l) => l.startsWith('|'));
+      // Rows appear whole (header, delimiter and a first row together), never half typed.
+      if (rows.length) expect(rows.length, state).toBeGreaterThanOrEqual(3);
+      for (const row of rows) expect(row, state).toMatch(/\|$/);
+    }
+    const native = (reply!.blocks ?? []).find((b) => b['type'] === 'table');
+    expect(native).toBeDefined();
+    expect((native!['rows'] as unknown[]).length).toBe(4);
+    expect(reply!.text).toContain('| AMER | 2,100 |');
+    expect(reply!.text).toContain('AMER leads.');
+  });
+
+  it('stays inside Slack’s limits at their edges, with all content there: 100 rows, 30 columns, a 5,000-character cell, 60 tables', async () => {
+    t = await startTestBridge();
+    const hundred = `| n | square |\n|---|---|\n${Array.from({ length: 100 }, (_, i) => `| ${i} | ${i * i} |`).join('\n')}`;
+    const wide = `| ${Array.from({ length: 30 }, (_, i) => `c${i}`).join(' | ')} |\n|${'---|'.repeat(30)}\n| ${Array.from({ length: 30 }, (_, i) => `v${i}`).join(' | ')} |`;
+    const cell = `| note |\n|---|\n| ${'z'.repeat(5000)} |`;
+    const many = Array.from({ length: 60 }, (_, i) => `Table ${i}:\n\n| k | v |\n|---|---|\n| key${i} | value${i} |`).join('\n\n');
+    for (const [i, answer] of [hundred, wide, cell, many].entries()) {
+      answerWith(t, answer, 400, 1);
+      const { ts } = await t.mention(`edge ${i}`);
+      await settled(t);
+      const shown = t.slack
+        .replies('C1', ts)
+        .map((m) => m.text)
+        .join('\n');
+      for (const needle of i === 0
+        ? ['| 0 | 0 |', '| 99 | 9801 |']
+        : i === 1
+          ? ['c29', 'v29']
+          : i === 2
+            ? ['z'.repeat(5000)]
+            : ['key0', 'value59', 'Table 59:']) {
+        expect(shown, `answer ${i}`).toContain(needle);
+      }
+      expect(t.slack.refusals).toEqual([]);
+    }
+  });
+});
