@@ -65,6 +65,7 @@ export const parametersSchema = z.looseObject({
   opening_statement: z.string().nullish(),
   suggested_questions: z.array(z.string()).nullish(),
   suggested_questions_after_answer: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+  retriever_resource: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   user_input_form: z.array(formControl).nullish(),
   file_upload: z.record(z.string(), z.unknown()).nullish(),
 });

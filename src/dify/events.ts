@@ -25,10 +25,15 @@ const ev = <N extends string, S extends z.ZodRawShape>(name: N, shape: S) => z.l
 
 const retrieverResource = z.looseObject({
   position: optNum,
+  dataset_id: optStr,
   dataset_name: optStr,
+  document_id: optStr,
   document_name: optStr,
   score: optNum,
   content: optStr,
+  /** Not in Dify's documented fields; some sources (website crawls, external knowledge) carry one. */
+  url: optStr,
+  doc_metadata: z.record(z.string(), z.unknown()).nullish(),
 });
 
 const usage = z.looseObject({

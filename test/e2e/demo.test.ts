@@ -47,7 +47,7 @@ describe('npm run demo, in a real browser', () => {
     const answer = bot('#thread-messages').first();
     await answer.waitFor({ timeout: 10_000 });
     const seen: string[] = [];
-    const final = 'Sources: Slack bridge handbook';
+    const final = 'Sources: 1. Slack bridge handbook';
     for (let i = 0; i < 200 && !(seen.at(-1) ?? '').includes(final); i++) {
       const text = (await answer.locator('.body').innerText()).trim();
       if (text && text !== seen.at(-1)) seen.push(text);

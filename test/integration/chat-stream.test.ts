@@ -74,7 +74,7 @@ describe('streaming policy', () => {
     await settled(t);
     const [reply] = t.slack.replies('C1', ts);
     expect(reply!.history).toContain('_Using current_time…_');
-    expect(reply!.text).toBe('It is noon.\n\n_Sources: Clock FAQ · Time zones_');
+    expect(reply!.text).toBe('It is noon.\n\n_Sources: 1. Clock FAQ (Docs) · 2. Time zones (Docs)_');
   });
 
   it('replaces the text on message_replace (output moderation)', async () => {

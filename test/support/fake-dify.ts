@@ -57,7 +57,7 @@ export class ChatEvents {
           position: i + 1,
           dataset_id: 'ds',
           dataset_name: 'Docs',
-          document_id: 'doc',
+          document_id: `doc-${r.document_name}`,
           ...r,
           segment_id: 'seg',
           score: 0.9,

@@ -11,7 +11,13 @@ describe('answer state', () => {
 
   it('appends message deltas and records ids', () => {
     const s = fold([ev.message('Hel'), ev.message('lo'), ev.messageEnd([{ document_name: 'Guide' }])]);
-    expect(s).toMatchObject({ text: 'Hello', conversationId: 'conv-1', messageId: 'msg-1', taskId: 'task-1', sources: ['Guide'] });
+    expect(s).toMatchObject({
+      text: 'Hello',
+      conversationId: 'conv-1',
+      messageId: 'msg-1',
+      taskId: 'task-1',
+      sources: [{ title: 'Guide', dataset: 'Docs', score: 0.9 }],
+    });
   });
 
   it('replaces on message_replace', () => {
@@ -48,8 +54,31 @@ describe('answer state', () => {
     expect(renderAnswer({ ...emptyAnswer(), status: 'Using x…' }, false)).toBe('_Using x…_');
     expect(renderAnswer({ ...emptyAnswer(), text: 'partial **bo' }, true, { failure: '⚠️ oops' })).toBe('partial **bo**\n\n⚠️ oops');
     expect(renderAnswer(emptyAnswer(), true)).toBe('_(Dify returned an empty answer)_');
-    expect(renderAnswer({ ...emptyAnswer(), text: 'x', sources: ['A', 'B'] }, true, { notice: 'New conversation.' })).toBe(
-      '_New conversation._\n\nx\n\n_Sources: A · B_',
+    expect(renderAnswer({ ...emptyAnswer(), text: 'x', sources: [{ title: 'A' }, { title: 'B' }] }, true, { notice: 'New conversation.' })).toBe(
+      '_New conversation._\n\nx\n\n_Sources: 1. A · 2. B_',
+    );
+  });
+
+  it('numbers sources once per document, with their dataset, a link where Dify gives one, the score where the app shows citations', () => {
+    const end = (resources: Array<Record<string, unknown>>) =>
+      fold([
+        ev.message('x'),
+        { event: 'message_end', conversation_id: 'c', message_id: 'm', task_id: 't', id: 'm', metadata: { retriever_resources: resources } },
+      ]);
+    const s = end([
+      { document_id: 'd1', document_name: 'Handbook', dataset_name: 'HR', score: 0.71 },
+      { document_id: 'd1', document_name: 'Handbook', dataset_name: 'HR', score: 0.93 },
+      { document_id: 'd2', document_name: 'Careers page', dataset_name: 'Web', score: 0.5, doc_metadata: { source_url: 'https://example.com/careers' } },
+      { document_id: 'd3', document_name: 'Odd', url: 'javascript:alert(1)' },
+    ]);
+    expect(s.sources).toEqual([
+      { title: 'Handbook', dataset: 'HR', score: 0.93 },
+      { title: 'Careers page', dataset: 'Web', url: 'https://example.com/careers', score: 0.5 },
+      { title: 'Odd' },
+    ]);
+    expect(renderAnswer(s, true)).toBe('x\n\n_Sources: 1. Handbook (HR) · 2. [Careers page](https://example.com/careers) (Web) · 3. Odd_');
+    expect(renderAnswer(s, true, { showScores: true })).toBe(
+      'x\n\n_Sources: 1. Handbook (HR) 93% · 2. [Careers page](https://example.com/careers) (Web) 50% · 3. Odd_',
     );
   });
 });

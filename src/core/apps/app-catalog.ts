@@ -22,6 +22,8 @@ export interface AppDescription {
   suggestedQuestions: string[];
   /** Dify suggests follow-up questions after each answer. */
   suggestsFollowUps: boolean;
+  /** The app shows citations (Dify's retriever_resource): sources carry their scores. */
+  showsSourceScores: boolean;
   command?: string;
 }
 
@@ -85,6 +87,7 @@ export class AppCatalog {
       ...(params.opening_statement ? { openingStatement: params.opening_statement } : {}),
       suggestedQuestions: (params.suggested_questions ?? []).filter((q) => q.trim()),
       suggestsFollowUps: params.suggested_questions_after_answer?.enabled === true,
+      showsSourceScores: params.retriever_resource?.enabled === true,
       ...(app.command ? { command: app.command } : {}),
     };
   }

@@ -237,6 +237,7 @@ export class ChatBridge {
         ...(summoned ? { summoned: true } : {}),
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
+        ...(app?.showsSourceScores === true ? { showScores: true } : {}),
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
         session: msg.channelType === 'im' && placement.target.threadTs !== undefined,
         ...(placement.target.threadTs !== undefined ? { replyThreadTs: placement.target.threadTs } : {}),

@@ -44,6 +44,8 @@ export interface ChatTurn {
   replyThreadTs?: string;
   /** The thread is one the bot was called into (kept in its record). */
   summoned?: boolean;
+  /** Sources show their retrieval scores (the app enables citations). */
+  showScores?: boolean;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -66,7 +68,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   const user = difyUserForThread(turn.ref);
   const logger = deps.logger.child({ thread: key, app: appId });
   let conversationId = turn.conversationId;
-  const extras: ViewExtras = turn.notice ? { notice: turn.notice } : {};
+  const extras: ViewExtras = { ...(turn.notice ? { notice: turn.notice } : {}), ...(turn.showScores ? { showScores: true } : {}) };
 
   const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M, signal?: AbortSignal): ChatInvoke<M> & { responseMode: M } => ({
     query: turn.query,

@@ -9,12 +9,46 @@ function fileNameOf(url: string, type: string, id: string): string {
   return last ? decodeURIComponent(last) : `${type}-${id.slice(0, 8)}`;
 }
 
+/** One source of an answer: the document, its dataset, a link where Dify gives one, the retrieval score. */
+export interface SourceRef {
+  title: string;
+  dataset?: string;
+  url?: string;
+  score?: number;
+}
+
+const httpUrl = (v: unknown): string | undefined => (typeof v === 'string' && /^https?:\/\//.test(v) ? v : undefined);
+
+/** retriever_resources → sources: one per document (the best score kept). */
+function sourcesOf(resources: ReadonlyArray<Record<string, unknown>>): SourceRef[] {
+  const out = new Map<string, SourceRef>();
+  for (const r of resources) {
+    const doc = typeof r['document_name'] === 'string' ? r['document_name'] : '';
+    const dataset = typeof r['dataset_name'] === 'string' ? r['dataset_name'] : '';
+    const title = doc || dataset;
+    if (!title) continue;
+    const meta = (r['doc_metadata'] ?? {}) as Record<string, unknown>;
+    const url = httpUrl(r['url']) ?? httpUrl(meta['url']) ?? httpUrl(meta['source_url']);
+    const score = typeof r['score'] === 'number' ? r['score'] : undefined;
+    const key = (typeof r['document_id'] === 'string' && r['document_id']) || `${dataset}/${title}`;
+    const seen = out.get(key);
+    if (seen) {
+      if (score !== undefined && (seen.score === undefined || score > seen.score)) seen.score = score;
+      if (!seen.url && url) seen.url = url;
+      continue;
+    }
+    out.set(key, { title, ...(doc && dataset ? { dataset } : {}), ...(url ? { url } : {}), ...(score !== undefined ? { score } : {}) });
+  }
+  return [...out.values()];
+}
+
 /** What a chat answer looks like so far, folded from Dify's stream events. */
 export interface AnswerState {
   text: string;
   /** A short line while a tool or workflow node runs ("Using current_time…"). */
   status?: string;
-  sources: string[];
+  /** Knowledge the answer drew on (retriever_resources), duplicates merged, in Dify's order. */
+  sources: SourceRef[];
   /** Files the answer produced (message_file), uploaded into the thread when it is final. */
   files: RunFile[];
   /** Tool calls and chatflow nodes so far, in the order they started. */
@@ -130,8 +164,7 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
       return withOutputAnswer(next, event.data.outputs);
     case 'message_end': {
       delete next.status;
-      const names = (event.metadata?.retriever_resources ?? []).map((r) => r.document_name || r.dataset_name || '').filter((n): n is string => n.length > 0);
-      next.sources = [...new Set(names)];
+      next.sources = sourcesOf(event.metadata?.retriever_resources ?? []);
       if (event.id) next.messageId = event.id;
       break;
     }
