@@ -13,6 +13,53 @@ const answerWith = (b: TestBridge, answer: string, size = 9, everyMs = 15) => {
   b.dify.onChat = ({ events, res }) => writeSse(res, [...tokens(answer, size).map((d) => events.message(d)), events.messageEnd()], everyMs);
 };
 
+describe('charts in answers', () => {
+  it('an echarts line chart ends as Slack’s data_visualization block, the text around it kept', async () => {
+    t = await startTestBridge();
+    const option = { title: { text: 'Tickets per week' }, xAxis: { data: ['W1', 'W2'] }, series: [{ name: 'Opened', type: 'line', data: [12, 9] }] };
+    answerWith(t, `Here is the trend:\n\n\`\`\`echarts\n${JSON.stringify(option)}\n\`\`\`\n\nFewer tickets.`, 12, 10);
+    const { ts } = await t.mention('trend?');
+    await settled(t);
+    const [reply] = t.slack.replies('C1', ts);
+    const chart = (reply!.blocks ?? []).find((b) => b['type'] === 'data_visualization');
+    expect(chart).toMatchObject({
+      title: 'Tickets per week',
+      chart: {
+        type: 'line',
+        series: [
+          {
+            name: 'Opened',
+            data: [
+              { label: 'W1', value: 12 },
+              { label: 'W2', value: 9 },
+            ],
+          },
+        ],
+      },
+    });
+    expect(reply!.text).toContain('Here is the trend:');
+    expect(reply!.text).toContain('Fewer tickets.');
+    expect(reply!.text).not.toContain('echarts');
+  });
+
+  it('a chart of 10,000 points does not become a broken post: every post valid, all its data there', async () => {
+    t = await startTestBridge();
+    const option = {
+      xAxis: { data: Array.from({ length: 10_000 }, (_, i) => `p${i}`) },
+      series: [{ type: 'line', data: Array.from({ length: 10_000 }, (_, i) => i) }],
+    };
+    answerWith(t, `\`\`\`echarts\n${JSON.stringify(option)}\n\`\`\``, 2000, 1);
+    const { ts } = await t.mention('big chart');
+    await settled(t);
+    const shown = t.slack
+      .replies('C1', ts)
+      .map((m) => m.text)
+      .join('\n');
+    for (const needle of ['"p0"', '"p9999"', '9999]']) expect(shown).toContain(needle);
+    expect(t.slack.refusals).toEqual([]);
+  });
+});
+
 describe('tables in answers', () => {
   it('a streamed table never shows half a row, and ends as Slack’s native table block', async () => {
     t = await startTestBridge();

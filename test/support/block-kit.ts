@@ -89,6 +89,7 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
   if (blocks.length > max) err(base, `no more than ${max} items allowed`);
   let markdownChars = 0;
   let tables = 0;
+  let charts = 0;
   blocks.forEach((raw, i) => {
     const at = `${base}/${i}`;
     if (!raw || typeof raw !== 'object') return err(at, 'must be an object');
@@ -173,6 +174,44 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
         if (settings !== undefined && (!Array.isArray(settings) || settings.length > 20)) err(`${at}/column_settings`, 'no more than 20 items allowed');
         break;
       }
+      case 'data_visualization': {
+        // reference/block-kit/blocks/data-visualization-block: title ≤50; pie (1–6 segments, label ≤20, value > 0),
+        // bar/area/line (1–6 series, one point per category, category labels ≤20, axis titles ≤50).
+        charts += 1;
+        checkText(b['title'], 50, `${at}/title`, err);
+        const chart = (b['chart'] ?? {}) as Json;
+        const kind = String(chart['type']);
+        if (!['pie', 'bar', 'area', 'line'].includes(kind)) err(`${at}/chart/type`, `must be one of pie, bar, area, line`);
+        const label = (v: unknown, p: string) => checkText(v, 20, p, err);
+        if (kind === 'pie') {
+          const segments = chart['segments'];
+          if (!Array.isArray(segments) || segments.length < 1 || segments.length > 6) err(`${at}/chart/segments`, 'must hold 1 to 6 segments');
+          else
+            segments.forEach((s, si) => {
+              label((s as Json)['label'], `${at}/chart/segments/${si}/label`);
+              if (!(typeof (s as Json)['value'] === 'number' && ((s as Json)['value'] as number) > 0))
+                err(`${at}/chart/segments/${si}/value`, 'must be a number > 0');
+            });
+        } else {
+          const categories = (chart['axis_config'] as Json | undefined)?.['categories'];
+          const series = chart['series'];
+          if (!Array.isArray(categories) || categories.length === 0) err(`${at}/chart/axis_config/categories`, 'is required');
+          else categories.forEach((c, ci) => label(c, `${at}/chart/axis_config/categories/${ci}`));
+          if (!Array.isArray(series) || series.length < 1 || series.length > 6) err(`${at}/chart/series`, 'must hold 1 to 6 series');
+          else
+            series.forEach((s, si) => {
+              label((s as Json)['name'], `${at}/chart/series/${si}/name`);
+              const data = (s as Json)['data'];
+              if (!Array.isArray(data) || (Array.isArray(categories) && data.length !== categories.length))
+                err(`${at}/chart/series/${si}/data`, 'must hold one point per category');
+            });
+          for (const axis of ['x_label', 'y_label']) {
+            const v = (chart['axis_config'] as Json | undefined)?.[axis];
+            if (v !== undefined) checkText(v, 50, `${at}/chart/axis_config/${axis}`, err);
+          }
+        }
+        break;
+      }
       case 'image':
         // reference/block-kit/blocks/image-block: alt_text ≤2,000, image_url ≤3,000, title ≤2,000.
         checkText(b['alt_text'], 2000, `${at}/alt_text`, err);
@@ -186,6 +225,8 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
   if (markdownChars > 12_000) err(base, `markdown blocks hold ${markdownChars} characters, more than 12000 in one payload`);
   // "one table per message" (the table block's usage notes, as reported; see slack-platform.md §14.3).
   if (tables > 1) err(base, `${tables} table blocks; only one table is allowed per message`);
+  // "at most two per message" (reported for data_visualization; slack-platform.md §14.3).
+  if (charts > 2) err(base, `${charts} data_visualization blocks; at most two are allowed per message`);
   return errors;
 }
 
