@@ -156,6 +156,8 @@ export interface RunSurface {
   tellPrivately(place: AnswerPlace, userId: string, markdown: string): Promise<void>;
   /** Mirrors a run in Slack's agent session of a thread (agent apps only; others are skipped, quietly). */
   sessionStatus?(place: AnswerPlace, status: SessionStatus): Promise<void>;
+  /** Gives a thread's agent session a title (agent apps only). */
+  renameSession?(place: AnswerPlace, title: string): Promise<void>;
 }
 
 // ── What the core reports (implemented by src/ops/metrics.ts) ──
@@ -214,6 +216,15 @@ export interface ReplyTracking {
   existing: string[];
   /** Called with the answer's messages whenever one is posted or removed. */
   onPosted(ts: string[]): Promise<void>;
+}
+
+/** A person renamed an agent session in Slack (agent_session_title_changed). */
+export interface RenamedSession {
+  teamId: string;
+  channelId: string;
+  threadTs: string;
+  userId: string;
+  title: string;
 }
 
 /** A person edited a question (its text changed), or deleted it. */

@@ -71,6 +71,8 @@ export const parametersSchema = z.looseObject({
 });
 export type AppParameters = z.infer<typeof parametersSchema>;
 
+const renamedSchema = z.looseObject({ id: z.string().nullish(), name: z.string() });
+
 export const infoSchema = z.looseObject({
   name: z.string().nullish(),
   description: z.string().nullish(),
@@ -102,6 +104,8 @@ export interface DifyClient {
   feedback(appId: string, messageId: string, body: { rating: 'like' | 'dislike' | null; user: string; content?: string }): Promise<void>;
   /** Follow-up questions Dify suggests after an answer (the app must enable them). */
   suggested(appId: string, messageId: string, user: string): Promise<string[]>;
+  /** Names a conversation (chat-type apps): `name`, or one Dify generates from its messages. Resolves with the name. */
+  renameConversation(appId: string, conversationId: string, body: { name?: string; autoGenerate: boolean; user: string }): Promise<string>;
   /**
    * Downloads a file Dify produced (its signed URL; a relative one is resolved against the
    * app's Dify). The app key is never sent with it.
@@ -229,6 +233,14 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     async suggested(appId, messageId, user) {
       const json = await http.json(appFor(appId), { method: 'GET', path: `/messages/${encodeURIComponent(messageId)}/suggested`, query: { user } });
       return validate(suggestedSchema, json, 'suggested questions').data;
+    },
+    async renameConversation(appId, conversationId, body) {
+      const json = await http.json(appFor(appId), {
+        method: 'POST',
+        path: `/conversations/${encodeURIComponent(conversationId)}/name`,
+        json: { ...(body.name !== undefined ? { name: body.name } : {}), auto_generate: body.autoGenerate, user: body.user },
+      });
+      return validate(renamedSchema, json, 'conversation').name;
     },
     async downloadFile(appId, url, maxBytes) {
       const app = appFor(appId);

@@ -68,6 +68,11 @@ export const EVENT_NEEDS: readonly EventNeed[] = [
     feature: "Slack's own stop button on streamed answers",
     needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native',
   },
+  {
+    event: 'agent_session_title_changed',
+    feature: 'a session renamed in Slack renaming its Dify conversation',
+    needed: (c) => c.stream.mode === 'auto' || c.stream.mode === 'native',
+  },
   { event: 'app_uninstalled', feature: 'forgetting a workspace that uninstalls the app', needed: (c) => c.slack.oauth !== undefined },
   { event: 'tokens_revoked', feature: 'forgetting a workspace whose token is revoked', needed: (c) => c.slack.oauth !== undefined },
 ];

@@ -21,6 +21,7 @@ import { SHARE_ACTION } from './private-answer-sink.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
 import { registerCommands } from './commands/run-command.js';
 import { registerAgentSessionStopped } from './events/agent-session-stopped.js';
+import { registerAgentSessionTitleChanged } from './events/agent-session-title-changed.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { registerAppMention } from './events/app-mention.js';
 import { registerUninstall } from './events/app-uninstalled.js';
@@ -71,6 +72,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerMessage(app, deps.chat);
   registerQuestionChanged(app, deps.chat);
   registerAgentSessionStopped(app, deps.runs, logger);
+  registerAgentSessionTitleChanged(app, deps.chat);
   registerAssistantThreadStarted(app, deps.catalog, deps.defaultChatApp, logger);
   registerAppHomeOpened(app, deps.catalog, deps.store, deps.defaultChatApp, logger);
   // Commands and their forms

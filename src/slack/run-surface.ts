@@ -36,6 +36,15 @@ export class SlackRunSurface implements RunSurface {
     });
   }
 
+  async renameSession(place: AnswerPlace, title: string): Promise<void> {
+    if (!place.threadTs) return;
+    const known = this.sessions.get(place.teamId);
+    if (known && !(await known)) return;
+    await this.clientOf(place.teamId)
+      .agents.sessions.rename({ channel_id: place.channelId, thread_ts: place.threadTs, title: title.slice(0, 200) })
+      .catch((err: unknown) => this.logger.debug({ code: slackErrorCode(err) }, 'agents.sessions.rename failed'));
+  }
+
   async sessionStatus(place: AnswerPlace, status: SessionStatus): Promise<void> {
     const { threadTs } = place;
     if (!threadTs) return;

@@ -275,6 +275,8 @@ export class FakeDify {
   /** Requests refused because Dify's OpenAPI spec does not allow them (none in a passing test). */
   readonly refusals: string[] = [];
   readonly conversations = new Map<string, string>();
+  /** Conversation names set through POST /v1/conversations/{id}/name. */
+  readonly conversationNames = new Map<string, string>();
   onChat: ChatHandler = echoChat;
   /** The mode of the default app (DIFY_API_KEY): a chatflow (advanced-chat) can pause and be re-attached. */
   chatMode: FakeApp['mode'] = 'chat';
@@ -510,6 +512,16 @@ export class FakeDify {
     if (req.method === 'POST' && /^\/v1\/(chat-messages|completion-messages|workflows\/tasks)\/[^/]+\/stop$/.test(url.pathname))
       return this.onStop(request, res);
     if (req.method === 'POST' && /^\/v1\/messages\/[^/]+\/feedbacks$/.test(url.pathname)) return json(res, 200, { result: 'success' });
+    const rename = /^\/v1\/conversations\/([^/]+)\/name$/.exec(url.pathname);
+    if (req.method === 'POST' && rename) {
+      if (!isChat) return json(res, 400, { code: 'not_chat_app', message: 'App mode does not match the API route.', status: 400 });
+      if (this.conversations.get(rename[1]!) !== body['user']) return json(res, 404, { code: 'not_found', message: 'Conversation Not Exists.', status: 404 });
+      const auto = body['auto_generate'] === true;
+      const name = auto ? 'Generated: a short title' : typeof body['name'] === 'string' ? body['name'].trim() : '';
+      if (!name) return json(res, 400, { code: 'invalid_param', message: 'name is required when auto_generate is false', status: 400 });
+      this.conversationNames.set(rename[1]!, name);
+      return json(res, 200, { id: rename[1], name, inputs: {}, status: 'normal', introduction: '', created_at: 1, updated_at: 2 });
+    }
     json(res, 404, { code: 'not_found', message: 'The requested URL was not found on the server.', status: 404 });
   }
 }

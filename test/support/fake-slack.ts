@@ -87,6 +87,8 @@ export class FakeSlack {
     undefined;
   /** Private lines (chat.postEphemeral): who saw what, where. */
   readonly ephemerals: Array<{ channel: string; user: string; text: string; thread_ts?: string; ts?: string; blocks?: Array<Record<string, unknown>> }> = [];
+  /** Agent session titles set, by "channel:thread_ts". */
+  readonly sessionTitles = new Map<string, string>();
   /** Agent session statuses set, by "channel:thread_ts", in order. */
   readonly sessions = new Map<string, string[]>();
   /** User groups by id: their handle and members. */
@@ -502,6 +504,13 @@ export class FakeSlack {
         const key = `${args['channel_id']}:${String(args['thread_ts'] ?? '')}`;
         this.sessions.set(key, [...(this.sessions.get(key) ?? []), status]);
         return { ok: true, status, agent_status: status, title: '' };
+      }
+      case 'agents.sessions.rename': {
+        if (!this.agentApp) return { ok: false, error: 'not_authorized' };
+        const title = String(args['title'] ?? '');
+        if (title.length < 1 || title.length > 200) return { ok: false, error: 'invalid_name' };
+        this.sessionTitles.set(`${String(args['channel_id'])}:${String(args['thread_ts'] ?? '')}`, title);
+        return { ok: true, title };
       }
       case 'usergroups.list':
         if (!this.grantedScopes.includes('usergroups:read')) return { ok: false, error: 'missing_scope', needed: 'usergroups:read' };

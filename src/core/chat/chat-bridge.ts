@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChangedQuestion, IncomingMessage, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
+import type { AnswerPlace, ChangedQuestion, IncomingMessage, RenamedSession, ReplyTarget, ReplyTracking, AnswerSink, SlackDirectory } from '../ports.js';
 import type { ChatRouting, Config } from '../../config/types.js';
 import { cachedNames, transcriptOf } from './transcript.js';
 import type { ReplyRecord, Store } from '../../store/store.js';
@@ -32,8 +32,8 @@ export interface ChatBridgeDeps extends ChatTurnDeps {
   tracker?: RunTracker;
   /** Who may use which app where, and how often (absent: everyone, always). */
   policy?: AccessPolicy;
-  /** Private lines to one person (a refusal). */
-  surface?: Pick<RunSurface, 'tellPrivately'>;
+  /** Private lines to one person (a refusal); agent session titles. */
+  surface?: Pick<RunSurface, 'tellPrivately' | 'renameSession'>;
   /** The sink for an answer only the asker sees (a channel with `"answer": "private"`). */
   createPrivateSink?(target: ReplyTarget, asker: { teamId: string; userId: string }): AnswerSink;
   /** The sink for an answer to `asker` (native streaming in channels names its recipient). */
@@ -91,6 +91,27 @@ export class ChatBridge {
     const threadKey = encodeThreadKey(placement.ref);
     this.deps.threadLog.record(threadKey, { ts: msg.ts, userId: msg.userId, text: msg.text }, placement.ref.threadTs || undefined);
     void this.runs.track(this.answer(msg, placement, claimKey, threadKey, log));
+  }
+
+  private async nameThread(appId: string, conversationId: string, ref: ThreadRef, session: AnswerPlace | undefined, log: Logger): Promise<void> {
+    try {
+      const name = await this.deps.dify.renameConversation(appId, conversationId, { autoGenerate: true, user: difyUserForThread(ref) });
+      if (session && name) await this.deps.surface?.renameSession?.(session, name);
+    } catch (err) {
+      log.debug({ err: describeError(err) }, 'could not name the conversation');
+    }
+  }
+
+  /** A person renamed a thread's agent session in Slack: its Dify conversation gets the same name. */
+  async sessionRenamed(r: RenamedSession): Promise<void> {
+    if (!r.title.trim() || r.userId === this.deps.botUserIdFor(r.teamId)) return;
+    const dm = r.channelId.startsWith('D');
+    const ref: ThreadRef = { teamId: r.teamId, channelId: r.channelId, threadTs: dm && this.deps.config.dm === 'single' ? '' : r.threadTs };
+    const thread = await this.deps.store.getThread(encodeThreadKey(ref)).catch(() => undefined);
+    if (!thread?.conversationId) return;
+    await this.deps.dify
+      .renameConversation(thread.appId, thread.conversationId, { name: r.title.trim().slice(0, 200), autoGenerate: false, user: difyUserForThread(ref) })
+      .catch((err: unknown) => this.deps.logger.warn({ err: describeError(err) }, 'could not rename the Dify conversation'));
   }
 
   /**
@@ -245,6 +266,12 @@ export class ChatBridge {
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
+      // A thread's first answer names its Dify conversation, and its agent session in Slack.
+      if (result.outcome === 'answered' && !turn.conversationId && result.conversationId) {
+        const place =
+          turn.session && turn.replyThreadTs ? { teamId: msg.teamId, channelId: msg.channelId, threadTs: turn.replyThreadTs, messages: [] } : undefined;
+        void this.nameThread(appId, result.conversationId, placement.ref, place, log);
+      }
       if (result.messageId || result.taskId) {
         await store.setReply(replyKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
       }

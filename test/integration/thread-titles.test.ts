@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { settled, startTestBridge, type TestBridge } from '../support/harness.js';
+
+let t: TestBridge | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('thread titles', () => {
+  it('the first answer in a thread names its Dify conversation; in an agent DM thread the Slack session gets that title', async () => {
+    t = await startTestBridge();
+    const { ts } = await t.mention('how do refunds work?');
+    await settled(t);
+    const conversation = [...t.dify.conversations.keys()][0]!;
+    const rename = t.dify.requests.find((r) => r.path === `/v1/conversations/${conversation}/name`)!;
+    expect(rename.body).toEqual({ auto_generate: true, user: `slack:T1:C1:${ts}` });
+    expect(t.dify.conversationNames.get(conversation)).toBe('Generated: a short title');
+    // Later turns do not rename it again.
+    await t.message('and for gift cards?', { threadTs: ts });
+    await settled(t);
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/name'))).toHaveLength(1);
+    // An agent DM thread: the session is titled too.
+    const root = '1790000500.000100';
+    await t.message('hello', { channel: 'D1', channelType: 'im', ts: '1790000500.000200', threadTs: root });
+    await settled(t);
+    await t.slack.waitFor(() => t!.slack.sessionTitles.get(`D1:${root}`), 2000, 'the session title');
+    expect(t.slack.sessionTitles.get(`D1:${root}`)).toBe('Generated: a short title');
+  });
+
+  it('a session renamed in Slack renames its Dify conversation; the bot’s own rename does not loop back', async () => {
+    t = await startTestBridge();
+    const root = '1790000600.000100';
+    await t.message('hello', { channel: 'D1', channelType: 'im', ts: '1790000600.000200', threadTs: root });
+    await settled(t);
+    const conversation = [...t.dify.conversations.keys()][0]!;
+    const event = (user: string, title: string) => ({
+      type: 'agent_session_title_changed',
+      channel: 'D1',
+      user,
+      team_id: 'T1',
+      thread_ts: root,
+      title,
+      event_ts: '1790000601.000100',
+    });
+    await t.sendEvent(event('UBOT', 'Generated: a short title'));
+    await t.sendEvent(event('UALICE', 'Refund for order 8812'));
+    await t.slack.waitFor(() => t!.dify.conversationNames.get(conversation) === 'Refund for order 8812', 2000, 'the Dify rename');
+    const renames = t.dify.requests.filter((r) => r.path.endsWith('/name'));
+    expect(renames.map((r) => r.body)).toEqual([
+      { auto_generate: true, user: 'slack:T1:D1:dm' },
+      { name: 'Refund for order 8812', auto_generate: false, user: 'slack:T1:D1:dm' },
+    ]);
+  });
+});
