@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessRule, Config, Limits, Rate } from '../../config/types.js';
 import type { Store } from '../../store/store.js';
 import type { RunObserver, SlackDirectory } from '../ports.js';
+import { slackDate } from '../slack-date.js';
 
 /** Where a request comes from: new work (counted against quotas) or a button that continues a run (not counted). */
 export type Surface = 'mention' | 'thread' | 'dm' | 'command' | 'form-open' | 'form' | 'follow-up' | 'human-input';
@@ -33,10 +34,7 @@ export interface AccessPolicyDeps {
 }
 
 const channelList = (ids: string[]) => ids.map((c) => (c.startsWith('D') ? 'a direct message' : `<#${c}>`)).join(', ');
-const slackTime = (ms: number) => {
-  const s = Math.ceil(ms / 1000);
-  return `<!date^${s}^{date_short_pretty} at {time}|${new Date(s * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
-};
+const slackTime = (ms: number) => slackDate(Math.ceil(ms / 1000), 'day-and-time');
 
 /**
  * Who may use which app, where, and how often: one decision for every surface (mentions,

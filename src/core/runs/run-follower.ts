@@ -6,6 +6,7 @@ import type { DifyEventStream } from '../../dify/stream.js';
 import type { Store } from '../../store/store.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
+import { slackDate } from '../slack-date.js';
 import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, SessionStatus, SlackDirectory } from '../ports.js';
 import type { AnswerState } from '../streaming/answer-state.js';
 import { TIMEOUT_LINE, type HumanInputTrack, type PauseField, type PendingForm } from '../streaming/human-input-state.js';
@@ -71,10 +72,7 @@ const POLL_FIRST_MS = 2_000;
 const POLL_MAX_MS = 60_000;
 
 const now = () => Date.now();
-const slackTime = (unixSeconds: number) => {
-  const d = new Date(unixSeconds * 1000);
-  return `<!date^${unixSeconds}^{time}|${d.toISOString().slice(11, 16)} UTC>`;
-};
+const slackTime = (unixSeconds: number) => slackDate(unixSeconds, 'time');
 
 /** Forms a person can still answer from Slack: delivered to the WebApp (a token), not past their deadline, not answered. */
 const answerable = (track: HumanInputTrack, at = now()) =>
@@ -162,7 +160,7 @@ export class RunFollower {
     const { dify, logger } = this.deps;
     let record: RunRecord | undefined = from;
     let savedAt = 0;
-    let savedMessages = '';
+    let savedMessages: readonly string[] = [];
     /** The run is left for a press or another process once shown (paused, handed over). */
     let leaving = false;
     const save = async (state: S, sink: AnswerSink, status: RunRecord['status']) => {
@@ -171,7 +169,7 @@ export class RunFollower {
       const messages = sink.messages?.() ?? record?.messages ?? [];
       record = { ...place, ...(record ?? {}), v: 1, runId, status, state: state, messages, savedAt: now() };
       savedAt = now();
-      savedMessages = messages.join(',');
+      savedMessages = messages;
       await this.records.save(record);
     };
     return {
@@ -184,8 +182,9 @@ export class RunFollower {
           if (place.session === true) void this.session({ ...place, messages: [] }, 'processing');
           return;
         }
-        const messages = sink.messages?.().join(',') ?? savedMessages;
-        if (messages !== savedMessages || now() - savedAt >= SAVE_EVERY_MS) await save(state, sink, 'live');
+        // Called per event: a page posted, or the periodic save, is what is worth a write.
+        const messages = sink.messages?.() ?? savedMessages;
+        if (!sameList(messages, savedMessages) || now() - savedAt >= SAVE_EVERY_MS) await save(state, sink, 'live');
       },
       onPause: async (state, sink) => {
         await save(state, sink, 'paused');
@@ -199,9 +198,9 @@ export class RunFollower {
       shown: async (sink) => {
         const messages = sink.messages?.() ?? [];
         if (!record) return;
-        if (messages.join(',') !== record.messages.join(',')) {
+        if (!sameList(messages, record.messages)) {
           record = { ...record, messages, savedAt: now() };
-          savedMessages = messages.join(',');
+          savedMessages = messages;
           await this.records.save(record);
         }
         if (!leaving) return;
@@ -492,6 +491,8 @@ export class RunFollower {
     }
   }
 }
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A sink's methods bound to it (to wrap one without losing `this`). */
 function bind(sink: AnswerSink): AnswerSink {

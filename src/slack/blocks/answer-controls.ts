@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, ContextActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { AnswerControls, FeedbackRef, FormControl } from '../../core/ports.js';
+import { slackDate } from '../../core/slack-date.js';
 
 export const STOP_ACTION = 'dify_stop';
 export const SUGGEST_ACTION = 'dify_suggest';
@@ -94,12 +95,6 @@ export function feedbackBlocks(ref: FeedbackRef, look: FeedbackLook): KnownBlock
   return [actions];
 }
 
-/** "Answer by Tue 14:00" in every reader's own time zone (Slack's date token), with a UTC fallback. */
-function deadline(unixSeconds: number): string {
-  const fallback = new Date(unixSeconds * 1000).toISOString().replace('T', ' ').slice(0, 16);
-  return `<!date^${unixSeconds}^{date_short_pretty} at {time}|${fallback} UTC>`;
-}
-
 /** A paused run's forms: one row of buttons per form (Slack: at most 25 per row), and who may answer until when. */
 export function formBlocks(forms: FormControl[]): KnownBlock[] {
   return forms.slice(0, 10).flatMap((form, i): KnownBlock[] => {
@@ -113,7 +108,10 @@ export function formBlocks(forms: FormControl[]): KnownBlock[] {
           a.style,
         ),
       );
-    const about = [`Who can answer: ${form.approvers}`, ...(form.expiresAt !== undefined ? [`answer by ${deadline(form.expiresAt)}`] : [])].join(' · ');
+    const about = [
+      `Who can answer: ${form.approvers}`,
+      ...(form.expiresAt !== undefined ? [`answer by ${slackDate(form.expiresAt, 'day-and-time')}`] : []),
+    ].join(' · ');
     const context: ContextBlock = { type: 'context', block_id: `dify_form_about_${i}`, elements: [{ type: 'mrkdwn', text: about.slice(0, 3000) }] };
     if (buttons.length === 0) return [context];
     return [{ type: 'actions', block_id: `dify_form_${i}`, elements: buttons }, context];
