@@ -145,6 +145,23 @@ const appSchema = z.strictObject({
     .optional(),
   access: accessSchema.optional(),
   limits: limitsSchema.optional(),
+  persona: z
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          name: z.string().trim().min(1).max(80, { message: 'is longer than 80 characters' }).optional(),
+          iconUrl: httpUrl('an https URL of a square image Slack can fetch').optional(),
+          iconEmoji: z
+            .string()
+            .regex(/^:[a-z0-9_+'-]+:$/, { message: 'is not a Slack emoji name (":robot_face:")' })
+            .optional(),
+        }),
+      ],
+      { message: 'is not false or {"name": "…", "iconUrl": "https://…"} ' },
+    )
+    .optional(),
+  showReasoning: z.boolean().optional(),
   humanInput: z
     .strictObject({
       approvers: z.union(
@@ -341,6 +358,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.humanInput ? { humanInput: app.humanInput } : {}),
             ...(app.access ? { access: withoutUndefined(app.access) } : {}),
             ...(app.limits ? { limits: withoutUndefined(app.limits) } : {}),
+            ...(app.persona !== undefined ? { persona: app.persona === false ? false : withoutUndefined(app.persona) } : {}),
+            ...(app.showReasoning !== undefined ? { showReasoning: app.showReasoning } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;

@@ -16,6 +16,18 @@ export interface DifyAppConfig extends DifyApp {
   access?: AccessRule;
   /** The app's own quotas (besides the global ones). */
   limits?: Limits;
+  /** The name and icon its answers carry (absent: Dify's WebApp title and icon; false: the bot's own). */
+  persona?: PersonaConfig | false;
+  /** Reasoning (reasoning_chunk) shown as a quote above edited answers (native streams show it in a card regardless). */
+  showReasoning?: boolean;
+}
+
+/** BRIDGE_CONFIG `persona`: what is given wins over Dify's /site. */
+export interface PersonaConfig {
+  name?: string;
+  iconUrl?: string;
+  /** A Slack emoji name, ":robot_face:". */
+  iconEmoji?: string;
 }
 
 /** Who may use an app and where. Lists that are absent do not restrict. */

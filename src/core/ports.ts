@@ -25,6 +25,16 @@ export interface AnswerSink {
   attachFiles?(files: OutgoingFile[]): Promise<void>;
   /** The Slack messages that show the answer so far (ts, first first), so a later process can go on in them. */
   messages?(): string[];
+  /** Posts from now on carry the app's name and icon (an edit keeps the identity a message was posted with). */
+  speakAs?(persona: Persona): void;
+}
+
+/** The name and icon an app answers with (Slack shows them only with the chat:write.customize scope). */
+export interface Persona {
+  name: string;
+  iconUrl?: string;
+  /** ":robot_face:"; wins over iconUrl, as in Slack. */
+  iconEmoji?: string;
 }
 
 export interface LiveView {
@@ -32,12 +42,37 @@ export interface LiveView {
   status?: string;
   /** Steps of the run (tool calls, workflow nodes), for sinks that show them as tasks. */
   tasks?: LiveTask[];
+  /** The model's reasoning so far, for sinks that show it in a card of its own. */
+  reasoning?: { text: string; done: boolean };
 }
 
 export interface LiveTask {
   id: string;
   title: string;
   status: 'in_progress' | 'complete' | 'error';
+  /** What the step was given (a tool's input, shortened). */
+  details?: string;
+  /** What it gave back (the first lines of a tool's observation). */
+  output?: string;
+  /** A tool call (agent tools, chatflow tool nodes), named in the answer's "Used:" line. */
+  kind?: 'tool';
+}
+
+/** One source of an answer: the document, its dataset, a link where Dify gives one, the retrieval score. */
+export interface SourceRef {
+  title: string;
+  dataset?: string;
+  url?: string;
+  score?: number;
+}
+
+/** Small print under a final answer: its sources, the tools it used, the app's disclaimer. */
+export interface AnswerFooter {
+  sources?: SourceRef[];
+  /** Sources show their retrieval scores (the app enables citations). */
+  showScores?: boolean;
+  toolsUsed?: string[];
+  disclaimer?: string;
 }
 
 export interface OutgoingFile {
@@ -75,6 +110,8 @@ export interface AnswerControls {
   forms?: FormControl[];
   /** The run waits for a person (paused at a form): its Slack session is suspended, not done. */
   waiting?: boolean;
+  /** Small print under the final answer (context lines). */
+  footer?: AnswerFooter;
 }
 
 /** The buttons of one Human Input form, and what they say about it. */
@@ -144,6 +181,8 @@ export interface AnswerPlace {
   threadTs?: string;
   /** The answer's messages so far. */
   messages: string[];
+  /** The app's name and icon, for posts that continue the answer. */
+  persona?: Persona;
 }
 
 export type SessionStatus = 'active' | 'processing' | 'suspended' | 'closed';

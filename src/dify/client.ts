@@ -80,6 +80,17 @@ export const infoSchema = z.looseObject({
 });
 export type AppInfo = z.infer<typeof infoSchema>;
 
+/** GET /site: the app's WebApp settings (its name and icon as people know them). */
+export const siteSchema = z.looseObject({
+  title: z.string().nullish(),
+  icon_type: z.string().nullish(),
+  icon: z.string().nullish(),
+  icon_url: z.string().nullish(),
+  description: z.string().nullish(),
+  custom_disclaimer: z.string().nullish(),
+});
+export type AppSite = z.infer<typeof siteSchema>;
+
 const resultSchema = z.looseObject({ result: z.string().optional() });
 const suggestedSchema = z.looseObject({ data: z.array(z.string()) });
 const uploadSchema = z.looseObject({ id: z.string() });
@@ -100,6 +111,8 @@ export interface DifyClient {
   stop(appId: string, taskId: string, user: string): Promise<void>;
   parameters(appId: string): Promise<AppParameters>;
   info(appId: string): Promise<AppInfo>;
+  /** The app's WebApp settings (title, icon, disclaimer); Dify answers 403 for apps without a site. */
+  site(appId: string): Promise<AppSite>;
   uploadFile(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<{ id: string }>;
   feedback(appId: string, messageId: string, body: { rating: 'like' | 'dislike' | null; user: string; content?: string }): Promise<void>;
   /** Follow-up questions Dify suggests after an answer (the app must enable them). */
@@ -219,6 +232,9 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     },
     async info(appId) {
       return validate(infoSchema, await http.json(appFor(appId), { method: 'GET', path: '/info' }), 'info');
+    },
+    async site(appId) {
+      return validate(siteSchema, await http.json(appFor(appId), { method: 'GET', path: '/site' }), 'site');
     },
     async uploadFile(appId, file) {
       const form = new FormData();

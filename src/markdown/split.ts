@@ -1,10 +1,19 @@
 import { fenceStateAt } from './fences.js';
+import { findTables } from './tables.js';
+
+/** A table's header and delimiter lines (what a page that continues the table starts with). */
+function headerLines(text: string, start: number): string {
+  const first = text.indexOf('\n', start);
+  const second = first < 0 ? -1 : text.indexOf('\n', first + 1);
+  return second < 0 ? '' : text.slice(start, second);
+}
 
 /**
  * Splits Markdown into pages of at most `limit` characters: at a paragraph break if one is
  * in the second half of the page, else at a line break, else at a space; never inside a word
  * unless a single word is longer than a page. A code block cut in two is closed at the end
- * of one page and reopened (with its language) at the start of the next, so both render.
+ * of one page and reopened (with its language) at the start of the next, so both render; a
+ * table cut in two starts the next page with its header again, so its rows stay a table.
  *
  * Stable as the text grows: once the text is longer than a page, the first page's cut
  * depends only on its first `limit` characters, so a streamed answer's early pages do not move.
@@ -14,6 +23,8 @@ export function splitMarkdown(text: string, limit: number): string[] {
   const pages: string[] = [];
   let rest = text;
   let reopen = '';
+  const tables = text.length > limit ? findTables(text) : [];
+  let offset = 0;
   for (;;) {
     const prefix = reopen ? `${reopen}\n` : '';
     if (prefix.length + rest.length <= limit) {
@@ -30,9 +41,14 @@ export function splitMarkdown(text: string, limit: number): string[] {
       reopen = state.openLine!;
     } else {
       pages.push(prefix + chunk);
-      reopen = '';
+      const at = offset + cut;
+      const table = tables.find((t) => t.start < at && at < t.end);
+      const header = table ? headerLines(text, table.start) : '';
+      // A header as long as a page would leave no room for rows: such a table is split as text.
+      reopen = header && header.length < budget / 2 && at > table!.start + header.length ? header : '';
     }
     rest = rest.slice(cut);
+    offset += cut;
   }
 }
 

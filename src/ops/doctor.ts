@@ -3,10 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient, WebAPIPlatformError, type WebClientOptions } from '@slack/web-api';
 import { pino } from 'pino';
-import type { Config } from '../config/types.js';
+import type { Config, DifyAppConfig } from '../config/types.js';
+import { isExpiringDifyUrl, personaOf } from '../core/apps/persona.js';
 import { ThreadLog } from '../core/chat/thread-log.js';
 import { SlackContextProvider, TOOL_NEEDS, TOOL_VARIABLES } from '../extension/slack-context.js';
-import { createDifyClient } from '../dify/client.js';
+import { createDifyClient, type AppSite } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
 import { extensionRoute } from '../extension/extension-route.js';
 import { Moderator } from '../extension/moderation.js';
@@ -30,6 +31,7 @@ const silent = pino({ level: 'silent' });
 
 const pass = (what: string): Check => ({ ok: true, what });
 const fail = (what: string, fix: string): Check => ({ ok: false, what, fix });
+const note = (what: string): Check => ({ ok: true, note: true, what });
 
 /** Dify's app modes for each type the configuration names. */
 const MODES: Record<string, readonly string[]> = {
@@ -101,6 +103,14 @@ async function checkBotToken(config: Config, api: WebClientOptions): Promise<Che
     } else {
       const missing = SCOPE_NEEDS.filter((n) => n.needed(config) && !granted.includes(n.scope));
       for (const need of missing) {
+        if (need.fallback) {
+          checks.push(
+            note(
+              `Slack scope ${need.scope} not granted: ${need.fallback} instead of ${need.feature}; to change that, add "${need.scope}" to oauth_config.scopes.bot (manifest.json has it) and reinstall the app`,
+            ),
+          );
+          continue;
+        }
         checks.push(
           fail(
             `Slack scope ${need.scope} missing: ${need.feature} will not work`,
@@ -108,7 +118,7 @@ async function checkBotToken(config: Config, api: WebClientOptions): Promise<Che
           ),
         );
       }
-      if (missing.length === 0)
+      if (missing.every((n) => n.fallback))
         checks.push(pass(`Slack scopes: all ${SCOPE_NEEDS.filter((n) => n.needed(config)).length} the enabled features need are granted`));
     }
   } catch (err) {
@@ -162,7 +172,7 @@ async function checkDify(config: Config): Promise<Check[]> {
       await Promise.all(
         Object.entries(config.dify.apps).map(async ([name, app]): Promise<Check | Check[]> => {
           try {
-            const [info, params] = await Promise.all([dify.info(name), dify.parameters(name)]);
+            const [info, params, site] = await Promise.all([dify.info(name), dify.parameters(name), dify.site(name).catch(() => undefined)]);
             if (!MODES[app.type]!.includes(info.mode ?? '')) {
               const actual = Object.entries(MODES).find(([, modes]) => modes.includes(info.mode ?? ''))?.[0];
               return fail(
@@ -172,7 +182,7 @@ async function checkDify(config: Config): Promise<Check[]> {
             }
             const about = pass(`Dify app "${name}" (${app.type}): "${info.name ?? name}", mode ${info.mode}, inputs: ${inputNames(params.user_input_form)}`);
             const context = contextTools(name, params.user_input_form, config.slack.oauth !== undefined);
-            return context ? [about, context] : [about];
+            return [about, ...(context ? [context] : []), ...personaCheck(name, app.persona, site)];
           } catch (err) {
             if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
               return fail(
@@ -194,6 +204,24 @@ async function checkDify(config: Config): Promise<Check[]> {
   } finally {
     await dify.close();
   }
+}
+
+/** Which name and icon an app's answers carry, and an icon URL Slack may fail to fetch later. */
+function personaCheck(name: string, config: DifyAppConfig['persona'], site: AppSite | undefined): Check[] {
+  if (config === false) return [];
+  const persona = personaOf(config, site);
+  if (!persona) return [note(`Dify app "${name}": answers carry the bot's own name (Dify has no WebApp title for it; set "persona" in BRIDGE_CONFIG)`)];
+  const icon = persona.iconEmoji ?? persona.iconUrl ?? "the bot's icon";
+  const from = config?.name ? 'BRIDGE_CONFIG persona' : "Dify's WebApp settings";
+  const checks = [pass(`Dify app "${name}": answers as "${persona.name}" with ${icon} (from ${from})`)];
+  if (persona.iconUrl && !config?.iconUrl && isExpiringDifyUrl(persona.iconUrl)) {
+    checks.push(
+      note(
+        `Dify app "${name}": its icon is a signed Dify file URL that expires (FILES_ACCESS_TIMEOUT), so Slack may show a broken icon later; set "persona": {"iconUrl": "https://…"} to a lasting image`,
+      ),
+    );
+  }
+  return checks;
 }
 
 /**

@@ -8,6 +8,8 @@ export interface ScopeNeed {
   needed(config: Config): boolean;
   /** Asked for only by configurations that use it (npm run manifest adds or removes it). */
   optional?: true;
+  /** Without it the feature falls back to this (a note in the doctor, not a failure). */
+  fallback?: string;
 }
 
 /** Some app names a user group: in its access rule, or as approvers of its Human Input forms. */
@@ -40,6 +42,12 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
     feature: 'user groups in access rules and as approvers of Human Input forms',
     needed: (c) => usesUserGroups(c.dify.apps),
     optional: true,
+  },
+  {
+    scope: 'chat:write.customize',
+    feature: "each app's own name and icon on its answers",
+    needed: (c) => Object.values(c.dify.apps).some((a) => a.persona !== false),
+    fallback: "answers carry the bot's name and icon",
   },
   {
     scope: 'assistant:write',

@@ -2,8 +2,9 @@ import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIReq
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../core/ports.js';
+import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile, type Persona } from '../core/ports.js';
 import { controlsBlocks } from './blocks/answer-controls.js';
+import { footerBlocks } from './blocks/answer-footer.js';
 import { contentBlocks } from './blocks/table-blocks.js';
 import type { FeedbackStyle } from './blocks/feedback-style.js';
 import type { ReplyTarget, ReplyTracking } from '../core/ports.js';
@@ -37,6 +38,18 @@ interface Page {
 
 type MessageBody = { markdown_text: string } | { text: string; blocks: unknown[] };
 
+/** username / icon_* for chat.postMessage, chat.postEphemeral and chat.startStream (Slack ignores them without chat:write.customize). */
+export function identityArgs(persona: Persona | undefined): Identity {
+  if (!persona) return {};
+  // Slack takes one icon (the emoji wins, as it would).
+  if (persona.iconEmoji) return { username: persona.name, icon_emoji: persona.iconEmoji };
+  if (persona.iconUrl) return { username: persona.name, icon_url: persona.iconUrl };
+  return { username: persona.name };
+}
+type Identity = { username?: string } & (
+  { icon_emoji: string; icon_url?: never } | { icon_url: string; icon_emoji?: never } | { icon_url?: never; icon_emoji?: never }
+);
+
 /** Posts carry this metadata, so a post whose response was lost can be found again. */
 const METADATA_TYPE = 'dify_bridge_answer';
 const historySchema = z.looseObject({
@@ -69,6 +82,7 @@ export class SlackAnswerWriter implements AnswerSink {
   private readonly pages: Page[];
   private limit = PAGE_LIMIT;
   private controls: AnswerControls = {};
+  private persona?: Persona;
   /** Identifies this answer's posts in their metadata. */
   private readonly answerId = randomUUID();
 
@@ -103,12 +117,18 @@ export class SlackAnswerWriter implements AnswerSink {
     this.controls = controls;
   }
 
+  speakAs(persona: Persona): void {
+    this.persona = persona;
+  }
+
   /**
    * A page as Slack message arguments: Markdown as `markdown_text`, or, where the page carries
    * buttons (the last one), a markdown block and an actions block with a plain-text fallback.
    */
   private body(text: string, last: boolean): MessageBody {
-    const controls = last ? controlsBlocks(this.controls, this.options.feedbackStyle?.native ? 'native' : 'buttons') : [];
+    const controls = last
+      ? [...footerBlocks(this.controls.footer), ...controlsBlocks(this.controls, this.options.feedbackStyle?.native ? 'native' : 'buttons')]
+      : [];
     // markdown_text shows a GFM table as raw pipes; blocks render it (a native table block where it fits).
     const content = contentBlocks(text);
     if (controls.length === 0 && !content) return { markdown_text: text };
@@ -187,6 +207,7 @@ export class SlackAnswerWriter implements AnswerSink {
         channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         ...body,
+        ...identityArgs(this.persona),
         unfurl_links: false,
         unfurl_media: false,
         metadata: { event_type: METADATA_TYPE, event_payload: { key } },

@@ -1,7 +1,8 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AnswerControls, AnswerSink, LiveTask, LiveView, OutgoingFile, ReplyTarget } from '../core/ports.js';
-import { slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
+import type { AnyChunk } from '@slack/types';
+import type { AnswerControls, AnswerFooter, AnswerSink, LiveTask, LiveView, OutgoingFile, Persona, ReplyTarget } from '../core/ports.js';
+import { identityArgs, slackErrorCode, type SlackAnswerWriter } from './answer-writer.js';
 import type { RunRegistry } from '../core/runs/run-registry.js';
 
 /** Errors meaning "no native streaming here": the workspace, channel type or app cannot. */
@@ -22,6 +23,50 @@ const UNSUPPORTED = new Set([
 const APPEND_LIMIT = 10_000;
 /** After a workspace-wide refusal, native streaming is not tried there again for this long. */
 const LATCH_MS = 10 * 60_000;
+/** The reasoning card's and the sources card's ids (Dify's task ids are UUIDs). */
+const REASONING_TASK = 'dify_reasoning';
+const SOURCES_TASK = 'dify_sources';
+/** A card's title and text stay short (Slack's limits for them are not documented). */
+const TITLE_LIMIT = 100;
+const REASONING_SHOWN = 1_000;
+
+/** A run's step as a task card: the tool's input as details, the first lines of its observation as output. */
+function taskChunk(t: LiveTask): AnyChunk {
+  return {
+    type: 'task_update',
+    id: t.id,
+    title: t.title.slice(0, TITLE_LIMIT),
+    status: t.status,
+    ...(t.details ? { details: t.details } : {}),
+    ...(t.output ? { output: t.output } : {}),
+  };
+}
+
+/** The model's reasoning as a "Thinking" card: its last part while it thinks, its start once done. */
+function reasoningChunk(r: { text: string; done: boolean }): AnyChunk {
+  const text = r.text.trim();
+  const shown = text.length <= REASONING_SHOWN ? text : r.done ? `${text.slice(0, REASONING_SHOWN - 1)}…` : `…${text.slice(-(REASONING_SHOWN - 1))}`;
+  return {
+    type: 'task_update',
+    id: REASONING_TASK,
+    title: 'Thinking',
+    status: r.done ? 'complete' : 'in_progress',
+    ...(r.done && shown ? { output: shown } : {}),
+  };
+}
+
+/** Sources with links as a card's URL sources (the final edit lists them all under the answer too). */
+function sourcesChunk(footer: AnswerFooter | undefined): AnyChunk | undefined {
+  const linked = (footer?.sources ?? []).filter((s) => s.url !== undefined && /^https?:\/\//.test(s.url)).slice(0, 10);
+  if (linked.length === 0) return undefined;
+  return {
+    type: 'task_update',
+    id: SOURCES_TASK,
+    title: 'Sources',
+    status: 'complete',
+    sources: linked.map((s) => ({ type: 'url', url: s.url!, text: s.title.slice(0, TITLE_LIMIT) })),
+  };
+}
 
 /** "Working: 1 of 2 steps done" while a step runs, "2 steps done" once none does. */
 export function planTitle(tasks: LiveTask[]): string {
@@ -58,6 +103,9 @@ export class NativeStreamWriter implements AnswerSink {
   private readonly tasksSent = new Map<string, string>();
   private planSent?: string;
   private stopControl?: { runId: string; askerId: string };
+  private footer?: AnswerFooter;
+  private reasoning?: string;
+  private persona?: Persona;
   /** The run ends this stream waiting for a person (a Human Input form): the session is suspended, not done. */
   private waiting = false;
 
@@ -75,8 +123,14 @@ export class NativeStreamWriter implements AnswerSink {
     if (!latch.allowed(recipient.teamId)) this.mode = 'edit';
   }
 
+  speakAs(persona: Persona): void {
+    this.persona = persona;
+    this.edit.speakAs(persona);
+  }
+
   setControls(controls: AnswerControls): void {
     if (controls.stop) this.stopControl = controls.stop;
+    if (controls.footer) this.footer = controls.footer;
     this.waiting = controls.waiting === true;
     this.edit.setControls(controls);
   }
@@ -125,6 +179,8 @@ export class NativeStreamWriter implements AnswerSink {
         // Required in channels; harmless in DMs.
         recipient_team_id: this.recipient.teamId,
         recipient_user_id: this.recipient.userId,
+        // Only the start takes an identity; the stream keeps it.
+        ...identityArgs(this.persona),
       });
       if (!res.ts) throw new Error('chat.startStream returned no ts');
       this.ts = res.ts;
@@ -135,20 +191,26 @@ export class NativeStreamWriter implements AnswerSink {
       this.toEdit('the answer was replaced');
       return;
     }
-    // Tool calls and workflow nodes show as task updates (only the ones that changed), under a
-    // plan title that counts them.
+    // Tool calls and workflow nodes show as task cards (only the ones that changed), under a
+    // plan title that counts them; the model's reasoning in a "Thinking" card of its own.
     const tasks = live.tasks ?? [];
-    const changed = tasks.filter((t) => this.tasksSent.get(t.id) !== t.status);
-    if (changed.length) {
-      const title = planTitle(tasks);
-      const plan = title !== this.planSent ? [{ type: 'plan_update' as const, title }] : [];
+    const sig = (t: LiveTask) => `${t.status}|${t.output ?? ''}`;
+    const changed = tasks.filter((t) => this.tasksSent.get(t.id) !== sig(t));
+    if (live.reasoning) this.reasoning = live.reasoning.text;
+    const thinking = live.reasoning ? reasoningChunk(live.reasoning) : undefined;
+    const thinkingSig = thinking && 'status' in thinking ? thinking.status : undefined;
+    const thinkingChanged = thinkingSig !== undefined && this.tasksSent.get(REASONING_TASK) !== thinkingSig;
+    if (changed.length || thinkingChanged) {
+      const title = tasks.length ? planTitle(tasks) : undefined;
+      const plan = title && title !== this.planSent ? [{ type: 'plan_update' as const, title }] : [];
       await this.client.chat.appendStream({
         channel,
         ts: this.ts,
-        chunks: [...plan, ...changed.map((t) => ({ type: 'task_update' as const, id: t.id, title: t.title.slice(0, 100), status: t.status }))],
+        chunks: [...plan, ...(thinkingChanged ? [thinking!] : []), ...changed.map(taskChunk)],
       });
-      for (const t of changed) this.tasksSent.set(t.id, t.status);
-      this.planSent = title;
+      for (const t of changed) this.tasksSent.set(t.id, sig(t));
+      if (thinkingChanged) this.tasksSent.set(REASONING_TASK, thinkingSig);
+      if (title) this.planSent = title;
     }
     while (this.sent.length < live.text.length) {
       const delta = live.text.slice(this.sent.length, this.sent.length + APPEND_LIMIT);
@@ -164,6 +226,15 @@ export class NativeStreamWriter implements AnswerSink {
   }
 
   private async stop(): Promise<void> {
+    // The Thinking card ends with the answer, whatever Dify said; linked sources get a card of their own.
+    const thinking = this.tasksSent.get(REASONING_TASK) === 'in_progress' && this.reasoning ? reasoningChunk({ text: this.reasoning, done: true }) : undefined;
+    const sources = sourcesChunk(this.footer);
+    const chunks = [...(thinking ? [thinking] : []), ...(sources ? [sources] : [])];
+    if (chunks.length && this.ts) {
+      await this.client.chat
+        .appendStream({ channel: this.target.channelId, ts: this.ts, chunks })
+        .catch((err: unknown) => this.logger.debug({ err: slackErrorCode(err) }, 'could not add the sources card'));
+    }
     await this.endSession();
     this.toEdit();
   }

@@ -1,10 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
-import type { AnswerControls, AnswerSink, ReplyTarget } from '../core/ports.js';
+import type { AnswerControls, AnswerSink, Persona, ReplyTarget } from '../core/ports.js';
 import type { SharedAnswers } from '../core/chat/shared-answers.js';
 import { splitMarkdown } from '../markdown/split.js';
-import { PAGE_LIMIT, slackErrorCode } from './answer-writer.js';
+import { identityArgs, PAGE_LIMIT, slackErrorCode } from './answer-writer.js';
 import { feedbackBlocks } from './blocks/answer-controls.js';
+import { footerBlocks } from './blocks/answer-footer.js';
 import { SinkUnavailable } from '../core/ports.js';
 
 export const SHARE_ACTION = 'dify_share';
@@ -16,6 +17,7 @@ export const SHARE_ACTION = 'dify_share';
  */
 export class PrivateAnswerSink implements AnswerSink {
   private controls: AnswerControls = {};
+  private persona?: Persona;
 
   constructor(
     private readonly client: WebClient,
@@ -26,6 +28,10 @@ export class PrivateAnswerSink implements AnswerSink {
 
   setControls(controls: AnswerControls): void {
     this.controls = controls;
+  }
+
+  speakAs(persona: Persona): void {
+    this.persona = persona;
   }
 
   async show(markdown: string, final: boolean): Promise<void> {
@@ -40,6 +46,7 @@ export class PrivateAnswerSink implements AnswerSink {
       const last = i === pages.length - 1;
       const blocks: KnownBlock[] = [{ type: 'markdown', text: page }];
       if (last) {
+        blocks.push(...footerBlocks(this.controls.footer));
         blocks.push({
           type: 'actions',
           block_id: 'dify_share',
@@ -54,6 +61,7 @@ export class PrivateAnswerSink implements AnswerSink {
           ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}),
           text: page.slice(0, 3000),
           blocks,
+          ...identityArgs(this.persona),
         });
       } catch (err) {
         const code = slackErrorCode(err) ?? 'error';

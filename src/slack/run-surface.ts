@@ -20,11 +20,13 @@ export class SlackRunSurface implements RunSurface {
 
   continueAnswer(place: AnswerPlace, onPosted: (ts: string[]) => void): AnswerSink {
     const target = { channelId: place.channelId, ...(place.threadTs ? { threadTs: place.threadTs } : {}) };
-    return new SlackAnswerWriter(this.clientOf(place.teamId), target, this.logger.child({ channel: place.channelId }), {
+    const writer = new SlackAnswerWriter(this.clientOf(place.teamId), target, this.logger.child({ channel: place.channelId }), {
       ...(this.options.apiUrl ? { apiUrl: this.options.apiUrl } : {}),
       feedbackStyle: this.options.feedbackStyle,
       reply: { existing: place.messages, onPosted: async (ts) => onPosted(ts) },
     });
+    if (place.persona) writer.speakAs(place.persona);
+    return writer;
   }
 
   async tellPrivately(place: AnswerPlace, userId: string, markdown: string): Promise<void> {

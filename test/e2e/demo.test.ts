@@ -47,13 +47,21 @@ describe('npm run demo, in a real browser', () => {
     const answer = bot('#thread-messages').first();
     await answer.waitFor({ timeout: 10_000 });
     const seen: string[] = [];
+    // The sources are small print under the final answer.
     const final = 'Sources: 1. Slack bridge handbook';
-    for (let i = 0; i < 200 && !(seen.at(-1) ?? '').includes(final); i++) {
+    for (let i = 0; i < 300 && !(await answer.innerText()).includes(final); i++) {
       const text = (await answer.locator('.body').innerText()).trim();
       if (text && text !== seen.at(-1)) seen.push(text);
       await page.waitForTimeout(50);
     }
-    expect(seen.at(-1)).toContain(final);
+    expect(await answer.locator('.context').first().innerText()).toContain(final);
+    // The app answers with its own name (Dify's WebApp title), its table as a table, its echarts block as a chart.
+    expect(await answer.locator('.who').innerText()).toBe('Assistant');
+    expect(await answer.locator('.body table.table-block tr').count()).toBe(4);
+    expect(await answer.locator('.body table.table-block').innerText()).toContain('buttons and forms');
+    expect(await answer.locator('.body .chart svg rect').count()).toBe(3);
+    expect(await answer.locator('.body .chart-title').innerText()).toBe('Seconds until the first words show');
+    expect(await answer.locator('.body').innerText()).not.toContain('"series"');
     // …in several visible states, each a beginning of the next (it streamed; nothing jumped back).
     expect(seen.length).toBeGreaterThanOrEqual(3);
     // Rendered Markdown, not raw syntax.
@@ -62,9 +70,11 @@ describe('npm run demo, in a real browser', () => {
     expect(await answer.locator('.body').innerText()).not.toContain('**');
     // Feedback reaches Dify and the choice shows.
     await answer.locator('button[data-choice="positive"]').click();
-    await expect.poll(() => answer.locator('.context').innerText(), { timeout: 5000 }).toContain('Rated helpful');
+    await expect.poll(() => answer.locator('.context').last().innerText(), { timeout: 5000 }).toContain('Rated helpful');
     expect(demo.dify.requests.filter((r) => r.path.endsWith('/feedbacks'))).toHaveLength(1);
     expect(await answer.locator('button[data-action="dify_suggest_0"]').innerText()).toBe('What happens when I press Stop?');
+    // README's picture of an answer (DEMO_SCREENSHOT=docs/demo.png also writes docs/demo-answer.png).
+    if (process.env['DEMO_SCREENSHOT']) await answer.screenshot({ path: process.env['DEMO_SCREENSHOT'].replace(/\.png$/, '-answer.png') });
   });
 
   it('a reply in the thread continues the same conversation; the channel shows the reply count', async () => {
@@ -72,7 +82,7 @@ describe('npm run demo, in a real browser', () => {
     await page.press('#thread-composer', 'Enter');
     await expect.poll(() => bot('#thread-messages').count(), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => bot('#thread-messages').nth(1).locator('.body').innerText(), { timeout: 15_000 }).toContain('message #2 of this thread');
-    await expect.poll(() => bot('#thread-messages').nth(1).locator('.body').innerText(), { timeout: 15_000 }).toContain('Sources:');
+    await expect.poll(() => bot('#thread-messages').nth(1).innerText(), { timeout: 15_000 }).toContain('Sources:');
     // Close the thread and open it again from the channel.
     await page.click('#thread-close');
     expect(await page.isHidden('#thread')).toBe(true);
@@ -89,7 +99,7 @@ describe('npm run demo, in a real browser', () => {
     await stop.click();
     await expect.poll(() => demo.dify.requests.some((r) => r.path.endsWith('/stop')), { timeout: 5000 }).toBe(true);
     await expect.poll(() => bot('#thread-messages').nth(2).locator('.body').innerText(), { timeout: 5000 }).toContain('(stopped)');
-    expect(await bot('#thread-messages').nth(2).locator('.body').innerText()).not.toContain('Sources:');
+    expect(await bot('#thread-messages').nth(2).innerText()).not.toContain('Sources:');
   });
 
   it('runs a workflow from a slash command, showing its steps live, pausing for an approval, then its output', async () => {

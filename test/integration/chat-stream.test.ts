@@ -74,7 +74,11 @@ describe('streaming policy', () => {
     await settled(t);
     const [reply] = t.slack.replies('C1', ts);
     expect(reply!.history).toContain('_Using current_time…_');
-    expect(reply!.text).toBe('It is noon.\n\n_Sources: 1. Clock FAQ (Docs) · 2. Time zones (Docs)_');
+    expect(reply!.text).toBe('It is noon.');
+    // The small print goes under the answer as context lines: sources once each, then the tools used.
+    const context = (reply!.blocks ?? []).filter((b) => b['type'] === 'context').map((b) => JSON.stringify(b['elements']));
+    expect(context[0]).toContain('📚 *Sources:* 1. Clock FAQ (Docs) · 2. Time zones (Docs)');
+    expect(context[1]).toContain('🛠 Used: current_time');
   });
 
   it('replaces the text on message_replace (output moderation)', async () => {

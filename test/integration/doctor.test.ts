@@ -63,6 +63,7 @@ describe('npm run doctor', () => {
     expect(out).toMatch(/✓ Slack scopes: all \d+ the enabled features need are granted/);
     expect(out).toContain('✓ HTTP mode: SLACK_SIGNING_SECRET is set');
     expect(out).toContain('✓ Dify app "default" (chat): "Echo chat", mode chat, inputs: none');
+    expect(out).toContain('✓ Dify app "default": answers as "Echo chat" with :robot_face: (from Dify\'s WebApp settings)');
     expect(out).toContain("✓ Extension route /api/dify/receive: answers Dify's ping with pong");
     expect(out).toMatch(/✓ Store sqlite:\/.*bridge\.db: opens, writes and reads/);
     expect(out).toContain('✓ manifest.json: slash commands /dify match the configuration');
@@ -128,6 +129,25 @@ describe('npm run doctor', () => {
       expect(code).toBe(1);
     } finally {
       slack.grantedScopes = granted;
+    }
+  });
+
+  it('without chat:write.customize, notes that answers carry the bot’s name and how to change it, and still passes', async () => {
+    const granted = slack.grantedScopes;
+    slack.grantedScopes = granted.filter((s) => s !== 'chat:write.customize');
+    const site = dify.site;
+    dify.site = { icon_type: 'image', icon: 'file-1', icon_url: 'https://dify.example.com/files/file-1/file-preview?timestamp=1&nonce=n&sign=s' };
+    try {
+      const { code, out } = await run(doctor, baseEnv());
+      expect(out).toContain(
+        `note: Slack scope chat:write.customize not granted: answers carry the bot's name and icon instead of each app's own name and icon on its answers; to change that, add "chat:write.customize" to oauth_config.scopes.bot`,
+      );
+      expect(out).toContain('Dify app "default": its icon is a signed Dify file URL that expires');
+      expect(out).not.toContain('✗');
+      expect(code).toBe(0);
+    } finally {
+      slack.grantedScopes = granted;
+      dify.site = site;
     }
   });
 

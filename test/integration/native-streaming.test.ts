@@ -53,7 +53,7 @@ describe('Slack native streaming (STREAM_MODE=native; auto in DMs)', () => {
       { type: 'plan_update', title: 'Working: 0 of 1 step done' },
       { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'in_progress' },
       { type: 'plan_update', title: '1 step done' },
-      { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'complete' },
+      { type: 'task_update', id: 'thought-1', title: 'web_search', status: 'complete', output: 'r: 1' },
     ]);
   });
 

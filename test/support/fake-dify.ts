@@ -29,7 +29,7 @@ export class ChatEvents {
   agentMessage(answer: string) {
     return { ...this.env('agent_message'), task_id: this.taskId, id: this.messageId, answer };
   }
-  agentThought(tool: string, observation: string, position = 1, id = 'thought-1') {
+  agentThought(tool: string, observation: string, position = 1, id = 'thought-1', input: Record<string, unknown> = {}) {
     return {
       ...this.env('agent_thought'),
       task_id: this.taskId,
@@ -39,14 +39,14 @@ export class ChatEvents {
       observation,
       tool,
       tool_labels: { [tool]: { en_US: tool, zh_Hans: tool } },
-      tool_input: JSON.stringify({ [tool]: {} }),
+      tool_input: JSON.stringify({ [tool]: input }),
       message_files: [],
     };
   }
   messageReplace(answer: string) {
     return { ...this.env('message_replace'), task_id: this.taskId, answer, reason: 'output_moderation' };
   }
-  messageEnd(resources: Array<{ document_name: string }> = []) {
+  messageEnd(resources: Array<{ document_name: string } & Record<string, unknown>> = []) {
     return {
       ...this.env('message_end'),
       task_id: this.taskId,
@@ -157,6 +157,8 @@ export interface FakeApp {
   starters?: string[];
   /** Follow-up questions after each answer (enables suggested_questions_after_answer). */
   followUps?: string[];
+  /** GET /site: the WebApp's settings (default: its name as the title, an emoji icon); null: Dify's 403 (no site). */
+  site?: Record<string, unknown> | null;
   /** Workflow and completion runs; the default echoes the inputs. */
   onRun?: (req: DifyRequest, res: ServerResponse) => Promise<void> | void;
 }
@@ -280,6 +282,8 @@ export class FakeDify {
   onChat: ChatHandler = echoChat;
   /** The mode of the default app (DIFY_API_KEY): a chatflow (advanced-chat) can pause and be re-attached. */
   chatMode: FakeApp['mode'] = 'chat';
+  /** The default chat app's /site (see FakeApp.site). */
+  site: FakeApp['site'];
   private readonly submitWaiters = new Map<string, Array<() => void>>();
   /** Apps by API key besides the default chat app. */
   readonly apps = new Map<string, FakeApp>();
@@ -453,6 +457,27 @@ export class FakeDify {
     if (await this.humanInputRoutes(request, url, key, app, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info')
       return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
+    if (req.method === 'GET' && url.pathname === '/v1/site') {
+      const site = key === this.apiKey ? this.site : app.site;
+      if (site === null) return json(res, 403, { code: 'forbidden', message: "You don't have the permission to access the requested resource.", status: 403 });
+      return json(res, 200, {
+        title: app.name,
+        chat_color_theme: null,
+        chat_color_theme_inverted: false,
+        icon_type: 'emoji',
+        icon: '🤖',
+        icon_background: '#FFEAD5',
+        icon_url: null,
+        description: app.description ?? null,
+        copyright: null,
+        privacy_policy: null,
+        custom_disclaimer: '',
+        default_language: 'en-US',
+        show_workflow_steps: false,
+        use_icon_as_answer_icon: false,
+        ...site,
+      });
+    }
     if (req.method === 'GET' && url.pathname === '/v1/parameters') {
       return json(res, 200, {
         opening_statement: app.openingStatement ?? '',

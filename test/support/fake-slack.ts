@@ -29,6 +29,9 @@ export interface FakeMessage {
   appends?: number;
   /** The message's blocks now (buttons included). */
   blocks?: Array<Record<string, unknown>>;
+  /** Who it shows as, when posted with username / icon_* and the chat:write.customize scope (Slack ignores them without). */
+  username?: string;
+  icon?: string;
   postedAt: number;
   updatedAt: number[];
 }
@@ -60,6 +63,50 @@ export interface FakeCall {
 /** Returns a response to send instead of the normal one, or undefined to proceed. */
 export type Interceptor = (call: FakeCall) => { status?: number; headers?: Record<string, string>; body: unknown } | undefined;
 
+const TASK_STATUSES = new Set(['pending', 'in_progress', 'complete', 'error']);
+
+/**
+ * What Slack says of a stream's chunks (@slack/types chunk.ts: markdown_text, plan_update,
+ * task_update with url sources); undefined when they are valid.
+ */
+export function chunkErrors(chunks: unknown): string | undefined {
+  if (chunks === undefined) return undefined;
+  if (!Array.isArray(chunks)) return 'chunks is not an array';
+  for (const [i, c] of (chunks as unknown[]).entries()) {
+    if (!c || typeof c !== 'object') return `chunks[${i}] is not an object`;
+    const chunk = c as Record<string, unknown>;
+    const str = (k: string) => typeof chunk[k] === 'string' && chunk[k].length > 0;
+    const optStr = (k: string) => chunk[k] === undefined || typeof chunk[k] === 'string';
+    switch (chunk['type']) {
+      case 'markdown_text':
+        if (!str('text')) return `chunks[${i}].text is missing`;
+        break;
+      case 'plan_update':
+        if (!str('title')) return `chunks[${i}].title is missing`;
+        break;
+      case 'task_update': {
+        if (!str('id') || !str('title')) return `chunks[${i}] needs id and title`;
+        if (!TASK_STATUSES.has(String(chunk['status']))) return `chunks[${i}].status is not pending, in_progress, complete or error`;
+        if (!optStr('details') || !optStr('output')) return `chunks[${i}] details and output are strings`;
+        const sources = chunk['sources'];
+        if (sources !== undefined) {
+          if (!Array.isArray(sources)) return `chunks[${i}].sources is not an array`;
+          for (const s of sources as Array<Record<string, unknown>>) {
+            if (s['type'] !== 'url' || typeof s['url'] !== 'string' || !/^https?:\/\//.test(s['url']) || typeof s['text'] !== 'string' || !s['text'])
+              return `chunks[${i}].sources holds an element that is not {type: "url", url, text}`;
+          }
+        }
+        const extra = Object.keys(chunk).filter((k) => !['type', 'id', 'title', 'status', 'details', 'output', 'sources'].includes(k));
+        if (extra.length) return `chunks[${i}] has unknown fields: ${extra.join(', ')}`;
+        break;
+      }
+      default:
+        return `chunks[${i}].type ${String(chunk['type'])} is not a chunk type`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * A loopback stand-in for Slack's Web API: parses form or JSON bodies like Slack, applies
  * posts, edits and deletes to an in-memory workspace so tests can assert what a user sees,
@@ -86,7 +133,16 @@ export class FakeSlack {
     (JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as { features: Record<string, unknown> }).features['agent_view'] !==
     undefined;
   /** Private lines (chat.postEphemeral): who saw what, where. */
-  readonly ephemerals: Array<{ channel: string; user: string; text: string; thread_ts?: string; ts?: string; blocks?: Array<Record<string, unknown>> }> = [];
+  readonly ephemerals: Array<{
+    channel: string;
+    user: string;
+    text: string;
+    thread_ts?: string;
+    ts?: string;
+    blocks?: Array<Record<string, unknown>>;
+    username?: string;
+    icon?: string;
+  }> = [];
   /** Agent session titles set, by "channel:thread_ts". */
   readonly sessionTitles = new Map<string, string>();
   /** Agent session statuses set, by "channel:thread_ts", in order. */
@@ -288,6 +344,13 @@ export class FakeSlack {
   /** Problems the fake found in what the bridge sent, every one of them (a test can assert there were none). */
   readonly refusals: Array<{ error: string; messages: string[] }> = [];
 
+  /** A post's username and icon, as Slack shows them: only with chat:write.customize (without it Slack ignores them). */
+  private identity(args: Record<string, unknown>): { username?: string; icon?: string } {
+    if (!this.grantedScopes.includes('chat:write.customize')) return {};
+    const icon = typeof args['icon_emoji'] === 'string' ? args['icon_emoji'] : typeof args['icon_url'] === 'string' ? args['icon_url'] : undefined;
+    return { ...(typeof args['username'] === 'string' ? { username: args['username'] } : {}), ...(icon ? { icon } : {}) };
+  }
+
   private refuse(error: string, messages: string[]): Record<string, unknown> {
     this.refusals.push({ error, messages });
     return { ok: false, error, errors: messages, response_metadata: { messages } };
@@ -404,6 +467,7 @@ export class FakeSlack {
           channel,
           ts,
           ...(thread ? { thread_ts: thread } : {}),
+          ...this.identity(args),
           text,
           history: [text],
           deleted: false,
@@ -440,11 +504,14 @@ export class FakeSlack {
         if (!channel.startsWith('D') && !args['recipient_user_id']) return { ok: false, error: 'missing_recipient_user_id' };
         if (!channel.startsWith('D') && !args['recipient_team_id']) return { ok: false, error: 'missing_recipient_team_id' };
         const first = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
+        const chunkProblem = chunkErrors(args['chunks']);
+        if (chunkProblem) return { ok: false, error: 'invalid_chunks', detail: chunkProblem };
         const ts = slackTs();
         this.messages.push({
           channel,
           ts,
           thread_ts: thread,
+          ...this.identity(args),
           text: first,
           history: [first],
           deleted: false,
@@ -465,6 +532,8 @@ export class FakeSlack {
           m.streaming = false;
           return { ok: false, error: 'message_not_in_streaming_state' };
         }
+        const chunkProblem = chunkErrors(args['chunks']);
+        if (chunkProblem) return { ok: false, error: 'invalid_chunks', detail: chunkProblem };
         if (Array.isArray(args['chunks'])) (m.chunks ??= []).push(...(args['chunks'] as Array<Record<string, unknown>>));
         const more = typeof args['markdown_text'] === 'string' ? args['markdown_text'] : '';
         if (more) {
@@ -488,6 +557,7 @@ export class FakeSlack {
         const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
         this.ephemerals.push({
           channel,
+          ...this.identity(args),
           user: args['user'],
           text: String(args['text'] ?? ''),
           ...(typeof args['thread_ts'] === 'string' ? { thread_ts: args['thread_ts'] } : {}),

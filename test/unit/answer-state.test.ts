@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyAnswer, reduceAnswer } from '../../src/core/streaming/answer-state.js';
-import { renderAnswer } from '../../src/core/streaming/answer-view.js';
+import { answerFooter, renderAnswer } from '../../src/core/streaming/answer-view.js';
+import { footerBlocks } from '../../src/slack/blocks/answer-footer.js';
 import { parseDifyEvent, type DifyEvent } from '../../src/dify/events.js';
 import { ChatEvents } from '../support/fake-dify.js';
 
@@ -39,7 +40,7 @@ describe('answer state', () => {
     const finished = { ...started, event: 'node_finished', data: { ...started.data, status: 'succeeded', error: null, outputs: {} } };
     const s = fold([ev.agentThought('search', ''), started, ev.agentThought('search', '{"ok":1}'), finished, ev.nodeStarted('start', 'Start')]);
     expect(s.tasks).toEqual([
-      { id: 'thought-1', title: 'search', status: 'complete' },
+      { id: 'thought-1', title: 'search', kind: 'tool', status: 'complete', output: 'ok: 1' },
       { id: started.data.id, title: 'Draft', status: 'complete' },
     ]);
   });
@@ -54,9 +55,11 @@ describe('answer state', () => {
     expect(renderAnswer({ ...emptyAnswer(), status: 'Using x…' }, false)).toBe('_Using x…_');
     expect(renderAnswer({ ...emptyAnswer(), text: 'partial **bo' }, true, { failure: '⚠️ oops' })).toBe('partial **bo**\n\n⚠️ oops');
     expect(renderAnswer(emptyAnswer(), true)).toBe('_(Dify returned an empty answer)_');
-    expect(renderAnswer({ ...emptyAnswer(), text: 'x', sources: [{ title: 'A' }, { title: 'B' }] }, true, { notice: 'New conversation.' })).toBe(
-      '_New conversation._\n\nx\n\n_Sources: 1. A · 2. B_',
-    );
+    // Sources are not in the answer's text: they go under it, with the tools used and the disclaimer.
+    const withSources = { ...emptyAnswer(), text: 'x', sources: [{ title: 'A' }, { title: 'B' }] };
+    expect(renderAnswer(withSources, true, { notice: 'New conversation.' })).toBe('_New conversation._\n\nx');
+    expect(answerFooter(withSources, { disclaimer: 'AI can be wrong.' })).toEqual({ sources: withSources.sources, disclaimer: 'AI can be wrong.' });
+    expect(answerFooter({ ...emptyAnswer(), text: 'x' })).toBeUndefined();
   });
 
   it('numbers sources once per document, with their dataset, a link where Dify gives one, the score where the app shows citations', () => {
@@ -76,10 +79,10 @@ describe('answer state', () => {
       { title: 'Careers page', dataset: 'Web', url: 'https://example.com/careers', score: 0.5 },
       { title: 'Odd' },
     ]);
-    expect(renderAnswer(s, true)).toBe('x\n\n_Sources: 1. Handbook (HR) · 2. [Careers page](https://example.com/careers) (Web) · 3. Odd_');
-    expect(renderAnswer(s, true, { showScores: true })).toBe(
-      'x\n\n_Sources: 1. Handbook (HR) 93% · 2. [Careers page](https://example.com/careers) (Web) 50% · 3. Odd_',
-    );
+    expect(renderAnswer(s, true)).toBe('x');
+    const line = (showScores: boolean) => (footerBlocks(answerFooter(s, { showScores }))[0] as { elements: Array<{ text: string }> }).elements[0]!.text;
+    expect(line(false)).toBe('📚 *Sources:* 1. Handbook (HR) · 2. <https://example.com/careers|Careers page> (Web) · 3. Odd');
+    expect(line(true)).toBe('📚 *Sources:* 1. Handbook (HR) 93% · 2. <https://example.com/careers|Careers page> (Web) 50% · 3. Odd');
   });
 });
 

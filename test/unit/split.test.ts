@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitMarkdown } from '../../src/markdown/split.js';
+import { findTables } from '../../src/markdown/tables.js';
 
 describe('splitMarkdown', () => {
   it('returns one page when the text fits', () => {
@@ -53,5 +54,25 @@ describe('splitMarkdown', () => {
       const partial = splitMarkdown(full.slice(0, n), 200);
       for (let i = 0; i < partial.length - 1; i++) expect(partial[i]).toBe(final[i]);
     }
+  });
+
+  it('starts a page that continues a table with its header again, so every page shows a table and no row is lost', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `| ${i} | item ${i} | ${(i * 1.5).toFixed(1)} |`);
+    const text = `Intro.\n\n| # | Name | Price |\n|---|:---|---:|\n${rows.join('\n')}\n\nAfter the table.`;
+    const pages = splitMarkdown(text, 1000);
+    expect(pages.length).toBeGreaterThan(3);
+    const seen: string[][] = [];
+    for (const [i, p] of pages.entries()) {
+      expect(p.length).toBeLessThanOrEqual(1000);
+      const tables = findTables(p);
+      if (i > 0 && i < pages.length - 1) expect(p.startsWith('| # | Name | Price |\n|---|:---|---:|\n')).toBe(true);
+      for (const t of tables) {
+        expect(t.header).toEqual(['#', 'Name', 'Price']);
+        expect(t.align).toEqual(['left', 'left', 'right']);
+        seen.push(...t.rows);
+      }
+    }
+    expect(seen.map((r) => Number(r[0]))).toEqual(rows.map((_, i) => i));
+    expect(pages.at(-1)).toContain('After the table.');
   });
 });

@@ -3,6 +3,8 @@ import type { DifyClient } from '../../dify/client.js';
 import { parseFilePolicy, type FilePolicy } from './file-policy.js';
 import { parseInputForm, type FormField } from '../commands/input-form.js';
 import { isSlackContextVariable, type SlackContextVariable } from './context-inputs.js';
+import { personaOf } from './persona.js';
+import type { Persona } from '../ports.js';
 
 export interface AppDescription {
   /** The name in the bridge's configuration (what users type). */
@@ -25,6 +27,12 @@ export interface AppDescription {
   /** The app shows citations (Dify's retriever_resource): sources carry their scores. */
   showsSourceScores: boolean;
   command?: string;
+  /** The name and icon its answers carry (BRIDGE_CONFIG persona, else Dify's WebApp title and icon). */
+  persona?: Persona;
+  /** Dify's WebApp disclaimer, shown small under final answers. */
+  disclaimer?: string;
+  /** Edited answers show the model's reasoning as a quote above the answer. */
+  showReasoning: boolean;
 }
 
 interface Entry {
@@ -33,16 +41,17 @@ interface Entry {
 }
 
 /**
- * What each configured app is and which inputs it takes, from Dify's /info and /parameters,
- * cached for a few minutes: help and forms are shown often, apps change rarely.
+ * What each configured app is and which inputs it takes, from Dify's /info, /parameters and
+ * /site, cached for a few minutes: help and forms are shown often, apps change rarely (and
+ * Dify's signed icon URL lasts five minutes).
  */
 export class AppCatalog {
   private readonly cache = new Map<string, Entry>();
 
   constructor(
-    private readonly dify: Pick<DifyClient, 'info' | 'parameters'>,
+    private readonly dify: Pick<DifyClient, 'info' | 'parameters' | 'site'>,
     private readonly apps: Record<string, DifyAppConfig & { command?: string }>,
-    private readonly ttlMs = 5 * 60_000,
+    private readonly ttlMs = 4 * 60_000,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -74,7 +83,14 @@ export class AppCatalog {
   private async load(id: string): Promise<AppDescription> {
     const app = this.apps[id];
     if (!app) throw new Error(`unknown app ${id}`);
-    const [info, params] = await Promise.all([this.dify.info(id).catch(() => undefined), this.dify.parameters(id)]);
+    // /site is optional: Dify answers 403 for an app without a WebApp; the bot's own name is used then.
+    const [info, params, site] = await Promise.all([
+      this.dify.info(id).catch(() => undefined),
+      this.dify.parameters(id),
+      this.dify.site(id).catch(() => undefined),
+    ]);
+    const persona = personaOf(app.persona, site);
+    const disclaimer = site?.custom_disclaimer?.trim();
     const all = parseInputForm(params.user_input_form);
     return {
       id,
@@ -89,6 +105,9 @@ export class AppCatalog {
       suggestsFollowUps: params.suggested_questions_after_answer?.enabled === true,
       showsSourceScores: params.retriever_resource?.enabled === true,
       ...(app.command ? { command: app.command } : {}),
+      ...(persona ? { persona } : {}),
+      ...(disclaimer ? { disclaimer: disclaimer.slice(0, 500) } : {}),
+      showReasoning: app.showReasoning === true,
     };
   }
 }

@@ -232,6 +232,7 @@ export class ChatBridge {
       const summoned = summonedNow || thread?.summoned === true;
       if (!keep) await store.setThread(threadKey, { appId, ...(summoned ? { summoned: true } : {}) }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
+      if (app?.persona) sink.speakAs?.(app.persona);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
       const files = shared.length
         ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log)
@@ -258,7 +259,12 @@ export class ChatBridge {
         ...(summoned ? { summoned: true } : {}),
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
-        ...(app?.showsSourceScores === true ? { showScores: true } : {}),
+        view: {
+          ...(app?.showsSourceScores === true ? { showScores: true } : {}),
+          ...(app?.showReasoning === true ? { showReasoning: true } : {}),
+          ...(app?.disclaimer ? { disclaimer: app.disclaimer } : {}),
+        },
+        ...(app?.persona ? { persona: app.persona } : {}),
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
         session: msg.channelType === 'im' && placement.target.threadTs !== undefined,
         ...(placement.target.threadTs !== undefined ? { replyThreadTs: placement.target.threadTs } : {}),

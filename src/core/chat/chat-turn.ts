@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { ChatInvoke, DifyFile, ResponseMode } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { Store } from '../../store/store.js';
-import type { AnswerSink } from '../ports.js';
+import type { AnswerSink, Persona } from '../ports.js';
+import type { RunView } from '../runs/run-record.js';
 import type { AnswerState } from '../streaming/answer-state.js';
 import type { ViewExtras } from '../streaming/answer-view.js';
 import { chatModel } from '../runs/answer-models.js';
@@ -44,8 +45,10 @@ export interface ChatTurn {
   replyThreadTs?: string;
   /** The thread is one the bot was called into (kept in its record). */
   summoned?: boolean;
-  /** Sources show their retrieval scores (the app enables citations). */
-  showScores?: boolean;
+  /** How the answer is shown: source scores, reasoning, the app's disclaimer. */
+  view?: RunView;
+  /** The app's name and icon (kept with a workflow-backed run for its later posts). */
+  persona?: Persona;
   query: string;
   inputs: Record<string, unknown>;
 }
@@ -68,7 +71,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   const user = difyUserForThread(turn.ref);
   const logger = deps.logger.child({ thread: key, app: appId });
   let conversationId = turn.conversationId;
-  const extras: ViewExtras = { ...(turn.notice ? { notice: turn.notice } : {}), ...(turn.showScores ? { showScores: true } : {}) };
+  const extras: ViewExtras = { ...(turn.notice ? { notice: turn.notice } : {}), ...turn.view };
 
   const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M, signal?: AbortSignal): ChatInvoke<M> & { responseMode: M } => ({
     query: turn.query,
@@ -116,6 +119,8 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     ...(extras.notice ? { notice: extras.notice } : {}),
     ...(turn.suggestFollowUps ? { suggestFollowUps: true } : {}),
     ...(turn.session ? { session: true } : {}),
+    ...(turn.persona ? { persona: turn.persona } : {}),
+    ...(turn.view && Object.keys(turn.view).length ? { view: turn.view } : {}),
   });
   const run = await runPipeline({
     kind: 'chat',

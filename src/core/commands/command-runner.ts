@@ -4,7 +4,7 @@ import type { DifyFile } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEventStream } from '../../dify/stream.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
-import { renderAnswer } from '../streaming/answer-view.js';
+import { answerFooter, renderAnswer } from '../streaming/answer-view.js';
 import type { AppCatalog, AppDescription } from '../apps/app-catalog.js';
 import { fillInputs, splitCommand, usageOf } from './command-input.js';
 import { freeTextField, isFileField, type FormField } from './input-form.js';
@@ -149,6 +149,7 @@ export class CommandRunner {
     }
 
     const sink = surface.resultSink();
+    if (app.persona) sink.speakAs?.(app.persona);
     const common = {
       kind: app.type,
       appId: app.id,
@@ -173,6 +174,7 @@ export class CommandRunner {
         channelId: who.channelId,
         askerId: who.userId,
         header,
+        ...(app.persona ? { persona: app.persona } : {}),
       });
       await runPipeline({
         ...common,
@@ -192,6 +194,7 @@ export class CommandRunner {
           return `${renderHeader(header)}\n\n${renderAnswer(state, final, failure ? { failure } : {})}${hint}`;
         },
         hasContent: (state) => state.text.length > 0,
+        footer: (state) => answerFooter(state, app.disclaimer ? { disclaimer: app.disclaimer } : {}),
       };
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
       await runPipeline({

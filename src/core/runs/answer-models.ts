@@ -1,7 +1,8 @@
 import type { WorkflowRun } from '../../dify/human-input.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
-import { renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
+import { answerFooter, renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
 import { resumeTrack } from '../streaming/human-input-state.js';
+import { splitWhole } from '../streaming/reasoning.js';
 import { renderWorkflow, type RunHeader } from '../streaming/run-view.js';
 import { emptyWorkflow, reduceWorkflow, type WorkflowState } from '../streaming/workflow-state.js';
 import type { AnswerModel } from './pipeline.js';
@@ -27,13 +28,21 @@ export function chatModel(extras: ViewExtras): AnswerModel<AnswerState> {
     initial: emptyAnswer(),
     reduce: reduceAnswer,
     render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
-    hasContent: (state) => state.text.length > 0 || !!state.status || state.hi.paused,
-    live: (state) => ({ text: state.text, ...(state.status ? { status: state.status } : {}), ...(state.tasks.length ? { tasks: state.tasks } : {}) }),
+    hasContent: (state) => state.text.length > 0 || !!state.status || state.hi.paused || state.reasoning.length > 0,
+    live: (state) => ({
+      text: state.text,
+      ...(state.status ? { status: state.status } : {}),
+      ...(state.tasks.length ? { tasks: state.tasks } : {}),
+      ...(state.reasoning ? { reasoning: { text: state.reasoning, done: state.reasoningDone === true } } : {}),
+    }),
+    footer: (state) => answerFooter(state, extras),
     track: (state) => state.hi,
     resume: (state, note) => ({ ...state, hi: resumeTrack(state.hi, note, state.text.length), resumedAt: state.text.length }),
     confirm: (state, run) => {
       if (!ENDED.has(run.status)) return { state };
-      const answer = outputsOf(run)['answer'];
+      const raw = outputsOf(run)['answer'];
+      // The record's answer is the model's whole output: a leading <think> is reasoning, not answer.
+      const answer = typeof raw === 'string' ? splitWhole(raw).text : raw;
       // Dify's record holds the whole answer: what the stream missed is added (a gap while re-attaching);
       // a text that does not continue what was shown replaces it (a restart showed an older part).
       const text =

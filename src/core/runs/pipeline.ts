@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEvent } from '../../dify/events.js';
 import type { DifyEventStream } from '../../dify/stream.js';
-import { SinkUnavailable, type AnswerSink, type FeedbackRef, type LiveView, type RunObserver } from '../ports.js';
+import { SinkUnavailable, type AnswerFooter, type AnswerSink, type FeedbackRef, type LiveView, type RunObserver } from '../ports.js';
 import type { EditBudget } from '../streaming/edit-budget.js';
 import { failureText, INTERRUPTED_LINE, STOPPED_LINE } from '../streaming/failure-text.js';
 import { attachRunFiles } from './files-out.js';
@@ -32,6 +32,8 @@ export interface AnswerModel<S> {
   resume?(state: S, note?: { text: string; node?: string }): S;
   /** Folds in how Dify's run record says the run ended (after a re-attach, the stream alone is not trusted). */
   confirm?(state: S, run: WorkflowRun): { state: S; failure?: string };
+  /** The small print under the final answer (sources, tools used, disclaimer). */
+  footer?(state: S): AnswerFooter | undefined;
 }
 
 /** What a workflow-backed run can do besides streaming: pause for a person, re-attach, hand over at shutdown. */
@@ -326,7 +328,12 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   const cutBy = run.signal.aborted ? { cut: run.signal.reason === 'stopped' ? ('stopped' as const) : ('interrupted' as const) } : {};
   const feedback = failureLine === undefined ? opts.feedback?.(state) : undefined;
   const suggestions = failureLine === undefined && opts.suggestions ? await opts.suggestions(state).catch(() => []) : [];
-  opts.sink.setControls?.({ ...(feedback ? { feedback } : {}), ...(suggestions.length ? { suggestions: suggestions.slice(0, 3) } : {}) });
+  const footer = model.footer?.(state);
+  opts.sink.setControls?.({
+    ...(feedback ? { feedback } : {}),
+    ...(suggestions.length ? { suggestions: suggestions.slice(0, 3) } : {}),
+    ...(footer ? { footer } : {}),
+  });
   const ended = await finish(
     renderer,
     model.render(state, true, failureLine),

@@ -247,8 +247,14 @@ export class RunFollower {
     );
   }
 
-  private place(rec: Pick<RunRecord, 'teamId' | 'channelId' | 'threadTs' | 'messages'>): AnswerPlace {
-    return { teamId: rec.teamId, channelId: rec.channelId, ...(rec.threadTs ? { threadTs: rec.threadTs } : {}), messages: rec.messages };
+  private place(rec: Pick<RunRecord, 'teamId' | 'channelId' | 'threadTs' | 'messages' | 'persona'>): AnswerPlace {
+    return {
+      teamId: rec.teamId,
+      channelId: rec.channelId,
+      ...(rec.threadTs ? { threadTs: rec.threadTs } : {}),
+      messages: rec.messages,
+      ...(rec.persona ? { persona: rec.persona } : {}),
+    };
   }
 
   private async session(rec: Pick<RunRecord, 'teamId' | 'channelId' | 'threadTs' | 'messages'>, status: SessionStatus): Promise<void> {
@@ -385,7 +391,7 @@ export class RunFollower {
     const base = fresh ?? rec;
     if (base.session) await this.session(base, 'processing');
     if (base.kind === 'chat') {
-      const model = chatModel(base.notice ? { notice: base.notice } : {});
+      const model = chatModel({ ...(base.notice ? { notice: base.notice } : {}), ...base.view });
       await this.pipeline<AnswerState>(base, model, note, open, waitsOnly, {
         feedback: (state) => (state.messageId ? { appId: base.appId, messageId: state.messageId, user: base.difyUser } : undefined),
         files: { of: (state) => state.files, dify: this.deps.dify },

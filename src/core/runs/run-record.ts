@@ -2,6 +2,14 @@ import { z } from 'zod';
 import type { Store } from '../../store/store.js';
 import type { HumanInputTrack } from '../streaming/human-input-state.js';
 import type { RunHeader } from '../streaming/run-view.js';
+import type { Persona } from '../ports.js';
+
+/** How an answer is shown, kept with its run so a later process shows it the same way. */
+export interface RunView {
+  showScores?: boolean;
+  showReasoning?: boolean;
+  disclaimer?: string;
+}
 
 /**
  * A workflow-backed run (workflow app, chatflow) that may outlive its request: saved as soon as
@@ -29,6 +37,10 @@ const recordSchema = z.looseObject({
   suggestFollowUps: z.boolean().optional(),
   /** The answer was streamed natively in an agent thread (its session status follows the run). */
   session: z.boolean().optional(),
+  /** The app's name and icon on the answer's posts. */
+  persona: z.looseObject({ name: z.string(), iconUrl: z.string().optional(), iconEmoji: z.string().optional() }).optional(),
+  /** How the answer is shown (the app's settings when it started). */
+  view: z.looseObject({ showScores: z.boolean().optional(), showReasoning: z.boolean().optional(), disclaimer: z.string().optional() }).optional(),
   /** live: a process follows its stream; paused: it waits for a person. */
   status: z.enum(['live', 'paused']),
   /** The answer's state when saved (JSON of the run's model state). */
@@ -52,6 +64,8 @@ export interface RunRecord {
   notice?: string;
   suggestFollowUps?: boolean;
   session?: boolean;
+  persona?: Persona;
+  view?: RunView;
   status: 'live' | 'paused';
   /** The run's model state (AnswerState or WorkflowState), JSON as saved. */
   state: { hi: HumanInputTrack };

@@ -1,5 +1,6 @@
 import type { DifyEvent } from '../../dify/events.js';
-import type { LiveTask } from '../ports.js';
+import type { LiveTask, SourceRef } from '../ports.js';
+import { addChunk, splitWhole } from './reasoning.js';
 import type { RunFile } from './workflow-state.js';
 import { emptyTrack, reduceHumanInput, type HumanInputTrack } from './human-input-state.js';
 
@@ -9,13 +10,7 @@ function fileNameOf(url: string, type: string, id: string): string {
   return last ? decodeURIComponent(last) : `${type}-${id.slice(0, 8)}`;
 }
 
-/** One source of an answer: the document, its dataset, a link where Dify gives one, the retrieval score. */
-export interface SourceRef {
-  title: string;
-  dataset?: string;
-  url?: string;
-  score?: number;
-}
+export type { SourceRef };
 
 const httpUrl = (v: unknown): string | undefined => (typeof v === 'string' && /^https?:\/\//.test(v) ? v : undefined);
 
@@ -53,6 +48,15 @@ export interface AnswerState {
   files: RunFile[];
   /** Tool calls and chatflow nodes so far, in the order they started. */
   tasks: LiveTask[];
+  /** The model's reasoning (reasoning_chunk, or a leading <think> in the text): never part of `text`. */
+  reasoning: string;
+  /** The reasoning is complete (its end tag, is_final, or the answer began). */
+  reasoningDone?: boolean;
+  /** Inside a leading <think>, and the start of a tag a chunk cut (see reasoning.ts). */
+  thinkOpen?: boolean;
+  thinkHeld?: string;
+  /** The LLM node whose reasoning_chunk came last. */
+  reasoningNode?: string;
   conversationId?: string;
   messageId?: string;
   taskId?: string;
@@ -66,15 +70,58 @@ export interface AnswerState {
   workflowDone?: boolean;
 }
 
-export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], sawAgentDelta: false, hi: emptyTrack() });
+export const emptyAnswer = (): AnswerState => ({ text: '', sources: [], files: [], tasks: [], reasoning: '', sawAgentDelta: false, hi: emptyTrack() });
+
+/** Answer text in: reasoning split off (a whole text replaces, a chunk appends). */
+function withText(state: AnswerState, next: AnswerState, text: string, whole: boolean): void {
+  const split = whole
+    ? splitWhole(text)
+    : addChunk({ text: state.text, reasoning: state.reasoning, open: state.thinkOpen === true, held: state.thinkHeld ?? '' }, text);
+  next.text = split.text;
+  if (whole && !split.reasoning) {
+    next.reasoning = state.reasoning;
+  } else next.reasoning = split.reasoning;
+  if (split.open) next.thinkOpen = true;
+  else delete next.thinkOpen;
+  if (split.held) next.thinkHeld = split.held;
+  else delete next.thinkHeld;
+  if (next.reasoning && (split.text.length > 0 || !split.open)) next.reasoningDone = true;
+}
+
+/** A tool's input or observation, as Dify gives it (JSON keyed by tool name, usually), made short. */
+export function shortToolText(raw: string | null | undefined, tool: string, max: number, lines = 1): string | undefined {
+  if (!raw?.trim()) return undefined;
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // Plain text.
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value) && tool in value) value = (value as Record<string, unknown>)[tool];
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value && typeof value === 'object' && !Array.isArray(value))
+    text = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  else text = JSON.stringify(value);
+  const kept = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, lines)
+    .join('\n');
+  return kept.length > max ? `${kept.slice(0, max - 1)}…` : kept || undefined;
+}
 
 /**
  * After a resume, Dify may stream no Answer text although the run's outputs hold it
  * (langgenius/dify#38432): the outputs' answer fills in what did not arrive.
  */
 export function withOutputAnswer(state: AnswerState, outputs: Record<string, unknown> | null | undefined): AnswerState {
-  const answer = outputs?.['answer'];
-  if (typeof answer !== 'string' || !answer) return state;
+  const raw = outputs?.['answer'];
+  if (typeof raw !== 'string' || !raw) return state;
+  const answer = splitWhole(raw).text;
   if (state.resumedAt === undefined || state.text.length > state.resumedAt) return state;
   const before = state.text;
   // Dify's answer output is the whole answer: only what is not shown yet is added.
@@ -119,30 +166,57 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
 
   switch (event.event) {
     case 'message':
-      if (state.sawAgentDelta) next.text = event.answer;
-      else next.text = state.text + event.answer;
+      withText(state, next, event.answer, state.sawAgentDelta);
       if (event.answer) delete next.status;
       break;
     case 'agent_message':
-      next.text = state.text + event.answer;
+      withText(state, next, event.answer, false);
       next.sawAgentDelta = true;
       if (event.answer) delete next.status;
       break;
     case 'message_replace':
-      next.text = event.answer;
+      withText(state, next, event.answer, true);
       break;
+    case 'reasoning_chunk': {
+      const piece = typeof event.data['reasoning'] === 'string' ? event.data['reasoning'] : '';
+      // Several LLM nodes reason in turn: a blank line between their parts.
+      const node = typeof event.data['node_id'] === 'string' ? event.data['node_id'] : '';
+      const sep = piece && state.reasoning && node && node !== state.reasoningNode && !state.reasoning.endsWith('\n') ? '\n\n' : '';
+      next.reasoning = state.reasoning + sep + piece;
+      if (node) next.reasoningNode = node;
+      if (event.data['is_final'] === true) next.reasoningDone = true;
+      else delete next.reasoningDone;
+      break;
+    }
     case 'agent_thought': {
       const tool = toolNames(event.tool ?? '');
       if (tool && !event.observation) next.status = `Using ${tool}…`;
       else delete next.status;
-      if (tool) next.tasks = upsertTask(state.tasks, { id: event.id, title: tool, status: event.observation ? 'complete' : 'in_progress' });
+      if (tool) {
+        const first = (event.tool ?? '').split(';')[0]!.trim();
+        const details = shortToolText(event.tool_input, first, 200);
+        const output = shortToolText(event.observation, first, 300, 3);
+        next.tasks = upsertTask(state.tasks, {
+          id: event.id,
+          title: tool,
+          kind: 'tool',
+          status: event.observation ? 'complete' : 'in_progress',
+          ...(details ? { details } : {}),
+          ...(output ? { output } : {}),
+        });
+      }
       break;
     }
     case 'node_started':
       if (NOTABLE_NODES.has(event.data.node_type)) {
         const title = event.data.title || event.data.node_type;
         next.status = `Running ${title}…`;
-        next.tasks = upsertTask(state.tasks, { id: event.data.id, title, status: 'in_progress' });
+        next.tasks = upsertTask(state.tasks, {
+          id: event.data.id,
+          title,
+          status: 'in_progress',
+          ...(event.data.node_type === 'tool' ? { kind: 'tool' as const } : {}),
+        });
       }
       break;
     case 'node_finished':
@@ -152,6 +226,7 @@ export function reduceAnswer(state: AnswerState, event: DifyEvent): AnswerState 
           id: event.data.id,
           title: event.data.title || event.data.node_type,
           status: event.data.status === 'succeeded' ? 'complete' : 'error',
+          ...(event.data.node_type === 'tool' ? { kind: 'tool' as const } : {}),
         });
       }
       break;

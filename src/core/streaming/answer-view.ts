@@ -1,5 +1,6 @@
 import { healMarkdown } from '../../markdown/heal.js';
-import type { AnswerState, SourceRef } from './answer-state.js';
+import type { AnswerState } from './answer-state.js';
+import type { AnswerFooter } from '../ports.js';
 import { pauseMarkdown, withNotes } from './human-input-state.js';
 
 export interface ViewExtras {
@@ -9,22 +10,41 @@ export interface ViewExtras {
   failure?: string;
   /** The app shows citations with their retrieval scores (Dify's retriever_resource setting). */
   showScores?: boolean;
+  /** The model's reasoning as a quote above the answer (BRIDGE_CONFIG showReasoning). */
+  showReasoning?: boolean;
+  /** Dify's WebApp disclaimer, under final answers. */
+  disclaimer?: string;
 }
 
-/** "1. [Doc](url) (Dataset) · 2. Other doc 87%": numbered, linked where Dify gives a link. */
-export function sourcesLine(sources: SourceRef[], showScores: boolean): string {
-  const items = sources.slice(0, 10).map((s, i) => {
-    const name = s.url ? `[${s.title.replace(/[[\]]/g, '')}](${s.url})` : s.title;
-    const dataset = s.dataset ? ` (${s.dataset})` : '';
-    const score = showScores && s.score !== undefined ? ` ${Math.round(s.score * 100)}%` : '';
-    return `${i + 1}. ${name}${dataset}${score}`;
-  });
-  return `_Sources: ${items.join(' · ')}${sources.length > 10 ? ` · and ${sources.length - 10} more` : ''}_`;
+/** At most this much reasoning is quoted above an answer (its end while it streams, its start when final). */
+const REASONING_QUOTE = 2_500;
+
+/** The reasoning as a Markdown quote, "Thinking" first. */
+export function reasoningQuote(reasoning: string, final: boolean): string {
+  const text = reasoning.trim();
+  const kept = text.length <= REASONING_QUOTE ? text : final ? `${text.slice(0, REASONING_QUOTE)}…` : `…${text.slice(-REASONING_QUOTE)}`;
+  const lines = kept.split('\n').map((l) => `> ${l}`.trimEnd());
+  return `> _Thinking_\n${lines.join('\n')}`;
+}
+
+/** The small print under a final answer, or undefined when there is none. */
+export function answerFooter(state: AnswerState, extras: ViewExtras = {}): AnswerFooter | undefined {
+  const tools = [...new Set(state.tasks.filter((t) => t.kind === 'tool').flatMap((t) => t.title.split(', ')))];
+  const footer: AnswerFooter = {
+    ...(state.sources.length ? { sources: state.sources } : {}),
+    ...(state.sources.length && extras.showScores ? { showScores: true } : {}),
+    ...(tools.length ? { toolsUsed: tools } : {}),
+    ...(extras.disclaimer ? { disclaimer: extras.disclaimer } : {}),
+  };
+  return Object.keys(footer).length ? footer : undefined;
 }
 
 const THINKING = '_Thinking…_';
 
-/** The Markdown shown for an answer: intermediate views are healed, the final one is exact. */
+/**
+ * The Markdown shown for an answer: intermediate views are healed, the final one is exact.
+ * Sources, tools used and the disclaimer are not in it: they go under it (answerFooter).
+ */
 export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExtras = {}): string {
   const parts: string[] = [];
   if (extras.notice) parts.push(`_${extras.notice}_`);
@@ -33,13 +53,13 @@ export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExt
   const exact = final && !extras.failure && !paused;
   const text = state.text ? (exact ? state.text : healMarkdown(state.text, { keepOpenLink: final })) : '';
   const body = withNotes(text, state.hi.notes);
+  if (extras.showReasoning && state.reasoning.trim()) parts.push(reasoningQuote(state.reasoning, final));
   if (body.trim()) parts.push(body);
   if (!final && state.status) parts.push(`_${state.status}_`);
   if (paused) parts.push(pauseMarkdown(state.hi));
   if (extras.failure) parts.push(extras.failure);
   if (final && !paused) {
     if (!body.trim() && !extras.failure) parts.push('_(Dify returned an empty answer)_');
-    if (state.sources.length) parts.push(sourcesLine(state.sources, extras.showScores === true));
   } else if (!final && !body.trim() && !state.status && !paused) {
     parts.push(THINKING);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile } from '../../core/ports.js';
+import { SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile, type Persona } from '../../core/ports.js';
+import { footerText } from '../blocks/answer-footer.js';
 import type { SlackAnswerWriter } from '../answer-writer.js';
 import type { ResponseUrl } from '../response-url.js';
 
@@ -12,6 +13,7 @@ const NOT_A_MEMBER = new Set(['not_in_channel', 'channel_not_found']);
  */
 export class CommandResultSink implements AnswerSink {
   private viaResponseUrl = false;
+  private controls: AnswerControls = {};
 
   constructor(
     private readonly writer: SlackAnswerWriter,
@@ -21,7 +23,12 @@ export class CommandResultSink implements AnswerSink {
   ) {}
 
   setControls(controls: AnswerControls): void {
+    this.controls = controls;
     this.writer.setControls(controls);
+  }
+
+  speakAs(persona: Persona): void {
+    this.writer.speakAs(persona);
   }
 
   /** None once the result goes through the response_url (those messages cannot be edited later). */
@@ -41,7 +48,8 @@ export class CommandResultSink implements AnswerSink {
     }
     // A response_url takes 5 posts: progress is not worth them, the result is.
     if (!final) return;
-    const posted = await this.responseUrl.post(`${markdown}\n\n_${this.inviteHint}_`, 'in_channel');
+    const footer = footerText(this.controls.footer);
+    const posted = await this.responseUrl.post(`${markdown}${footer ? `\n\n${footer}` : ''}\n\n_${this.inviteHint}_`, 'in_channel');
     if (!posted) throw new SinkUnavailable('response_url_expired', "The command's response_url is used up or expired; the result could not be shown.");
   }
 
