@@ -12,6 +12,8 @@ export interface PageMessage {
   edits: number;
   /** Only visible to you: a slash command's reply. */
   ephemeral?: boolean;
+  /** The app's own name on the message (Slack shows it with chat:write.customize). */
+  username?: string;
 }
 
 export interface PageState {
@@ -37,6 +39,7 @@ export function pageState(slack: FakeSlack, channel: string, closedViews: number
       author: 'bot',
       text: m.text,
       ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.username ? { username: m.username } : {}),
       edits: m.history.length - 1,
     }));
   // Replies to one slash command share a response_url: a later one may replace or delete the earlier.

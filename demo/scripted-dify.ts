@@ -63,6 +63,23 @@ function chat({ req, events, res }: ChatContext, turn: number): Promise<void> {
     "app.chat.invoke('assistant', { query, conversation_id, response_mode: 'streaming' })",
     '```',
     '',
+    'How it compares (tables become Slack table blocks, row by row as they stream):',
+    '',
+    '| Bridge | Streams | Remembers the thread | Human Input |',
+    '|:---|:---:|:---:|---:|',
+    '| Official plugin | no | no | — |',
+    '| Generic bot framework | yes | by hand | — |',
+    '| **This bridge** | yes | yes | buttons and forms |',
+    '',
+    '```echarts',
+    JSON.stringify({
+      title: { text: 'Seconds until the first words show' },
+      xAxis: { type: 'category', data: ['Official plugin', 'Generic framework', 'This bridge'] },
+      yAxis: { type: 'value', name: 'seconds' },
+      series: [{ name: 'first words', type: 'bar', data: [14.2, 1.1, 0.4] }],
+    }),
+    '```',
+    '',
     'Press 👍 or 👎 below when it is done, or one of the follow-up questions.',
   ].join('\n');
   async function* script() {

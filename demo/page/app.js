@@ -86,6 +86,82 @@ function textOf(obj) {
   return obj && typeof obj.text === 'string' ? obj.text : '';
 }
 
+/** A table block: rows of cells (raw_text, or rich_text whose elements are text runs). */
+function tableHtml(b) {
+  const cellText = (c) =>
+    c && c.type === 'raw_text'
+      ? esc(c.text)
+      : ((c && c.elements) || [])
+          .flatMap((e) => e.elements || [])
+          .map((e) =>
+            e.type === 'link'
+              ? `<a href="${esc(e.url)}">${esc(e.text || e.url)}</a>`
+              : e.style && e.style.bold
+                ? `<strong>${esc(e.text)}</strong>`
+                : esc(e.text || ''),
+          )
+          .join('');
+  const align = (i) => ((b.column_settings || [])[i] || {}).align || 'left';
+  const rows = b.rows || [];
+  const row = (r, tag) => `<tr>${r.map((c, i) => `<${tag} style="text-align:${align(i)}">${cellText(c)}</${tag}>`).join('')}</tr>`;
+  return `<table class="table-block"><thead>${rows.length ? row(rows[0], 'th') : ''}</thead><tbody>${rows
+    .slice(1)
+    .map((r) => row(r, 'td'))
+    .join('')}</tbody></table>`;
+}
+
+const COLORS = ['#1264a3', '#e8912d', '#2bac76', '#cd2553', '#7c3085'];
+
+/** A data_visualization block as a small SVG (bars, lines or areas) or a pie. */
+function chartHtml(b) {
+  const chart = b.chart || {};
+  const title = `<div class="chart-title">${esc(b.title || '')}</div>`;
+  if (chart.type === 'pie') {
+    const segs = chart.segments || [];
+    const total = segs.reduce((s, x) => s + x.value, 0) || 1;
+    let at = 0;
+    const stops = segs.map((s, i) => `${COLORS[i % COLORS.length]} ${(at / total) * 360}deg ${((at += s.value) / total) * 360}deg`).join(', ');
+    const legend = segs.map((s, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(s.label)} ${esc(s.value)}</span>`).join('');
+    return `<div class="chart">${title}<div class="pie" style="background:conic-gradient(${stops})"></div><div class="legend">${legend}</div></div>`;
+  }
+  const cats = (chart.axis_config && chart.axis_config.categories) || [];
+  const series = chart.series || [];
+  const max = Math.max(1, ...series.flatMap((s) => s.data.map((d) => d.value)));
+  const W = 520,
+    H = 180,
+    pad = 28;
+  const x = (i) => pad + ((W - 2 * pad) * (i + 0.5)) / Math.max(1, cats.length);
+  const y = (v) => H - pad - ((H - 2 * pad) * v) / max;
+  const shapes = series
+    .map((s, k) => {
+      const color = COLORS[k % COLORS.length];
+      if (chart.type === 'bar') {
+        const w = (W - 2 * pad) / Math.max(1, cats.length) / (series.length + 1);
+        return s.data
+          .map(
+            (d, i) =>
+              `<rect x="${x(i) - (series.length * w) / 2 + k * w}" y="${y(d.value)}" width="${w}" height="${H - pad - y(d.value)}" fill="${color}"><title>${esc(d.label)}: ${esc(d.value)}</title></rect>`,
+          )
+          .join('');
+      }
+      const pts = s.data.map((d, i) => `${x(i)},${y(d.value)}`).join(' ');
+      const area =
+        chart.type === 'area' ? `<polygon points="${x(0)},${H - pad} ${pts} ${x(s.data.length - 1)},${H - pad}" fill="${color}" opacity="0.25"/>` : '';
+      return `${area}<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`;
+    })
+    .join('');
+  const labels = cats.map((c, i) => `<text x="${x(i)}" y="${H - 8}" text-anchor="middle">${esc(c)}</text>`).join('');
+  const legend = series.map((s, k) => `<span><i style="background:${COLORS[k % COLORS.length]}"></i>${esc(s.name)}</span>`).join('');
+  return `<div class="chart">${title}<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(b.title || 'chart')}">${shapes}${labels}</svg><div class="legend">${legend}</div></div>`;
+}
+
+/** The answer's own blocks in order (Markdown, tables, charts); undefined when the message has none. */
+function contentHtml(m) {
+  const content = (m.blocks || []).filter((b) => b.type === 'markdown' || b.type === 'table' || b.type === 'data_visualization');
+  if (!content.some((b) => b.type !== 'markdown')) return undefined;
+  return content.map((b) => (b.type === 'markdown' ? markdown(b.text) : b.type === 'table' ? tableHtml(b) : chartHtml(b))).join('');
+}
+
 /** Slack blocks other than the answer's Markdown: context lines, buttons, feedback buttons. */
 function blocksHtml(m) {
   const parts = [];
@@ -119,8 +195,9 @@ function blocksHtml(m) {
 }
 
 function messageHtml(m, replies) {
-  const who = m.author === 'bot' ? `<span class="who">Dify</span><span class="app">APP</span>` : `<span class="who">You</span>`;
-  const body = m.author === 'bot' ? markdown(m.text) : `<p>${inline(esc(m.text))}</p>`;
+  // An app's own name (username, with chat:write.customize) stands where Slack shows it.
+  const who = m.author === 'bot' ? `<span class="who">${esc(m.username || 'Dify')}</span><span class="app">APP</span>` : `<span class="who">You</span>`;
+  const body = m.author === 'bot' ? (contentHtml(m) ?? markdown(m.text)) : `<p>${inline(esc(m.text))}</p>`;
   const notes = [m.edits > 0 ? '<span class="edited">(edited)</span>' : '', m.ephemeral ? '<span class="only-you">Only visible to you</span>' : ''].join(' ');
   const link =
     replies > 0 ? `<button type="button" class="replies-link" data-thread="${esc(m.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>` : '';
