@@ -217,6 +217,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     sendFeedback: (ref, rating, content) => sendFeedback(dify, ref, rating, content),
     commandNames: ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))],
     defaultChatApp: config.chat.default,
+    ...(config.shortcuts.summarize ? { summarizeApp: config.shortcuts.summarize } : {}),
     feedbackStyle,
     ...apiUrl,
     ...(vault && installed ? { installations: { vault, workspaces: installed } } : {}),

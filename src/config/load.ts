@@ -158,7 +158,7 @@ const appSchema = z.strictObject({
             .optional(),
         }),
       ],
-      { message: 'is not false or {"name": "…", "iconUrl": "https://…"} ' },
+      { message: 'is not false or {"name": "…", "iconUrl": "https://…"}' },
     )
     .optional(),
   showReasoning: z.boolean().optional(),
@@ -211,6 +211,8 @@ export const bridgeFileSchema = z.strictObject({
   dm: z.enum(['single', 'thread'], { message: 'is not single or thread' }).optional(),
   /** Quotas for every app. */
   limits: limitsSchema.optional(),
+  /** Message shortcuts: the chat app that writes "Summarize thread" summaries. */
+  shortcuts: z.strictObject({ summarize: z.string().min(1).optional() }).optional(),
   /** Multi-workspace mode: a workspace's own chat routing, by team id. */
   workspaces: z
     .record(z.string(), z.strictObject({ chat: chatSchema }))
@@ -328,6 +330,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   let dm: Config['dm'] = 'single';
   let dms = true;
   let limits: Limits = {};
+  let summarize: string | undefined;
   let workspaces: Record<string, { chat: ChatRouting }> = {};
   let moderation: ModerationConfig = DEFAULT_MODERATION;
   let threadMaxChars = 4000;
@@ -373,6 +376,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         if (parsed.data.dms !== undefined) dms = parsed.data.dms;
         if (parsed.data.dm) dm = parsed.data.dm;
         if (parsed.data.limits) limits = withoutUndefined(parsed.data.limits);
+        summarize = parsed.data.shortcuts?.summarize;
         if (parsed.data.moderation) {
           moderation = parsed.data.moderation;
           checkPatterns(moderation, problems);
@@ -412,6 +416,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
       defaultSource = 'the only chat app';
     }
     for (const [channel, name] of Object.entries(channels)) requireChatApp(`chat.channels.${channel}`, name);
+    if (summarize) requireChatApp('shortcuts.summarize', summarize);
     for (const [team, w] of Object.entries(workspaces)) {
       if (w.chat.default) requireChatApp(`workspaces.${team}.chat.default`, w.chat.default);
       for (const [channel, name] of Object.entries(w.chat.channels)) requireChatApp(`workspaces.${team}.chat.channels.${channel}`, name);
@@ -459,6 +464,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
       dms,
       dm,
       limits,
+      shortcuts: summarize ? { summarize } : {},
       workspaces,
       server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },

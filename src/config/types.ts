@@ -106,6 +106,8 @@ export interface Config {
   dm: 'single' | 'thread';
   /** Quotas for every app (each app may add its own). */
   limits: Limits;
+  /** Message shortcuts: the chat app that writes "Summarize thread" summaries (absent: no such shortcut). */
+  shortcuts: { summarize?: string };
   /** Per-workspace chat routing (team id → routing), over `chat`. */
   workspaces: Record<string, { chat: ChatRouting }>;
   server: { port: number; host: string };

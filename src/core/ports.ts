@@ -233,6 +233,19 @@ export interface IncomingMessage {
   files?: SharedFile[];
   /** Asked with a follow-up button (continues a conversation: not counted against quotas). */
   followUp?: boolean;
+  /** Asked about a message ("Ask Dify about this"): the message goes with the question. */
+  about?: QuotedMessage;
+  /** The chat app the person chose (a thread already bound to an app keeps its own). */
+  appId?: string;
+  /** "Summarize thread": the thread so far goes to `appId` in a one-off run; the thread's own conversation is untouched. */
+  summarize?: boolean;
+}
+
+/** A Slack message a question is about. */
+export interface QuotedMessage {
+  ts: string;
+  userId?: string;
+  text: string;
 }
 
 /** A file a user shared in Slack (fetched only with the bot token, only from Slack). */

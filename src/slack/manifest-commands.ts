@@ -1,7 +1,22 @@
 /** The part of a configuration the commands come from (the config file's apps, or the loaded config's). */
 interface AppCommands {
   apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined }>;
+  shortcuts?: { summarize?: string | undefined } | undefined;
 }
+
+/** The message shortcuts the bridge serves (callback ids as its listeners know them). */
+export const ASK_SHORTCUT_ENTRY = {
+  name: 'Ask Dify about this',
+  type: 'message',
+  callback_id: 'dify_ask',
+  description: 'Ask a Dify app a question about this message; the answer goes into its thread',
+} as const;
+export const SUMMARIZE_SHORTCUT_ENTRY = {
+  name: 'Summarize thread',
+  type: 'message',
+  callback_id: 'dify_summarize',
+  description: 'Post a summary of this thread, written by a Dify app',
+} as const;
 
 /** manifest.json asking for exactly the optional scopes a configuration needs (the others stay as they are). */
 export function withOptionalScopes(manifest: Record<string, any>, optional: Array<{ scope: string; wanted: boolean }>): Record<string, any> {
@@ -21,7 +36,8 @@ export interface SlashCommand {
 
 /**
  * manifest.json with its slash_commands rebuilt from the bridge's configuration: `/dify`
- * plus each app's own command, all pointing at the URL `/dify` already uses.
+ * plus each app's own command, all pointing at the URL `/dify` already uses; and its message
+ * shortcuts: "Ask Dify about this", and "Summarize thread" when `shortcuts.summarize` names an app.
  */
 export function withSlashCommands(manifest: Record<string, any>, config: AppCommands): Record<string, any> {
   const existing: SlashCommand[] = manifest.features?.slash_commands ?? [];
@@ -37,5 +53,6 @@ export function withSlashCommands(manifest: Record<string, any>, config: AppComm
       entry({ command: app.command, description: `Run the Dify ${app.type} app "${name}"${about}`.slice(0, 2000), usage_hint: '[text] [key=value …]' }),
     );
   }
-  return { ...manifest, features: { ...manifest.features, slash_commands: commands } };
+  const shortcuts = [ASK_SHORTCUT_ENTRY, ...(config.shortcuts?.summarize ? [SUMMARIZE_SHORTCUT_ENTRY] : [])];
+  return { ...manifest, features: { ...manifest.features, slash_commands: commands, shortcuts } };
 }

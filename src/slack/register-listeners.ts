@@ -32,6 +32,9 @@ import type { InstallationVault } from './oauth/installation-vault.js';
 import { INPUTS_CALLBACK_ID, OPTIONS_ACTION } from './views/input-modal.js';
 import { registerInputsSubmitted } from './views/inputs-submitted.js';
 import { registerSuggestOptions } from './views/suggest-options.js';
+import { ASK_CALLBACK_ID, ASK_SHORTCUT, registerAskAboutMessage } from './shortcuts/ask-about-message.js';
+import { registerAskSubmitted } from './views/ask-submitted.js';
+import { registerSummarizeThread, SUMMARIZE_SHORTCUT } from './shortcuts/summarize-thread.js';
 import type { InstalledWorkspaces } from './workspaces.js';
 
 /** What the Slack surfaces hand their work to. */
@@ -48,6 +51,8 @@ export interface ListenerDeps {
   sendFeedback(ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string): Promise<void>;
   /** Slash commands the bridge serves: /dify and each app's own. */
   commandNames: string[];
+  /** The chat app that writes "Summarize thread" summaries (absent: no such shortcut). */
+  summarizeApp?: string;
   /** The chat app that answers DMs (greetings, suggested prompts). */
   defaultChatApp: string | undefined;
   feedbackStyle: FeedbackStyle;
@@ -84,6 +89,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerFeedback(app, deps.sendFeedback, logger);
   registerAskSuggestion(app, deps.chat, logger);
   registerShareAnswer(app, deps.shares, logger);
+  // Message shortcuts
+  registerAskAboutMessage(app, deps.chat, logger);
+  registerAskSubmitted(app, deps.chat, logger);
+  if (deps.summarizeApp) registerSummarizeThread(app, deps.chat, deps.summarizeApp, logger);
   // Human Input forms of paused runs
   registerAnswerForm(app, deps.follower, logger);
   registerHumanInputSubmitted(app, deps.follower, { logger, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) });
@@ -92,9 +101,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     app,
     {
       actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS, FORM_ACTIONS, SHARE_ACTION],
-      views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID],
+      views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID, ASK_CALLBACK_ID],
       options: [OPTIONS_ACTION],
-      shortcuts: [],
+      shortcuts: [ASK_SHORTCUT, ...(deps.summarizeApp ? [SUMMARIZE_SHORTCUT] : [])],
     },
     logger.child({ component: 'slack' }),
   );

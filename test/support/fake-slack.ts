@@ -605,8 +605,10 @@ export class FakeSlack {
         return u ? { ok: true, user: u } : { ok: false, error: 'user_not_found' };
       }
       case 'conversations.info': {
-        const c = this.channels.get(String(args['channel']));
-        return c ? { ok: true, channel: c } : { ok: false, error: 'channel_not_found' };
+        const id = String(args['channel']);
+        const c = this.channels.get(id);
+        // Slack says whether the bot is a member of a channel (not of a DM).
+        return c ? { ok: true, channel: c['is_im'] === true ? c : { ...c, is_member: !this.notInChannel.has(id) } } : { ok: false, error: 'channel_not_found' };
       }
       case 'conversations.replies': {
         const channel = String(args['channel']);

@@ -53,7 +53,21 @@ export const manifestSchemaV1 = {
             ['command', 'description'],
           ),
         },
-        shortcuts: { type: 'array', minItems: 1, maxItems: 10 },
+        // slack-platform.md §14.4 (the SDK's manifest.d.ts): ≤10 of {type, name, callback_id ≤255, description ≤150}.
+        shortcuts: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 10,
+          items: obj(
+            {
+              type: { type: 'string', enum: ['global', 'message'] },
+              name: { type: 'string', minLength: 1 },
+              callback_id: { type: 'string', minLength: 1, maxLength: 255 },
+              description: { type: 'string', minLength: 1, maxLength: 150 },
+            },
+            ['type', 'name', 'callback_id', 'description'],
+          ),
+        },
         unfurl_domains: { type: 'array', minItems: 1, maxItems: 5 },
         workflow_steps: { type: 'array', minItems: 1, maxItems: 10 },
         functions: { type: 'array' },

@@ -149,6 +149,25 @@ describe('loadConfig', () => {
       'BRIDGE_CONFIG chat.default: "flow" is a workflow app (expected a chat app)',
       'BRIDGE_CONFIG chat.channels.C1: "nope" is not an app in "apps" (expected one of flow, default)',
     ]);
+    // A summarizer that is not a chat app, a persona that is not one, an icon that is not a URL.
+    expect(
+      problems(
+        { ...base, BRIDGE_CONFIG: 'b.json' },
+        files({
+          'b.json': JSON.stringify({
+            apps: { flow: { type: 'workflow', apiKey: 'k', persona: 'Bot' }, c: { type: 'chat', apiKey: 'k2', persona: { iconUrl: 'ftp://x', iconEmoji: 'robot' } } },
+            shortcuts: { summarize: 'flow' },
+          }),
+        }),
+      ),
+    ).toEqual([
+      'BRIDGE_CONFIG apps.flow.persona: is not false or {"name": "…", "iconUrl": "https://…"}',
+      'BRIDGE_CONFIG apps.c.persona.iconUrl: is not a valid URL (expected an https URL of a square image Slack can fetch, starting with http:// or https://)',
+      'BRIDGE_CONFIG apps.c.persona.iconEmoji: is not a Slack emoji name (":robot_face:")',
+    ]);
+    expect(
+      problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps: { flow: { type: 'workflow', apiKey: 'k' } }, shortcuts: { summarize: 'flow' } }) })),
+    ).toEqual(['BRIDGE_CONFIG shortcuts.summarize: "flow" is a workflow app (expected a chat app)']);
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
     expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual([
       'BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)',

@@ -49,6 +49,10 @@ interface Placement {
 const THREAD_INPUT = 'slack_thread';
 const EARLIER_OPEN = '[Earlier messages in this Slack thread, for context]';
 const EARLIER_CLOSE = '[End of the earlier messages; the question follows]';
+/** The input that takes the message a question is about ("Ask Dify about this"), when the app declares it. */
+const MESSAGE_INPUT = 'slack_message';
+const ABOUT_OPEN = '[The Slack message this question is about, by {author}]';
+const ABOUT_CLOSE = '[End of the message; the question follows]';
 const SINCE_OPEN = '[Messages in this Slack thread since the last answer, for context]';
 
 /** A message that starts by naming a person or a group (`<@U1> can you…`) is addressed to them, not to the bot. */
@@ -199,8 +203,11 @@ export class ChatBridge {
       const started = Date.now();
       const thread = await store.getThread(threadKey);
       // A thread stays with the app it started with, while that app is still configured.
-      const keep = thread && this.isChatApp(thread.appId);
-      const appId = keep ? thread.appId : this.appFor(msg.teamId, msg.channelId);
+      // A summary is a one-off: its app, a conversation of its own, and the thread left as it is.
+      const detached = msg.summarize === true;
+      const keep = !detached && thread && this.isChatApp(thread.appId);
+      const chosen = msg.appId !== undefined && this.isChatApp(msg.appId) ? msg.appId : undefined;
+      const appId = keep ? thread.appId : (chosen ?? this.appFor(msg.teamId, msg.channelId));
       if (!appId) {
         await sink.show('⚠️ No Dify chat app is configured for this channel. Ask the operator to set DIFY_API_KEY or `chat.default` in BRIDGE_CONFIG.', true);
         return;
@@ -211,7 +218,16 @@ export class ChatBridge {
         return;
       }
       // The access policy decides before anything reaches Dify (or the thread is bound to the app).
-      const surface = msg.followUp === true ? 'follow-up' : msg.channelType === 'im' ? 'dm' : msg.mentioned ? 'mention' : 'thread';
+      const surface =
+        msg.followUp === true
+          ? 'follow-up'
+          : msg.about || msg.summarize === true
+            ? 'shortcut'
+            : msg.channelType === 'im'
+              ? 'dm'
+              : msg.mentioned
+                ? 'mention'
+                : 'thread';
       const refusal = await this.deps.policy?.decide({ teamId: msg.teamId, channelId: msg.channelId, userId: msg.userId, appId, surface });
       if (refusal) {
         // A DM is private already; elsewhere only the asker sees why.
@@ -230,7 +246,7 @@ export class ChatBridge {
       // Called into a thread people started: it answers there only when mentioned from now on.
       const summonedNow = !thread && msg.threadTs !== undefined && msg.channelType !== 'im';
       const summoned = summonedNow || thread?.summoned === true;
-      if (!keep) await store.setThread(threadKey, { appId, ...(summoned ? { summoned: true } : {}) }, fence);
+      if (!keep && !detached) await store.setThread(threadKey, { appId, ...(summoned ? { summoned: true } : {}) }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       if (app?.persona) sink.speakAs?.(app.persona);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
@@ -240,7 +256,22 @@ export class ChatBridge {
       let query = msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`;
       // Summoned into a thread: the thread so far comes with the first question, and later what was
       // said there since the bot's last answer (not addressed to it) with each question.
-      if (summoned && !this.routing(msg.teamId).noThreadContext.includes(msg.channelId)) {
+      // Asked about a message: it goes in the app's slack_message input, or quoted before the question.
+      if (detached) {
+        const whole = await this.threadSoFar(msg, threadKey, log, 'all');
+        if (!whole) {
+          await sink.show('_There is nothing in this thread to summarize yet._', true);
+          return;
+        }
+        if (app?.fields.some((f) => f.variable === THREAD_INPUT)) inputs[THREAD_INPUT] = whole;
+        else query = `${EARLIER_OPEN}\n${whole}\n${EARLIER_CLOSE}\n\n${query}`;
+      } else if (msg.about) {
+        const author = msg.about.userId
+          ? ((await this.deps.directory.user(msg.teamId, msg.about.userId).catch(() => undefined))?.name ?? msg.about.userId)
+          : 'someone';
+        if (app?.fields.some((f) => f.variable === MESSAGE_INPUT)) inputs[MESSAGE_INPUT] = msg.about.text;
+        else query = `${ABOUT_OPEN.replace('{author}', author)}\n${msg.about.text}\n${ABOUT_CLOSE}\n\n${query}`;
+      } else if (summoned && !this.routing(msg.teamId).noThreadContext.includes(msg.channelId)) {
         const earlier = await this.threadSoFar(msg, threadKey, log, summonedNow ? 'all' : 'since-answer');
         if (earlier && app?.fields.some((f) => f.variable === THREAD_INPUT)) inputs[THREAD_INPUT] = earlier;
         else if (earlier && summonedNow) query = `${EARLIER_OPEN}\n${earlier}\n${EARLIER_CLOSE}\n\n${query}`;
@@ -256,7 +287,8 @@ export class ChatBridge {
         logger: log,
         askerId: msg.userId,
         runId,
-        ...(summoned ? { summoned: true } : {}),
+        ...(summoned && !detached ? { summoned: true } : {}),
+        ...(detached ? { detached: true } : {}),
         files: files.files,
         suggestFollowUps: app?.suggestsFollowUps === true,
         view: {
@@ -273,7 +305,7 @@ export class ChatBridge {
       };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
       // A thread's first answer names its Dify conversation, and its agent session in Slack.
-      if (result.outcome === 'answered' && !turn.conversationId && result.conversationId) {
+      if (result.outcome === 'answered' && !turn.conversationId && result.conversationId && !detached) {
         const place =
           turn.session && turn.replyThreadTs ? { teamId: msg.teamId, channelId: msg.channelId, threadTs: turn.replyThreadTs, messages: [] } : undefined;
         void this.nameThread(appId, result.conversationId, placement.ref, place, log);
@@ -354,6 +386,14 @@ export class ChatBridge {
     const chat = this.deps.config.workspaces[teamId]?.chat ?? this.deps.config.chat;
     const name = Object.hasOwn(chat.channels, channelId) ? chat.channels[channelId] : chat.default;
     return name && this.isChatApp(name) ? name : undefined;
+  }
+
+  /** The chat apps this person may use in this channel, the channel's own first. */
+  async chatAppsFor(teamId: string, channelId: string, userId: string): Promise<string[]> {
+    const chat = Object.keys(this.deps.config.dify.apps).filter((n) => this.isChatApp(n));
+    const usable = this.deps.policy ? await this.deps.policy.usable(chat, { teamId, channelId, userId }) : chat;
+    const own = this.appFor(teamId, channelId);
+    return own && usable.includes(own) ? [own, ...usable.filter((n) => n !== own)] : usable;
   }
 
   private isChatApp(name: string): boolean {

@@ -45,6 +45,8 @@ export interface ChatTurn {
   replyThreadTs?: string;
   /** The thread is one the bot was called into (kept in its record). */
   summoned?: boolean;
+  /** A one-off run (a thread's summary): its conversation is not the thread's. */
+  detached?: boolean;
   /** How the answer is shown: source scores, reasoning, the app's disclaimer. */
   view?: RunView;
   /** The app's name and icon (kept with a workflow-backed run for its later posts). */
@@ -96,6 +98,8 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     }
   };
   const saveConversation = async (state: AnswerState) => {
+    // A one-off (a thread's summary) leaves the thread's own conversation as it is.
+    if (turn.detached) return;
     if (state.conversationId && state.conversationId !== conversationId) {
       conversationId = state.conversationId;
       // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
