@@ -13,6 +13,8 @@ import { RunRegistry } from './core/runs/run-registry.js';
 import { RunTracker } from './core/runs/run-tracker.js';
 import { RunFollower } from './core/runs/run-follower.js';
 import { AccessPolicy } from './core/policy/access-policy.js';
+import { homeApps } from './core/apps/home-apps.js';
+import { RunHistory } from './core/runs/run-history.js';
 import { EditBudget } from './core/streaming/edit-budget.js';
 import { createDifyClient } from './dify/client.js';
 import { extensionRoute } from './extension/extension-route.js';
@@ -156,7 +158,9 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     leaseMs: config.runLeaseMs,
     tracker: resumedRuns,
   });
+  const history = new RunHistory(store);
   const chat = new ChatBridge({
+    history,
     follower,
     policy,
     surface: runSurface,
@@ -191,6 +195,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     },
   });
   const commands = new CommandRunner({
+    history,
     dify,
     directory,
     teams,
@@ -218,6 +223,10 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     commandNames: ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))],
     defaultChatApp: config.chat.default,
     ...(config.shortcuts.summarize ? { summarizeApp: config.shortcuts.summarize } : {}),
+    home: {
+      apps: (who) => homeApps(catalog, policy, (teamId) => config.workspaces[teamId]?.chat ?? config.chat, who),
+      recent: (teamId, userId) => history.recent(teamId, userId),
+    },
     feedbackStyle,
     ...apiUrl,
     ...(vault && installed ? { installations: { vault, workspaces: installed } } : {}),

@@ -22,7 +22,7 @@ import type { FeedbackStyle } from './blocks/feedback-style.js';
 import { registerCommands } from './commands/run-command.js';
 import { registerAgentSessionStopped } from './events/agent-session-stopped.js';
 import { registerAgentSessionTitleChanged } from './events/agent-session-title-changed.js';
-import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerAppHomeOpened, type HomeSource } from './events/app-home-opened.js';
 import { registerAppMention } from './events/app-mention.js';
 import { registerUninstall } from './events/app-uninstalled.js';
 import { registerAssistantThreadStarted } from './events/assistant-thread-started.js';
@@ -51,6 +51,8 @@ export interface ListenerDeps {
   sendFeedback(ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string): Promise<void>;
   /** Slash commands the bridge serves: /dify and each app's own. */
   commandNames: string[];
+  /** What people's Home tabs show. */
+  home?: HomeSource;
   /** The chat app that writes "Summarize thread" summaries (absent: no such shortcut). */
   summarizeApp?: string;
   /** The chat app that answers DMs (greetings, suggested prompts). */
@@ -79,7 +81,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerAgentSessionStopped(app, deps.runs, logger);
   registerAgentSessionTitleChanged(app, deps.chat);
   registerAssistantThreadStarted(app, deps.catalog, deps.defaultChatApp, logger);
-  registerAppHomeOpened(app, deps.catalog, deps.store, deps.defaultChatApp, logger);
+  registerAppHomeOpened(app, deps.catalog, deps.store, deps.defaultChatApp, logger, deps.home);
   // Commands and their forms
   registerCommands(app, deps.commands, deps.commandNames, surface);
   registerInputsSubmitted(app, deps.commands, deps.catalog, surface);

@@ -93,9 +93,11 @@ describe('multi-workspace install (OAuth)', () => {
     ]);
     // At rest: sealed records, no token in the database file.
     const db = new Database(join(dir!, 'bridge.db'), { readonly: true });
-    const rows = db.prepare('SELECT key, value FROM records ORDER BY key').all() as Array<{ key: string; value: string }>;
+    const all = db.prepare('SELECT key, value FROM records ORDER BY key').all() as Array<{ key: string; value: string }>;
     db.close();
-    expect(rows.map((r) => r.key)).toEqual(['installation:T:T1', 'installation:T:T2']);
+    // Besides the installations, only each person's recent runs (their App Home), one per workspace.
+    expect(all.map((r) => r.key)).toEqual(['history:T1:UALICE', 'history:T2:UALICE', 'installation:T:T1', 'installation:T:T2']);
+    const rows = all.filter((r) => r.key.startsWith('installation:'));
     for (const r of rows) expect(r.value).toMatch(/^v1\./);
     const file = readFileSync(join(dir!, 'bridge.db')).toString('latin1') + readFileSync(join(dir!, 'bridge.db-wal')).toString('latin1');
     for (const w of WORKSPACES) expect(file).not.toContain(w.token);

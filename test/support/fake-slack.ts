@@ -121,6 +121,8 @@ export class FakeSlack {
   socketUrl = '';
   readonly messages: FakeMessage[] = [];
   readonly calls: FakeCall[] = [];
+  /** Home tabs published (views.publish), by user. */
+  readonly homeViews = new Map<string, Record<string, unknown>>();
   /** Channels the bot is not a member of. */
   readonly notInChannel = new Set<string>();
   markdownLimit = 12_000;
@@ -645,6 +647,18 @@ export class FakeSlack {
           }))
           .sort((a, b) => (a.ts < b.ts ? 1 : -1));
         return { ok: true, messages: top, has_more: false };
+      }
+      case 'views.publish': {
+        if (typeof args['user_id'] !== 'string' || !args['user_id']) return { ok: false, error: 'invalid_arguments' };
+        this.homeViews.set(args['user_id'], args['view'] as Record<string, unknown>);
+        return { ok: true, view: { id: `VH${this.homeViews.size}`, ...(args['view'] as Record<string, unknown>) } };
+      }
+      case 'chat.getPermalink': {
+        const m =
+          this.messages.find((x) => x.ts === args['message_ts'] && x.channel === args['channel'] && !x.deleted) ??
+          this.userMessages.find((x) => x.ts === args['message_ts'] && x.channel === args['channel']);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel: m.channel, permalink: `https://fake.slack.com/archives/${m.channel}/p${m.ts.replace('.', '')}` };
       }
       case 'views.open': {
         if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };

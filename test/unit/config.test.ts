@@ -155,7 +155,10 @@ describe('loadConfig', () => {
         { ...base, BRIDGE_CONFIG: 'b.json' },
         files({
           'b.json': JSON.stringify({
-            apps: { flow: { type: 'workflow', apiKey: 'k', persona: 'Bot' }, c: { type: 'chat', apiKey: 'k2', persona: { iconUrl: 'ftp://x', iconEmoji: 'robot' } } },
+            apps: {
+              flow: { type: 'workflow', apiKey: 'k', persona: 'Bot' },
+              c: { type: 'chat', apiKey: 'k2', persona: { iconUrl: 'ftp://x', iconEmoji: 'robot' } },
+            },
             shortcuts: { summarize: 'flow' },
           }),
         }),
@@ -166,7 +169,10 @@ describe('loadConfig', () => {
       'BRIDGE_CONFIG apps.c.persona.iconEmoji: is not a Slack emoji name (":robot_face:")',
     ]);
     expect(
-      problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps: { flow: { type: 'workflow', apiKey: 'k' } }, shortcuts: { summarize: 'flow' } }) })),
+      problems(
+        { ...base, BRIDGE_CONFIG: 'b.json' },
+        files({ 'b.json': JSON.stringify({ apps: { flow: { type: 'workflow', apiKey: 'k' } }, shortcuts: { summarize: 'flow' } }) }),
+      ),
     ).toEqual(['BRIDGE_CONFIG shortcuts.summarize: "flow" is a workflow app (expected a chat app)']);
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
     expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual([

@@ -8,6 +8,7 @@ import { runChatTurn, type ChatTurnDeps } from './chat-turn.js';
 import { INTERRUPTED_LINE } from '../streaming/failure-text.js';
 import { describeError } from '../log-fields.js';
 import { RunTracker } from '../runs/run-tracker.js';
+import type { RunHistory } from '../runs/run-history.js';
 import type { AppCatalog } from '../apps/app-catalog.js';
 import { NO_FILES } from '../apps/file-policy.js';
 import { sendFiles } from '../apps/files-in.js';
@@ -19,6 +20,8 @@ import type { AccessPolicy } from '../policy/access-policy.js';
 import type { RunSurface } from '../ports.js';
 
 export interface ChatBridgeDeps extends ChatTurnDeps {
+  /** People's recent runs (their App Home lists them). */
+  history?: RunHistory;
   config: Pick<Config, 'chat' | 'dify' | 'workspaces' | 'dm' | 'context'>;
   store: Store;
   catalog: AppCatalog;
@@ -304,6 +307,11 @@ export class ChatBridge {
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);
+      const shownAt = placement.target.threadTs ?? sink.messages?.()[0];
+      if (shownAt && !privately)
+        await this.deps.history
+          ?.record(msg.teamId, msg.userId, { app: appId, kind: 'chat', channelId: msg.channelId, ts: shownAt, at: Date.now(), outcome: result.outcome })
+          .catch(() => undefined);
       // A thread's first answer names its Dify conversation, and its agent session in Slack.
       if (result.outcome === 'answered' && !turn.conversationId && result.conversationId && !detached) {
         const place =

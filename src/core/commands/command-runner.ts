@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan, SlackDirectory } from '../ports.js';
+import type { AnswerSink, CommandPlan, CommandRequest, CommandSurface, FormSubmission, Requester, RunPlan, SlackDirectory } from '../ports.js';
+import type { RunHistory } from '../runs/run-history.js';
 import type { DifyFile } from '../../dify/client.js';
 import { DifyError } from '../../dify/errors.js';
 import type { DifyEventStream } from '../../dify/stream.js';
@@ -23,6 +24,8 @@ import type { RunFollower } from '../runs/run-follower.js';
 import type { AccessPolicy } from '../policy/access-policy.js';
 
 export interface CommandRunnerDeps extends RunServices {
+  /** People's recent runs (their App Home lists them). */
+  history?: RunHistory;
   /** Who may use which app where, and how often (absent: everyone, always). */
   policy?: AccessPolicy;
   /** Workflow runs: pauses for a person, re-attaching, hand-over at shutdown. */
@@ -176,7 +179,7 @@ export class CommandRunner {
         header,
         ...(app.persona ? { persona: app.persona } : {}),
       });
-      await runPipeline({
+      const run = await runPipeline({
         ...common,
         model: workflowModel(header),
         files: { of: runFiles, dify: this.deps.dify },
@@ -185,6 +188,7 @@ export class CommandRunner {
         ...(continuation ? { continuation } : {}),
         logFields: (state) => ({ task_id: state.taskId }),
       });
+      await this.remember(who, app, sink, run.outcome);
     } else {
       const model: AnswerModel<AnswerState> = {
         initial: emptyAnswer(),
@@ -197,14 +201,24 @@ export class CommandRunner {
         footer: (state) => answerFooter(state, app.disclaimer ? { disclaimer: app.disclaimer } : {}),
       };
       const feedback = (state: AnswerState) => (state.messageId ? { appId: app.id, messageId: state.messageId, user } : undefined);
-      await runPipeline({
+      const run = await runPipeline({
         ...common,
         model,
         feedback,
         files: { of: (state) => state.files, dify: this.deps.dify },
         logFields: (state) => ({ task_id: state.taskId }),
       });
+      await this.remember(who, app, sink, run.outcome);
     }
+  }
+
+  /** The run in its starter's history (a result posted through a response_url has no message to link to). */
+  private async remember(who: Requester, app: AppDescription, sink: AnswerSink, outcome: string): Promise<void> {
+    const ts = sink.messages?.()[0];
+    if (!ts || !this.deps.history) return;
+    await this.deps.history
+      .record(who.teamId, who.userId, { app: app.id, kind: app.type, channelId: who.channelId, ts, at: Date.now(), outcome })
+      .catch(() => undefined);
   }
 
   /** The apps this person may use here, each with how to run it. */

@@ -68,6 +68,22 @@ export class AccessPolicy {
     return names.filter((_, i) => allowed[i]);
   }
 
+  /**
+   * The apps this person may use somewhere (their App Home has no channel): each with the only
+   * channels it answers in, when its rule names some.
+   */
+  async openTo(names: string[], who: { teamId: string; userId: string }): Promise<Array<{ name: string; channels?: string[] }>> {
+    const open = await Promise.all(
+      names.map(async (name) => {
+        const channels = this.deps.config.dify.apps[name]?.access?.channels;
+        // Checked as if asked in one of its channels: the person's own standing is what counts here.
+        const refusal = await this.checkAccess({ ...who, channelId: channels?.[0] ?? '', appId: name, surface: 'command' });
+        return refusal ? undefined : { name, ...(channels ? { channels } : {}) };
+      }),
+    );
+    return open.filter((x) => x !== undefined);
+  }
+
   /** The DM line when DMs are off. */
   dmsOffLine(): string {
     return "I don't answer direct messages here. Mention me in a channel I'm in (`@Dify your question`), or use `/dify` there.";
