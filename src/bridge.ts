@@ -15,6 +15,7 @@ import { RunFollower } from './core/runs/run-follower.js';
 import { AccessPolicy } from './core/policy/access-policy.js';
 import { homeApps } from './core/apps/home-apps.js';
 import { RunHistory } from './core/runs/run-history.js';
+import { ApprovedAnswers } from './core/chat/approved-answers.js';
 import { EditBudget } from './core/streaming/edit-budget.js';
 import { createDifyClient } from './dify/client.js';
 import { extensionRoute } from './extension/extension-route.js';
@@ -223,6 +224,9 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     commandNames: ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))],
     defaultChatApp: config.chat.default,
     ...(config.shortcuts.summarize ? { summarizeApp: config.shortcuts.summarize } : {}),
+    ...(Object.values(config.dify.apps).some((a) => a.annotations)
+      ? { approved: new ApprovedAnswers({ config, store, catalog, dify, directory, botUserIdFor: (teamId) => workspaces.botUserId(teamId) }) }
+      : {}),
     home: {
       apps: (who) => homeApps(catalog, policy, (teamId) => config.workspaces[teamId]?.chat ?? config.chat, who),
       recent: (teamId, userId) => history.recent(teamId, userId),

@@ -162,6 +162,17 @@ const appSchema = z.strictObject({
     )
     .optional(),
   showReasoning: z.boolean().optional(),
+  annotations: z
+    .strictObject({
+      editors: z
+        .array(
+          z.string().regex(/^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, {
+            message: 'is not a Slack user id (U…), user group id (S…) or group handle (@editors)',
+          }),
+        )
+        .min(1, { message: 'is empty (expected the people and groups who may save approved answers)' }),
+    })
+    .optional(),
   humanInput: z
     .strictObject({
       approvers: z.union(
@@ -363,6 +374,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.limits ? { limits: withoutUndefined(app.limits) } : {}),
             ...(app.persona !== undefined ? { persona: app.persona === false ? false : withoutUndefined(app.persona) } : {}),
             ...(app.showReasoning !== undefined ? { showReasoning: app.showReasoning } : {}),
+            ...(app.annotations ? { annotations: app.annotations } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;

@@ -20,6 +20,8 @@ export interface DifyAppConfig extends DifyApp {
   persona?: PersonaConfig | false;
   /** Reasoning (reasoning_chunk) shown as a quote above edited answers (native streams show it in a card regardless). */
   showReasoning?: boolean;
+  /** Who may save an answer as the app's approved answer (Dify annotation): people (U…) and user groups (S…, @handle). */
+  annotations?: { editors: string[] };
 }
 
 /** BRIDGE_CONFIG `persona`: what is given wins over Dify's /site. */

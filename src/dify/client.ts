@@ -66,6 +66,7 @@ export const parametersSchema = z.looseObject({
   suggested_questions: z.array(z.string()).nullish(),
   suggested_questions_after_answer: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   retriever_resource: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+  annotation_reply: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   user_input_form: z.array(formControl).nullish(),
   file_upload: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -111,6 +112,8 @@ export interface DifyClient {
   stop(appId: string, taskId: string, user: string): Promise<void>;
   parameters(appId: string): Promise<AppParameters>;
   info(appId: string): Promise<AppInfo>;
+  /** Saves a question and its approved answer (annotation reply answers it with this from then on). */
+  createAnnotation(appId: string, body: { question: string; answer: string }): Promise<{ id: string }>;
   /** The app's WebApp settings (title, icon, disclaimer); Dify answers 403 for apps without a site. */
   site(appId: string): Promise<AppSite>;
   uploadFile(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<{ id: string }>;
@@ -232,6 +235,9 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     },
     async info(appId) {
       return validate(infoSchema, await http.json(appFor(appId), { method: 'GET', path: '/info' }), 'info');
+    },
+    async createAnnotation(appId, body) {
+      return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/apps/annotations', json: body }), 'annotation');
     },
     async site(appId) {
       return validate(siteSchema, await http.json(appFor(appId), { method: 'GET', path: '/site' }), 'site');

@@ -1,6 +1,6 @@
 /** The part of a configuration the commands come from (the config file's apps, or the loaded config's). */
 interface AppCommands {
-  apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined }>;
+  apps: Record<string, { type: string; command?: string | undefined; description?: string | undefined; annotations?: unknown }>;
   shortcuts?: { summarize?: string | undefined } | undefined;
 }
 
@@ -10,6 +10,12 @@ export const ASK_SHORTCUT_ENTRY = {
   type: 'message',
   callback_id: 'dify_ask',
   description: 'Ask a Dify app a question about this message; the answer goes into its thread',
+} as const;
+export const SAVE_SHORTCUT_ENTRY = {
+  name: 'Save as approved answer',
+  type: 'message',
+  callback_id: 'dify_save_answer',
+  description: "Save this answer as the Dify app's approved answer to its question (editors only)",
 } as const;
 export const SUMMARIZE_SHORTCUT_ENTRY = {
   name: 'Summarize thread',
@@ -53,6 +59,10 @@ export function withSlashCommands(manifest: Record<string, any>, config: AppComm
       entry({ command: app.command, description: `Run the Dify ${app.type} app "${name}"${about}`.slice(0, 2000), usage_hint: '[text] [key=value …]' }),
     );
   }
-  const shortcuts = [ASK_SHORTCUT_ENTRY, ...(config.shortcuts?.summarize ? [SUMMARIZE_SHORTCUT_ENTRY] : [])];
+  const shortcuts = [
+    ASK_SHORTCUT_ENTRY,
+    ...(config.shortcuts?.summarize ? [SUMMARIZE_SHORTCUT_ENTRY] : []),
+    ...(Object.values(config.apps).some((a) => a.annotations !== undefined) ? [SAVE_SHORTCUT_ENTRY] : []),
+  ];
   return { ...manifest, features: { ...manifest.features, slash_commands: commands, shortcuts } };
 }

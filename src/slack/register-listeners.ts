@@ -35,6 +35,9 @@ import { registerSuggestOptions } from './views/suggest-options.js';
 import { ASK_CALLBACK_ID, ASK_SHORTCUT, registerAskAboutMessage } from './shortcuts/ask-about-message.js';
 import { registerAskSubmitted } from './views/ask-submitted.js';
 import { registerSummarizeThread, SUMMARIZE_SHORTCUT } from './shortcuts/summarize-thread.js';
+import { registerSaveApprovedAnswer, SAVE_CALLBACK_ID, SAVE_SHORTCUT } from './shortcuts/save-approved-answer.js';
+import { registerApprovedAnswerSubmitted } from './views/approved-answer-submitted.js';
+import type { ApprovedAnswers } from '../core/chat/approved-answers.js';
 import type { InstalledWorkspaces } from './workspaces.js';
 
 /** What the Slack surfaces hand their work to. */
@@ -51,6 +54,8 @@ export interface ListenerDeps {
   sendFeedback(ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string): Promise<void>;
   /** Slash commands the bridge serves: /dify and each app's own. */
   commandNames: string[];
+  /** "Save as approved answer" (absent: no app has annotation editors). */
+  approved?: ApprovedAnswers;
   /** What people's Home tabs show. */
   home?: HomeSource;
   /** The chat app that writes "Summarize thread" summaries (absent: no such shortcut). */
@@ -95,6 +100,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerAskAboutMessage(app, deps.chat, logger);
   registerAskSubmitted(app, deps.chat, logger);
   if (deps.summarizeApp) registerSummarizeThread(app, deps.chat, deps.summarizeApp, logger);
+  if (deps.approved) {
+    registerSaveApprovedAnswer(app, deps.approved, logger);
+    registerApprovedAnswerSubmitted(app, deps.approved, logger);
+  }
   // Human Input forms of paused runs
   registerAnswerForm(app, deps.follower, logger);
   registerHumanInputSubmitted(app, deps.follower, { logger, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) });
@@ -103,9 +112,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     app,
     {
       actions: [STOP_ACTION, SUGGEST_ACTIONS, FEEDBACK_ACTIONS, FORM_ACTIONS, SHARE_ACTION],
-      views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID, ASK_CALLBACK_ID],
+      views: [INPUTS_CALLBACK_ID, COMMENT_CALLBACK, HUMAN_INPUT_CALLBACK_ID, ASK_CALLBACK_ID, ...(deps.approved ? [SAVE_CALLBACK_ID] : [])],
       options: [OPTIONS_ACTION],
-      shortcuts: [ASK_SHORTCUT, ...(deps.summarizeApp ? [SUMMARIZE_SHORTCUT] : [])],
+      shortcuts: [ASK_SHORTCUT, ...(deps.summarizeApp ? [SUMMARIZE_SHORTCUT] : []), ...(deps.approved ? [SAVE_SHORTCUT] : [])],
     },
     logger.child({ component: 'slack' }),
   );

@@ -157,6 +157,8 @@ export interface FakeApp {
   starters?: string[];
   /** Follow-up questions after each answer (enables suggested_questions_after_answer). */
   followUps?: string[];
+  /** /parameters annotation_reply.enabled. */
+  annotationReply?: boolean;
   /** GET /site: the WebApp's settings (default: its name as the title, an emoji icon); null: Dify's 403 (no site). */
   site?: Record<string, unknown> | null;
   /** Workflow and completion runs; the default echoes the inputs. */
@@ -285,6 +287,8 @@ export class FakeDify {
   /** The default chat app's /site (see FakeApp.site). */
   site: FakeApp['site'];
   private readonly submitWaiters = new Map<string, Array<() => void>>();
+  /** Annotations saved (POST /v1/apps/annotations), with the app key that saved them. */
+  readonly annotations: Array<{ key: string; id: string; question: string; answer: string }> = [];
   /** Apps by API key besides the default chat app. */
   readonly apps = new Map<string, FakeApp>();
   /** Files uploaded through /v1/files/upload. */
@@ -457,6 +461,15 @@ export class FakeDify {
     if (await this.humanInputRoutes(request, url, key, app, res)) return;
     if (req.method === 'GET' && url.pathname === '/v1/info')
       return json(res, 200, { name: app.name, description: app.description ?? '', tags: [], mode: app.mode, author_name: 'Tests' });
+    if (req.method === 'POST' && url.pathname === '/v1/apps/annotations') {
+      const question = body['question'];
+      const answer = body['answer'];
+      if (typeof question !== 'string' || !question || typeof answer !== 'string' || !answer)
+        return json(res, 400, { code: 'invalid_param', message: 'question and answer are required', status: 400 });
+      const item = { id: randomUUID(), question, answer, hit_count: 0, created_at: Math.floor(Date.now() / 1000) };
+      this.annotations.push({ key, ...item });
+      return json(res, 201, item);
+    }
     if (req.method === 'GET' && url.pathname === '/v1/site') {
       const site = key === this.apiKey ? this.site : app.site;
       if (site === null) return json(res, 403, { code: 'forbidden', message: "You don't have the permission to access the requested resource.", status: 403 });
@@ -485,6 +498,7 @@ export class FakeDify {
         suggested_questions_after_answer: { enabled: app.followUps !== undefined },
         user_input_form: app.form ?? [],
         file_upload: app.fileUpload ?? {},
+        annotation_reply: { enabled: app.annotationReply === true },
         system_parameters: { file_size_limit: 15 },
       });
     }

@@ -33,6 +33,8 @@ export interface AppDescription {
   disclaimer?: string;
   /** Edited answers show the model's reasoning as a quote above the answer. */
   showReasoning: boolean;
+  /** Dify answers matching questions with saved annotations (Annotation Reply is on). */
+  annotationReply: boolean;
 }
 
 interface Entry {
@@ -108,6 +110,7 @@ export class AppCatalog {
       ...(persona ? { persona } : {}),
       ...(disclaimer ? { disclaimer: disclaimer.slice(0, 500) } : {}),
       showReasoning: app.showReasoning === true,
+      annotationReply: params.annotation_reply?.enabled === true,
     };
   }
 }
