@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { settled, startTestBridge, TEAM, type TestBridge } from '../support/harness.js';
+import { messageAction } from '../support/message-action.js';
 
 let t: TestBridge | undefined;
 afterEach(async () => {
@@ -7,25 +8,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-function saveAction(t: TestBridge, message: Record<string, unknown>, user = 'UALICE') {
-  const responseUrl = t.slack.responseUrl();
-  return {
-    responseId: responseUrl.split('/').at(-1)!,
-    payload: {
-      type: 'message_action',
-      callback_id: 'dify_save_answer',
-      trigger_id: '1337.43.abcd',
-      message_ts: message['ts'],
-      response_url: responseUrl,
-      message: { type: 'message', ...message },
-      user: { id: user, name: user.toLowerCase(), team_id: TEAM },
-      channel: { id: 'C1', name: 'general' },
-      team: { id: TEAM, domain: 'fake' },
-      token: 'legacy',
-      action_ts: '1790004000.000001',
-    },
-  };
-}
+const saveAction = (t: TestBridge, message: Record<string, unknown>, user = 'UALICE') => messageAction(t, 'dify_save_answer', message, { user });
 
 async function bridge(annotationReply: boolean): Promise<TestBridge> {
   const b = await startTestBridge({

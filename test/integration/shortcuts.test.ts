@@ -1,34 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSse } from '../support/fake-dify.js';
 import { settled, startTestBridge, TEAM, type TestBridge } from '../support/harness.js';
+import { messageAction as action } from '../support/message-action.js';
+
+const messageAction = (t: TestBridge, message: Record<string, unknown>, o?: { channel?: string; user?: string }) => action(t, 'dify_ask', message, o);
 
 let t: TestBridge | undefined;
 afterEach(async () => {
   await t?.close();
   t = undefined;
 });
-
-/** A message shortcut as Slack sends it (slack-platform.md §14.4: type message_action). */
-function messageAction(t: TestBridge, message: Record<string, unknown>, o: { channel?: string; user?: string } = {}) {
-  const responseUrl = t.slack.responseUrl();
-  return {
-    responseId: responseUrl.split('/').at(-1)!,
-    payload: {
-      type: 'message_action',
-      callback_id: 'dify_ask',
-      trigger_id: '1337.42.abcd',
-      message_ts: message['ts'],
-      response_url: responseUrl,
-      message: { type: 'message', ...message },
-      user: { id: o.user ?? 'UALICE', name: 'alice', team_id: TEAM, username: 'alice' },
-      channel: { id: o.channel ?? 'C1', name: 'general' },
-      team: { id: TEAM, domain: 'fake' },
-      token: 'legacy',
-      action_ts: '1790002000.000001',
-      is_enterprise_install: false,
-    },
-  };
-}
 
 const QUESTION = 'dify_ask_question';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
-import { notAMemberLine } from './bot-membership.js';
+import { shortcutTarget } from './shortcut-target.js';
 
 export const ASK_SHORTCUT = 'dify_ask';
 export const ASK_CALLBACK_ID = 'dify_ask_modal';
@@ -92,18 +92,13 @@ function askModal(meta: AskMetadata, apps: string[], channelName: string): View 
  * modal opens.
  */
 export function registerAskAboutMessage(app: App, chat: ChatBridge, logger: Logger): void {
-  app.shortcut<MessageShortcut>({ callback_id: ASK_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, client, context, respond }) => {
+  app.shortcut<MessageShortcut>({ callback_id: ASK_SHORTCUT, type: 'message_action' }, async (args) => {
+    const { ack, shortcut, client, respond } = args;
     await ack();
-    const teamId = context.teamId ?? shortcut.team?.id;
-    const message = messageSchema.safeParse(shortcut.message);
-    if (!teamId || !message.success) return;
-    const channelId = shortcut.channel.id;
     try {
-      const outside = await notAMemberLine(client, channelId, context.botUserId);
-      if (outside) {
-        await respond({ response_type: 'ephemeral', text: outside });
-        return;
-      }
+      const target = await shortcutTarget(args, messageSchema, logger);
+      if (!target) return;
+      const { teamId, channelId } = target;
       const apps = await chat.chatAppsFor(teamId, channelId, shortcut.user.id);
       if (apps.length === 0) {
         await respond({
@@ -112,7 +107,7 @@ export function registerAskAboutMessage(app: App, chat: ChatBridge, logger: Logg
         });
         return;
       }
-      const m = message.data;
+      const m = target.message;
       const meta: AskMetadata = {
         team: teamId,
         channel: channelId,

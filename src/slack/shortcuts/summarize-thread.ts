@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
-import { notAMemberLine } from './bot-membership.js';
+import { shortcutTarget } from './shortcut-target.js';
 
 export const SUMMARIZE_SHORTCUT = 'dify_summarize';
 const SUMMARY_REQUEST = 'Summarize this Slack thread: the main points, what was decided, and what is still open.';
@@ -23,19 +23,13 @@ const nowTs = () => {
  * and the app it talks to, stay as they are.
  */
 export function registerSummarizeThread(app: App, chat: ChatBridge, summarizeApp: string, logger: Logger): void {
-  app.shortcut<MessageShortcut>({ callback_id: SUMMARIZE_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, client, context, respond }) => {
+  app.shortcut<MessageShortcut>({ callback_id: SUMMARIZE_SHORTCUT, type: 'message_action' }, async (args) => {
+    const { ack, shortcut, respond } = args;
     await ack();
-    const teamId = context.teamId ?? shortcut.team?.id;
-    const message = messageSchema.safeParse(shortcut.message);
-    if (!teamId || !message.success) return;
-    const channelId = shortcut.channel.id;
     try {
-      const outside = await notAMemberLine(client, channelId, context.botUserId);
-      if (outside) {
-        await respond({ response_type: 'ephemeral', text: outside });
-        return;
-      }
-      const m = message.data;
+      const target = await shortcutTarget(args, messageSchema, logger);
+      if (!target) return;
+      const { teamId, channelId, message: m } = target;
       if (m.thread_ts === undefined && (m.reply_count ?? 0) === 0) {
         await respond({ response_type: 'ephemeral', text: 'This message has no thread yet: use "Summarize thread" on a message with replies.' });
         return;
