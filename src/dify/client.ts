@@ -67,6 +67,7 @@ export const parametersSchema = z.looseObject({
   suggested_questions_after_answer: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   retriever_resource: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   annotation_reply: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
+  speech_to_text: z.looseObject({ enabled: z.boolean().nullish() }).nullish(),
   user_input_form: z.array(formControl).nullish(),
   file_upload: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -95,6 +96,7 @@ export type AppSite = z.infer<typeof siteSchema>;
 const resultSchema = z.looseObject({ result: z.string().optional() });
 const suggestedSchema = z.looseObject({ data: z.array(z.string()) });
 const uploadSchema = z.looseObject({ id: z.string() });
+const transcriptSchema = z.looseObject({ text: z.string() });
 
 interface Invoker<P extends { responseMode: ResponseMode }, B> {
   invoke(appId: string, params: P & { responseMode: 'streaming' }): Promise<DifyEventStream>;
@@ -112,6 +114,8 @@ export interface DifyClient {
   stop(appId: string, taskId: string, user: string): Promise<void>;
   parameters(appId: string): Promise<AppParameters>;
   info(appId: string): Promise<AppInfo>;
+  /** Speech to text (the app must enable it): an audio file's words. */
+  audioToText(appId: string, file: { data: Uint8Array; filename: string; mimeType: string; user: string }): Promise<string>;
   /** Saves a question and its approved answer (annotation reply answers it with this from then on). */
   createAnnotation(appId: string, body: { question: string; answer: string }): Promise<{ id: string }>;
   /** The app's WebApp settings (title, icon, disclaimer); Dify answers 403 for apps without a site. */
@@ -235,6 +239,13 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
     },
     async info(appId) {
       return validate(infoSchema, await http.json(appFor(appId), { method: 'GET', path: '/info' }), 'info');
+    },
+    async audioToText(appId, file) {
+      const form = new FormData();
+      form.set('user', file.user);
+      // Dify checks the part's Content-Type, not the name.
+      form.set('file', new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.filename.replace(/[/\\]/g, '_'));
+      return validate(transcriptSchema, await http.json(appFor(appId), { method: 'POST', path: '/audio-to-text', form }), 'transcript').text;
     },
     async createAnnotation(appId, body) {
       return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/apps/annotations', json: body }), 'annotation');

@@ -159,6 +159,9 @@ export interface FakeApp {
   followUps?: string[];
   /** /parameters annotation_reply.enabled. */
   annotationReply?: boolean;
+  /** /parameters speech_to_text.enabled, and what /audio-to-text hears. */
+  speechToText?: boolean;
+  transcript?: string;
   /** GET /site: the WebApp's settings (default: its name as the title, an emoji icon); null: Dify's 403 (no site). */
   site?: Record<string, unknown> | null;
   /** Workflow and completion runs; the default echoes the inputs. */
@@ -287,6 +290,8 @@ export class FakeDify {
   /** The default chat app's /site (see FakeApp.site). */
   site: FakeApp['site'];
   private readonly submitWaiters = new Map<string, Array<() => void>>();
+  /** Voice clips transcribed (POST /v1/audio-to-text): the app key, the file name and its Content-Type. */
+  readonly transcribed: Array<{ key: string; filename: string; type: string }> = [];
   /** Annotations saved (POST /v1/apps/annotations), with the app key that saved them. */
   readonly annotations: Array<{ key: string; id: string; question: string; answer: string }> = [];
   /** Apps by API key besides the default chat app. */
@@ -499,12 +504,24 @@ export class FakeDify {
         user_input_form: app.form ?? [],
         file_upload: app.fileUpload ?? {},
         annotation_reply: { enabled: app.annotationReply === true },
+        speech_to_text: { enabled: app.speechToText === true },
         system_parameters: { file_size_limit: 15 },
       });
     }
     if (req.method === 'GET' && /^\/v1\/messages\/[^/]+\/suggested$/.test(url.pathname)) {
       if (!app.followUps) return json(res, 400, { code: 'bad_request', message: 'Suggested Questions Is Disabled.', status: 400 });
       return json(res, 200, { result: 'success', data: app.followUps });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/audio-to-text') {
+      // dify-service-api.md §12.4: the app must enable it; the part's Content-Type decides; 30 MiB at most.
+      if (!app.speechToText) return json(res, 400, { code: 'speech_to_text_disabled', message: 'Speech to text is not enabled', status: 400 });
+      const type = /Content-Type: ([^\r]*)\r\n\r\n/i.exec(raw.slice(raw.indexOf('name="file"')))?.[1] ?? '';
+      if (!['audio/mp3', 'audio/m4a', 'audio/wav', 'audio/amr', 'audio/mpga', 'audio/mp4', 'audio/webm'].includes(type))
+        return json(res, 415, { code: 'unsupported_audio_type', message: 'Audio type not allowed.', status: 415 });
+      if (raw.length > 30 * 1024 * 1024) return json(res, 413, { code: 'audio_too_large', message: 'Audio size larger than 30 mb', status: 413 });
+      const filename = /filename="([^"]*)"/.exec(raw)?.[1] ?? '';
+      this.transcribed.push({ key, filename, type });
+      return json(res, 200, { text: app.transcript ?? `Words from ${filename}` });
     }
     if (req.method === 'POST' && url.pathname === '/v1/files/upload') {
       const id = randomUUID();

@@ -35,6 +35,8 @@ export interface AppDescription {
   showReasoning: boolean;
   /** Dify answers matching questions with saved annotations (Annotation Reply is on). */
   annotationReply: boolean;
+  /** Voice clips can be turned into text (speech-to-text is on). */
+  speechToText: boolean;
 }
 
 interface Entry {
@@ -111,6 +113,7 @@ export class AppCatalog {
       ...(disclaimer ? { disclaimer: disclaimer.slice(0, 500) } : {}),
       showReasoning: app.showReasoning === true,
       annotationReply: params.annotation_reply?.enabled === true,
+      speechToText: params.speech_to_text?.enabled === true,
     };
   }
 }

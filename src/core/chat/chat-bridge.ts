@@ -12,6 +12,7 @@ import type { RunHistory } from '../runs/run-history.js';
 import type { AppCatalog } from '../apps/app-catalog.js';
 import { NO_FILES } from '../apps/file-policy.js';
 import { sendFiles } from '../apps/files-in.js';
+import { isAudio, transcribe } from '../apps/voice-in.js';
 import { difyUserForThread, encodeThreadKey, messageClaimKey, type ThreadRef } from './keys.js';
 import { slackContextInputs } from '../apps/context-inputs.js';
 import type { ThreadLog } from './thread-log.js';
@@ -253,10 +254,23 @@ export class ChatBridge {
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       if (app?.persona) sink.speakAs?.(app.persona);
       const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams) : {};
-      const files = shared.length
-        ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, shared, { teamId: msg.teamId, difyUser: difyUserForThread(placement.ref) }, log)
+      const difyUser = difyUserForThread(placement.ref);
+      // Voice clips become text with the app's speech-to-text; other files go to Dify as files.
+      const clips = shared.filter(isAudio);
+      const others = shared.filter((f) => !isAudio(f));
+      const heard = clips.length
+        ? await transcribe(this.deps, { id: appId, speechToText: app?.speechToText === true }, clips, { teamId: msg.teamId, difyUser }, log)
+        : { texts: [], problems: [] };
+      const files = others.length
+        ? await sendFiles(this.deps, appId, app?.files ?? NO_FILES, others, { teamId: msg.teamId, difyUser }, log)
         : { files: [], refused: [] };
-      let query = msg.text.trim() || `(attached: ${shared.map((f) => f.name).join(', ')})`;
+      const spoken = heard.texts.join('\n\n');
+      if (!msg.text.trim() && !spoken && files.files.length === 0 && heard.problems.length) {
+        // Nothing to ask: only clips that could not be heard.
+        await sink.show(`⚠️ ${heard.problems.join('. ')}.`, true);
+        return;
+      }
+      let query = [msg.text.trim(), spoken].filter(Boolean).join('\n\n') || `(attached: ${shared.map((f) => f.name).join(', ')})`;
       // Summoned into a thread: the thread so far comes with the first question, and later what was
       // said there since the bot's last answer (not addressed to it) with each question.
       // Asked about a message: it goes in the app's slack_message input, or quoted before the question.
@@ -303,7 +317,14 @@ export class ChatBridge {
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
         session: msg.channelType === 'im' && placement.target.threadTs !== undefined,
         ...(placement.target.threadTs !== undefined ? { replyThreadTs: placement.target.threadTs } : {}),
-        ...(files.refused.length ? { notice: `Not sent to Dify: ${files.refused.join('; ')}.` } : {}),
+        ...(files.refused.length || heard.problems.length
+          ? {
+              notice: [files.refused.length ? `Not sent to Dify: ${files.refused.join('; ')}.` : '', ...heard.problems.map((p) => `${p}.`)]
+                .filter(Boolean)
+                .join(' '),
+            }
+          : {}),
+        ...(spoken ? { heard: spoken } : {}),
         ...(keep && thread.conversationId ? { conversationId: thread.conversationId } : {}),
       };
       const { text, ...result } = await runChatTurn(this.deps, turn, sink, this.runs.signal);

@@ -47,6 +47,8 @@ export interface ChatTurn {
   summoned?: boolean;
   /** A one-off run (a thread's summary): its conversation is not the thread's. */
   detached?: boolean;
+  /** What the person's voice clips said (quoted above the answer). */
+  heard?: string;
   /** How the answer is shown: source scores, reasoning, the app's disclaimer. */
   view?: RunView;
   /** The app's name and icon (kept with a workflow-backed run for its later posts). */
@@ -73,7 +75,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
   const user = difyUserForThread(turn.ref);
   const logger = deps.logger.child({ thread: key, app: appId });
   let conversationId = turn.conversationId;
-  const extras: ViewExtras = { ...(turn.notice ? { notice: turn.notice } : {}), ...turn.view };
+  const extras: ViewExtras = { ...(turn.notice ? { notice: turn.notice } : {}), ...(turn.heard ? { heard: turn.heard } : {}), ...turn.view };
 
   const invoke = <M extends ResponseMode>(conversation: string | undefined, responseMode: M, signal?: AbortSignal): ChatInvoke<M> & { responseMode: M } => ({
     query: turn.query,
@@ -124,7 +126,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     ...(turn.suggestFollowUps ? { suggestFollowUps: true } : {}),
     ...(turn.session ? { session: true } : {}),
     ...(turn.persona ? { persona: turn.persona } : {}),
-    ...(turn.view && Object.keys(turn.view).length ? { view: turn.view } : {}),
+    ...((turn.view && Object.keys(turn.view).length) || turn.heard ? { view: { ...turn.view, ...(turn.heard ? { heard: turn.heard } : {}) } } : {}),
   });
   const run = await runPipeline({
     kind: 'chat',

@@ -9,6 +9,8 @@ export interface RunView {
   showScores?: boolean;
   showReasoning?: boolean;
   disclaimer?: string;
+  /** What the person's voice clip said. */
+  heard?: string;
 }
 
 /**
@@ -40,7 +42,9 @@ const recordSchema = z.looseObject({
   /** The app's name and icon on the answer's posts. */
   persona: z.looseObject({ name: z.string(), iconUrl: z.string().optional(), iconEmoji: z.string().optional() }).optional(),
   /** How the answer is shown (the app's settings when it started). */
-  view: z.looseObject({ showScores: z.boolean().optional(), showReasoning: z.boolean().optional(), disclaimer: z.string().optional() }).optional(),
+  view: z
+    .looseObject({ showScores: z.boolean().optional(), showReasoning: z.boolean().optional(), disclaimer: z.string().optional(), heard: z.string().optional() })
+    .optional(),
   /** live: a process follows its stream; paused: it waits for a person. */
   status: z.enum(['live', 'paused']),
   /** The answer's state when saved (JSON of the run's model state). */

@@ -6,6 +6,8 @@ import { pauseMarkdown, withNotes } from './human-input-state.js';
 export interface ViewExtras {
   /** One line shown above the answer (a new conversation was started, say). */
   notice?: string;
+  /** What the person's voice clip said, quoted above the answer. */
+  heard?: string;
   /** One line shown below whatever text arrived (an error). */
   failure?: string;
   /** The app shows citations with their retrieval scores (Dify's retriever_resource setting). */
@@ -48,6 +50,7 @@ const THINKING = '_Thinking…_';
 export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExtras = {}): string {
   const parts: string[] = [];
   if (extras.notice) parts.push(`_${extras.notice}_`);
+  if (extras.heard) parts.push(`> 🎙 ${extras.heard.slice(0, 2000).split('\n').join('\n> ')}`);
   const paused = state.hi.paused;
   // Even a final text is healed when it ends early (an error mid code block, or a pause, must not swallow what follows).
   const exact = final && !extras.failure && !paused;
