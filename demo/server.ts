@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { FakeDify } from '../test/support/fake-dify.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { SlackUser } from '../test/support/slack-user.js';
+import { messageAction } from '../test/support/message-action.js';
 import { pageState } from './page-state.js';
 import { DEMO_KEYS, startScriptedDify } from './scripted-dify.js';
 
@@ -39,6 +40,7 @@ const sendSchema = z.object({
 const pressSchema = z.object({ ts: z.string(), actionId: z.string().min(1), choice: z.enum(['positive', 'negative']).optional() });
 const submitSchema = z.object({ index: z.number().int().min(0), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeSchema = z.object({ index: z.number().int().min(0) });
+const shortcutSchema = z.object({ ts: z.string(), callbackId: z.enum(['dify_ask']) });
 
 export interface Demo {
   url: string;
@@ -107,6 +109,25 @@ export async function startDemo(options: { port?: number; host?: string; logger?
       if (!message) throw new Error('no such message');
       await user.press(message, actionId, choice ? { choice } : {});
       return { ok: true };
+    },
+    async '/api/shortcut'(body) {
+      // A message's "⋮" menu: the shortcut's payload, as Slack sends it, for that message.
+      const { ts, callbackId } = shortcutSchema.parse(body);
+      const message = slack.userMessages.find((m) => m.ts === ts) ?? slack.messages.find((m) => m.ts === ts && !m.deleted);
+      if (!message) throw new Error('no such message');
+      const { payload } = messageAction(
+        { slack },
+        callbackId,
+        {
+          ts: message.ts,
+          ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+          ...('user' in message ? { user: message.user } : { user: slack.botUserId }),
+          text: message.text,
+        },
+        { channel: CHANNEL },
+      );
+      const res = await user.interact(payload);
+      return { status: res.status };
     },
     async '/api/submit'(body) {
       const { index, values } = submitSchema.parse(body);

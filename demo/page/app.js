@@ -199,10 +199,15 @@ function messageHtml(m, replies) {
   const who = m.author === 'bot' ? `<span class="who">${esc(m.username || 'Dify')}</span><span class="app">APP</span>` : `<span class="who">You</span>`;
   const body = m.author === 'bot' ? (contentHtml(m) ?? markdown(m.text)) : `<p>${inline(esc(m.text))}</p>`;
   const notes = [m.edits > 0 ? '<span class="edited">(edited)</span>' : '', m.ephemeral ? '<span class="only-you">Only visible to you</span>' : ''].join(' ');
+  // A person's message has the app's message shortcut in its menu, as in Slack.
+  const menu =
+    m.author === 'you' && !m.ephemeral
+      ? `<button type="button" class="shortcut" data-shortcut="dify_ask" data-ts="${esc(m.ts)}">Ask Dify about this</button>`
+      : '';
   const link =
     replies > 0 ? `<button type="button" class="replies-link" data-thread="${esc(m.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>` : '';
   const kind = `msg ${m.author}${m.ephemeral ? ' ephemeral' : ''}`;
-  return `<div class="${kind}" data-ts="${esc(m.ts)}">${who}${notes}<div class="body">${body}</div>${blocksHtml(m)}${link}</div>`;
+  return `<div class="${kind}" data-ts="${esc(m.ts)}">${who}${notes}${menu}<div class="body">${body}</div>${blocksHtml(m)}${link}</div>`;
 }
 
 function draw(container, html) {
@@ -346,6 +351,7 @@ document.addEventListener('click', (ev) => {
   const target = ev.target.closest('button');
   if (!target) return;
   if (target.dataset.thread) showThread(target.dataset.thread);
+  else if (target.dataset.shortcut && target.dataset.ts) post('/api/shortcut', { ts: target.dataset.ts, callbackId: target.dataset.shortcut }).then(refresh);
   else if (target.dataset.action && target.dataset.ts) {
     post('/api/press', { ts: target.dataset.ts, actionId: target.dataset.action, ...(target.dataset.choice ? { choice: target.dataset.choice } : {}) }).then(
       refresh,

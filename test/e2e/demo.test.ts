@@ -102,6 +102,27 @@ describe('npm run demo, in a real browser', () => {
     expect(await bot('#thread-messages').nth(2).innerText()).not.toContain('Sources:');
   });
 
+  it('"Ask Dify about this" on a message opens a modal, and the answer goes into that message’s thread', async () => {
+    await page.click('#thread-close').catch(() => undefined);
+    await page.fill('#composer', 'Our Q3 churn went from 2.1% to 3.4%.');
+    await page.press('#composer', 'Enter');
+    const message = page.locator('#channel-messages .msg.you', { hasText: 'Our Q3 churn' });
+    await message.locator('button.shortcut').click();
+    await page.locator('#modal-form').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#modal-form').innerText()).toContain('Our Q3 churn went from 2.1% to 3.4%.');
+    await page.fill('#modal-form textarea', 'Why might that be?');
+    await page.click('#modal-form button[type=submit]');
+    await page.locator('#modal').waitFor({ state: 'hidden' });
+    await expect.poll(() => message.locator('.replies-link').count(), { timeout: 10_000 }).toBe(1);
+    await message.locator('.replies-link').click();
+    await expect.poll(() => page.locator('#thread-messages').innerText(), { timeout: 15_000 }).toContain('asked about this message: Why might that be?');
+    await expect.poll(() => bot('#thread-messages').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    const query = String(demo.dify.requests.filter((r) => r.path === '/v1/chat-messages').at(-1)!.body['query']);
+    expect(query).toContain('[The Slack message this question is about, by');
+    expect(query).toContain('Our Q3 churn went from 2.1% to 3.4%.');
+    await page.click('#thread-close');
+  });
+
   it('runs a workflow from a slash command, showing its steps live, pausing for an approval, then its output', async () => {
     await page.fill('#composer', '/report Slack bridges');
     await page.press('#composer', 'Enter');

@@ -1,4 +1,4 @@
-import type { TestBridge } from './harness.js';
+import type { FakeSlack } from './fake-slack.js';
 import { TEAM } from './slack-user.js';
 
 /**
@@ -6,7 +6,7 @@ import { TEAM } from './slack-user.js';
  * response_url at the fake; `responseId` finds what the bridge posted there.
  */
 export function messageAction(
-  t: TestBridge,
+  t: { slack: FakeSlack },
   callbackId: string,
   message: Record<string, unknown>,
   o: { channel?: string; user?: string } = {},
