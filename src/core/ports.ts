@@ -5,6 +5,8 @@
  */
 import type { AppDescription } from './apps/app-catalog.js';
 import type { LoggedMessage } from './chat/thread-log.js';
+import type { HomeApp } from './apps/home-apps.js';
+import type { RecentRun } from './runs/run-history.js';
 
 // ── Where answers are shown (implemented by src/slack/answer-writer.ts and native-stream-writer.ts) ──
 
@@ -197,6 +199,14 @@ export interface RunSurface {
   sessionStatus?(place: AnswerPlace, status: SessionStatus): Promise<void>;
   /** Gives a thread's agent session a title (agent apps only). */
   renameSession?(place: AnswerPlace, title: string): Promise<void>;
+}
+
+// ── What the Home tab shows (src/slack/events/app-home-opened.ts reads it) ──
+
+/** What a person's Home tab shows: the apps open to them, and their last runs. */
+export interface HomeSource {
+  apps(who: { teamId: string; userId: string }): Promise<HomeApp[]>;
+  recent(teamId: string, userId: string): Promise<RecentRun[]>;
 }
 
 // ── What the core reports (implemented by src/ops/metrics.ts) ──

@@ -98,6 +98,14 @@ const suggestedSchema = z.looseObject({ data: z.array(z.string()) });
 const uploadSchema = z.looseObject({ id: z.string() });
 const transcriptSchema = z.looseObject({ text: z.string() });
 
+/** A file and its Dify user as multipart form data (the name without path separators). */
+function fileForm(file: { data: Uint8Array; filename: string; mimeType: string; user: string }): FormData {
+  const form = new FormData();
+  form.set('user', file.user);
+  form.set('file', new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.filename.replace(/[/\\]/g, '_'));
+  return form;
+}
+
 interface Invoker<P extends { responseMode: ResponseMode }, B> {
   invoke(appId: string, params: P & { responseMode: 'streaming' }): Promise<DifyEventStream>;
   invoke(appId: string, params: P & { responseMode: 'blocking' }): Promise<B>;
@@ -241,11 +249,8 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
       return validate(infoSchema, await http.json(appFor(appId), { method: 'GET', path: '/info' }), 'info');
     },
     async audioToText(appId, file) {
-      const form = new FormData();
-      form.set('user', file.user);
       // Dify checks the part's Content-Type, not the name.
-      form.set('file', new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.filename.replace(/[/\\]/g, '_'));
-      return validate(transcriptSchema, await http.json(appFor(appId), { method: 'POST', path: '/audio-to-text', form }), 'transcript').text;
+      return validate(transcriptSchema, await http.json(appFor(appId), { method: 'POST', path: '/audio-to-text', form: fileForm(file) }), 'transcript').text;
     },
     async createAnnotation(appId, body) {
       return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/apps/annotations', json: body }), 'annotation');
@@ -254,10 +259,7 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
       return validate(siteSchema, await http.json(appFor(appId), { method: 'GET', path: '/site' }), 'site');
     },
     async uploadFile(appId, file) {
-      const form = new FormData();
-      form.set('user', file.user);
-      form.set('file', new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.filename.replace(/[/\\]/g, '_'));
-      return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/files/upload', form }), 'upload');
+      return validate(uploadSchema, await http.json(appFor(appId), { method: 'POST', path: '/files/upload', form: fileForm(file) }), 'upload');
     },
     async feedback(appId, messageId, body) {
       const json = await http.json(appFor(appId), { method: 'POST', path: `/messages/${encodeURIComponent(messageId)}/feedbacks`, json: body });

@@ -7,15 +7,8 @@ import { describeError } from '../../core/log-fields.js';
 import type { Store } from '../../store/store.js';
 import { controlsBlocks } from '../blocks/answer-controls.js';
 import { suggestedPrompts } from '../blocks/suggested-prompts.js';
-import type { HomeApp } from '../../core/apps/home-apps.js';
-import type { RecentRun } from '../../core/runs/run-history.js';
+import type { HomeSource } from '../../core/ports.js';
 import { homeView } from '../home/home-view.js';
-
-/** What a person's Home tab shows: the apps open to them, and their last runs. */
-export interface HomeSource {
-  apps(who: { teamId: string; userId: string }): Promise<HomeApp[]>;
-  recent(teamId: string, userId: string): Promise<RecentRun[]>;
-}
 
 const openedSchema = z.looseObject({ user: z.string(), channel: z.string(), tab: z.string() });
 /** A DM is greeted once; the mark is kept this long. */
