@@ -337,7 +337,7 @@ export class ChatBridge {
       if (result.outcome === 'answered' && !turn.conversationId && result.conversationId && !detached) {
         const place =
           turn.session && turn.replyThreadTs ? { teamId: msg.teamId, channelId: msg.channelId, threadTs: turn.replyThreadTs, messages: [] } : undefined;
-        void this.nameThread(appId, result.conversationId, placement.ref, place, log);
+        void this.runs.track(this.nameThread(appId, result.conversationId, placement.ref, place, log));
       }
       if (result.messageId || result.taskId) {
         await store.setReply(replyKey, Object.assign(reply, { difyMessageId: result.messageId, taskId: result.taskId }), CLAIM_HOLD_MS).catch(() => undefined);
