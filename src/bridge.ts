@@ -11,6 +11,9 @@ import { CommandRunner } from './core/commands/command-runner.js';
 import { sendFeedback } from './core/runs/feedback.js';
 import { RunRegistry } from './core/runs/run-registry.js';
 import { RunTracker } from './core/runs/run-tracker.js';
+import { SlackStepCompleter } from './slack/functions/step-completer.js';
+import { StepRunner } from './core/steps/step-runner.js';
+import { stepCallbackId } from './slack/manifest-functions.js';
 import { RunFollower } from './core/runs/run-follower.js';
 import { AccessPolicy } from './core/policy/access-policy.js';
 import { homeApps } from './core/apps/home-apps.js';
@@ -142,8 +145,15 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   const policy = new AccessPolicy({ config, directory, store, logger: logger.child({ component: 'policy' }), observer: metrics });
   const shares = new SharedAnswers(store);
   const runSurface = new SlackRunSurface((teamId) => workspaces.client(teamId), logger, { ...apiUrl, feedbackStyle });
+  // Workflow Builder steps end with the token of their event, kept sealed with the run.
+  const stepCompleter = new SlackStepCompleter(
+    config.slack.signingSecret ?? config.slack.appToken ?? '',
+    webClientOptions(config, logger, slackFetch),
+    logger.child({ component: 'steps' }),
+  );
   // Workflow-backed runs past their first stream: Human Input pauses, re-attaching, hand-over.
   const follower = new RunFollower({
+    steps: stepCompleter,
     dify,
     logger: logger.child({ component: 'runs' }),
     timing,
@@ -212,7 +222,31 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     policy,
   });
 
+  const stepApps = Object.entries(config.dify.apps).flatMap(([appId, a]) => (a.workflowStep ? [{ appId, callbackId: stepCallbackId(appId) }] : []));
+  const steps = stepApps.length
+    ? new StepRunner({
+        dify,
+        logger: logger.child({ component: 'steps' }),
+        timing,
+        busyRetryMs: config.difyBusyRetryMs,
+        observer: metrics,
+        catalog,
+        follower,
+        surface: runSurface,
+        steps: stepCompleter,
+        store,
+        directory,
+        teams,
+        policy,
+        tracker: commandRuns,
+        outputsOf: (appId) => config.dify.apps[appId]?.workflowStep?.outputs ?? {},
+      })
+    : undefined;
+
   registerListeners(app, {
+    ...(steps
+      ? { steps: { apps: stepApps, runner: steps, completer: stepCompleter, directory, clientOf: (teamId: string) => workspaces.client(teamId) } }
+      : {}),
     chat,
     commands,
     follower,

@@ -6,7 +6,7 @@ import type { ChatRouting, Config, DifyAppConfig, Limits } from './types.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-const DEFAULT_DIFY_URL = 'https://api.dify.ai/v1';
+export const DEFAULT_DIFY_URL = 'https://api.dify.ai/v1';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const httpUrl = (what: string) =>
@@ -173,6 +173,27 @@ const appSchema = z.strictObject({
         .min(1, { message: 'is empty (expected the people and groups who may save approved answers)' }),
     })
     .optional(),
+  // `true` is the step with its defaults; an object says what differs (its own errors, field by field).
+  workflowStep: z
+    .preprocess(
+      (v) => (v === true ? {} : v),
+      z.strictObject(
+        {
+          title: z.string().trim().min(1).max(100, { message: 'is longer than 100 characters' }).optional(),
+          description: z.string().trim().min(1).max(200, { message: 'is longer than 200 characters' }).optional(),
+          outputs: z
+            .record(
+              z.string().regex(/^[a-z_][a-z0-9_]{0,49}$/i, { message: 'is not an output name (letters, digits and _, as in the End node)' }),
+              z.enum(['string', 'number', 'integer', 'boolean'], { message: 'is not an output type (expected string, number, integer or boolean)' }),
+            )
+            .refine((o) => Object.keys(o).length <= 40, { message: 'has more than 40 outputs (a step has at most 50 parameters)' })
+            .refine((o) => !('text' in o) && !('run_id' in o), { message: 'names text or run_id, which every step already hands on' })
+            .optional(),
+        },
+        { error: (issue) => (issue.code === 'invalid_type' ? 'is not true or {"title": "…", "outputs": {"name": "string"}}' : undefined) },
+      ),
+    )
+    .optional(),
   humanInput: z
     .strictObject({
       approvers: z.union(
@@ -270,6 +291,12 @@ function checkPatterns(m: ModerationConfig, problems: string[]): void {
   };
   m.block.forEach((rule, i) => rule.patterns.forEach((p, j) => check(`moderation.block[${i}].patterns[${j}]`, p, 'iu')));
   m.redact.patterns.forEach((p, j) => check(`moderation.redact.patterns[${j}]`, p, 'giu'));
+}
+
+/** `${VAR}` in a value of the file, from the environment (npm run manifest reads step apps' keys this way). */
+export function expandFromEnvironment(value: unknown, env: Env, path: string): { value: unknown; problems: string[] } {
+  const problems: string[] = [];
+  return { value: expandVariables(value, env, path, problems), problems };
 }
 
 /** `${VAR}` in any string of the file is replaced from the environment, so secrets stay out of it. */
@@ -375,6 +402,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.persona !== undefined ? { persona: app.persona === false ? false : withoutUndefined(app.persona) } : {}),
             ...(app.showReasoning !== undefined ? { showReasoning: app.showReasoning } : {}),
             ...(app.annotations ? { annotations: app.annotations } : {}),
+            ...(app.workflowStep !== undefined ? { workflowStep: withoutUndefined(app.workflowStep) } : {}),
           };
         }
         chatDefault = parsed.data.chat?.default;
@@ -432,6 +460,10 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
     for (const [team, w] of Object.entries(workspaces)) {
       if (w.chat.default) requireChatApp(`workspaces.${team}.chat.default`, w.chat.default);
       for (const [channel, name] of Object.entries(w.chat.channels)) requireChatApp(`workspaces.${team}.chat.channels.${channel}`, name);
+    }
+    for (const [name, app] of Object.entries(apps)) {
+      if (app.workflowStep && app.type !== 'workflow')
+        problems.push(`BRIDGE_CONFIG apps.${name}.workflowStep: "${name}" is a ${app.type} app (only workflow apps can be Workflow Builder steps)`);
     }
     const commands = new Map<string, string>();
     for (const [name, app] of Object.entries(apps)) {

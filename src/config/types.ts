@@ -22,6 +22,19 @@ export interface DifyAppConfig extends DifyApp {
   showReasoning?: boolean;
   /** Who may save an answer as the app's approved answer (Dify annotation): people (U…) and user groups (S…, @handle). */
   annotations?: { editors: string[] };
+  /** A Workflow Builder step of its own (workflow apps): how it is named, and the workflow outputs it hands on, typed. */
+  workflowStep?: WorkflowStepConfig;
+}
+
+/** The types a step's output can have in Workflow Builder. */
+export type StepOutputType = 'string' | 'number' | 'integer' | 'boolean';
+
+/** BRIDGE_CONFIG `workflowStep`: `true`, or the step's title, description and typed outputs. */
+export interface WorkflowStepConfig {
+  title?: string;
+  description?: string;
+  /** The workflow's End-node outputs the step hands on (besides `text`), by name, with their type. */
+  outputs?: Record<string, StepOutputType>;
 }
 
 /** BRIDGE_CONFIG `persona`: what is given wins over Dify's /site. */

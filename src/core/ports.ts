@@ -199,6 +199,8 @@ export interface RunSurface {
   sessionStatus?(place: AnswerPlace, status: SessionStatus): Promise<void>;
   /** Gives a thread's agent session a title (agent apps only). */
   renameSession?(place: AnswerPlace, title: string): Promise<void>;
+  /** The bot's DM with a person (opened if need be); undefined when Slack will not open it. */
+  directChannel?(teamId: string, userId: string): Promise<string | undefined>;
 }
 
 // ── What the Home tab shows (src/slack/events/app-home-opened.ts reads it) ──
@@ -351,3 +353,28 @@ export interface CommandSurface {
 export type RunPlan = { kind: 'run'; app: AppDescription; inputs: Record<string, unknown> };
 
 export type CommandPlan = { kind: 'reply'; markdown: string } | { kind: 'form'; app: AppDescription; prefill: Record<string, unknown> } | RunPlan;
+
+// ── What a Workflow Builder step hands the core, and how its end goes back (src/slack/functions/) ──
+
+/** One execution of a Dify workflow as a Workflow Builder custom step (function_executed). */
+export interface StepRequest {
+  teamId: string;
+  appId: string;
+  /** Slack's function_execution_id: the step's identity (a retried delivery carries the same one). */
+  executionId: string;
+  /** What ends this execution in Slack (the event's function token, sealed): opaque to the core, kept with the run. */
+  completion: string;
+  /** The values Workflow Builder gave the step, by Dify variable (files as Slack file ids). */
+  inputs: Record<string, unknown>;
+  /** The person the step runs for (its "Run for" input), if the workflow names one. */
+  runFor?: string;
+  /** Where a pause for a person is asked (its "Ask in" input); else a DM to `runFor`. */
+  askIn?: string;
+  /** Reads a file Workflow Builder passed (a Slack file id). */
+  fetchFile(fileId: string): Promise<IncomingFile>;
+}
+
+/** Ends a step's execution in Slack (functions.completeSuccess / completeError); never throws. */
+export interface StepCompleter {
+  finish(completion: string, executionId: string, result: { outputs: Record<string, unknown> } | { error: string }): Promise<void>;
+}

@@ -44,6 +44,12 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
     optional: true,
   },
   {
+    scope: 'im:write',
+    feature: "Workflow Builder steps asking their 'Run for' person in a DM",
+    needed: (c) => Object.values(c.dify.apps).some((a) => a.workflowStep !== undefined),
+    optional: true,
+  },
+  {
     scope: 'chat:write.customize',
     feature: "each app's own name and icon on its answers",
     needed: (c) => Object.values(c.dify.apps).some((a) => a.persona !== false),

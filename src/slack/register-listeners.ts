@@ -39,6 +39,7 @@ import { registerSaveApprovedAnswer, SAVE_CALLBACK_ID, SAVE_SHORTCUT } from './s
 import { registerApprovedAnswerSubmitted } from './views/approved-answer-submitted.js';
 import type { ApprovedAnswers } from '../core/chat/approved-answers.js';
 import type { InstalledWorkspaces } from './workspaces.js';
+import { registerWorkflowSteps, type WorkflowStepDeps } from './functions/workflow-step.js';
 
 /** What the Slack surfaces hand their work to. */
 export interface ListenerDeps {
@@ -58,6 +59,8 @@ export interface ListenerDeps {
   approved?: ApprovedAnswers;
   /** What people's Home tabs show. */
   home?: HomeSource;
+  /** Workflow Builder steps: the apps that are one, and what runs and ends them. */
+  steps?: { apps: Array<{ appId: string; callbackId: string }> } & Omit<WorkflowStepDeps, 'logger'>;
   /** The chat app that writes "Summarize thread" summaries (absent: no such shortcut). */
   summarizeApp?: string;
   /** The chat app that answers DMs (greetings, suggested prompts). */
@@ -104,6 +107,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     registerSaveApprovedAnswer(app, deps.approved, logger);
     registerApprovedAnswerSubmitted(app, deps.approved, logger);
   }
+  // Workflow Builder steps
+  if (deps.steps && deps.steps.apps.length > 0) registerWorkflowSteps(app, deps.steps.apps, { ...deps.steps, logger: logger.child({ component: 'steps' }) });
   // Human Input forms of paused runs
   registerAnswerForm(app, deps.follower, logger);
   registerHumanInputSubmitted(app, deps.follower, { logger, ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}) });

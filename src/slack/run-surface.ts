@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { describeError } from '../core/log-fields.js';
 import type { Logger } from 'pino';
 import type { AnswerPlace, AnswerSink, RunSurface, SessionStatus } from '../core/ports.js';
 import { slackErrorCode, SlackAnswerWriter } from './answer-writer.js';
@@ -36,6 +37,16 @@ export class SlackRunSurface implements RunSurface {
       text: markdown,
       ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
     });
+  }
+
+  async directChannel(teamId: string, userId: string): Promise<string | undefined> {
+    try {
+      const res = await this.clientOf(teamId).conversations.open({ users: userId });
+      return typeof res.channel?.id === 'string' ? res.channel.id : undefined;
+    } catch (err) {
+      this.logger.warn({ err: describeError(err), user: userId }, 'could not open a DM with the person (im:write scope?)');
+      return undefined;
+    }
   }
 
   async renameSession(place: AnswerPlace, title: string): Promise<void> {

@@ -173,7 +173,9 @@ export class FakeSlack {
   /** Files uploaded by the bridge. */
   readonly files = new Map<string, FakeFile>();
   /** Files users "shared", served at url_private_download (with the bot token only). */
-  readonly userFiles = new Map<string, { bytes: Buffer; mimetype: string }>();
+  readonly userFiles = new Map<string, { bytes: Buffer; mimetype: string; name?: string }>();
+  /** Custom step executions (Workflow Builder), by function_execution_id. */
+  readonly executions = new Map<string, FakeExecution>();
   /** Workspace members for users.info. */
   readonly users = new Map<string, Record<string, unknown>>([
     [
@@ -289,6 +291,7 @@ export class FakeSlack {
       return send(200, this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'socket_mode_disabled' });
     }
     if (method === 'oauth.v2.access') return send(200, this.oauthAccess(args, req.headers.authorization));
+    if (method === 'functions.completeSuccess' || method === 'functions.completeError') return send(200, this.completeExecution(method, args, call.auth));
     const workspace = this.workspaceTokens.get(String(call.auth ?? '').replace(/^Bearer /, ''));
     if (call.auth !== `Bearer ${this.token}` && !workspace) return send(200, { ok: false, error: 'invalid_auth' });
     if (method === 'auth.test' && workspace) {
@@ -363,9 +366,48 @@ export class FakeSlack {
     return `${this.url.replace(/\/api\/$/, '')}/commands/${id}`;
   }
 
+  /**
+   * A workflow runs a custom step: Slack issues a token for this execution alone (functions.* only)
+   * and keeps the step's output parameters, which functions.completeSuccess is checked against.
+   */
+  startExecution(id: string, outputs: { properties: Record<string, { type: string }>; required?: string[] }): FakeExecution {
+    const execution: FakeExecution = { id, token: `xwfp-${id}-${++this.seq}`, outputs, state: 'running' };
+    this.executions.set(id, execution);
+    return execution;
+  }
+
+  /** Ends an execution as Slack does: once, with outputs that match the step's output parameters. */
+  private completeExecution(method: string, args: Record<string, unknown>, auth: string | undefined): Record<string, unknown> {
+    const ex = this.executions.get(String(args['function_execution_id'] ?? ''));
+    if (!ex) return { ok: false, error: 'function_execution_not_found' };
+    if (auth !== `Bearer ${ex.token}`) return { ok: false, error: 'access_denied' };
+    if (ex.state !== 'running') return { ok: false, error: 'execution_not_in_running_state' };
+    if (method === 'functions.completeError') {
+      if (typeof args['error'] !== 'string' || !args['error']) return { ok: false, error: 'invalid_arguments' };
+      Object.assign(ex, { state: 'failed', error: args['error'] });
+      return { ok: true };
+    }
+    const outputs = args['outputs'];
+    if (!outputs || typeof outputs !== 'object' || Array.isArray(outputs)) return { ok: false, error: 'invalid_arguments' };
+    const problems: string[] = [];
+    const given = outputs as Record<string, unknown>;
+    for (const name of ex.outputs.required ?? []) if (given[name] === undefined) problems.push(`${name} is required`);
+    for (const [name, value] of Object.entries(given)) {
+      const type = ex.outputs.properties[name]?.type;
+      if (!type) problems.push(`${name} is not an output parameter`);
+      else if ((type === 'number' || type === 'integer') && (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))))
+        problems.push(`${name} must be ${type}`);
+      else if (type === 'boolean' && typeof value !== 'boolean') problems.push(`${name} must be boolean`);
+      else if (type === 'string' && typeof value !== 'string') problems.push(`${name} must be string`);
+    }
+    if (problems.length) return { ok: false, error: 'parameter_validation_failed', errors: problems };
+    Object.assign(ex, { state: 'completed', result: given });
+    return { ok: true };
+  }
+
   /** A user's file, downloadable with the bot token at the returned URL. */
-  shareFile(id: string, bytes: Buffer, mimetype: string): string {
-    this.userFiles.set(id, { bytes, mimetype });
+  shareFile(id: string, bytes: Buffer, mimetype: string, name?: string): string {
+    this.userFiles.set(id, { bytes, mimetype, ...(name ? { name } : {}) });
     return `${this.url.replace(/\/api\/$/, '')}/files-pri/${id}/download`;
   }
 
@@ -660,6 +702,19 @@ export class FakeSlack {
         if (!m) return { ok: false, error: 'message_not_found' };
         return { ok: true, channel: m.channel, permalink: `https://fake.slack.com/archives/${m.channel}/p${m.ts.replace('.', '')}` };
       }
+      case 'conversations.open': {
+        if (!this.grantedScopes.includes('im:write')) return { ok: false, error: 'missing_scope', needed: 'im:write' };
+        const user = String(args['users'] ?? '');
+        if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
+        return { ok: true, channel: { id: `D${user.slice(1)}` } };
+      }
+      case 'files.info': {
+        const id = String(args['file'] ?? '');
+        const f = this.userFiles.get(id);
+        if (!f) return { ok: false, error: 'file_not_found' };
+        const url = `${this.url.replace(/\/api\/$/, '')}/files-pri/${id}/download`;
+        return { ok: true, file: { id, name: f.name ?? `${id}.bin`, mimetype: f.mimetype, size: f.bytes.length, url_private: url, url_private_download: url } };
+      }
       case 'views.open': {
         if (typeof args['trigger_id'] !== 'string' || !args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
         const view = args['view'] as Record<string, unknown>;
@@ -686,6 +741,16 @@ export class FakeSlack {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** A custom step's execution: its token, the outputs it must end with, and how it ended. */
+export interface FakeExecution {
+  id: string;
+  token: string;
+  outputs: { properties: Record<string, { type: string }>; required?: string[] };
+  state: 'running' | 'completed' | 'failed';
+  result?: Record<string, unknown>;
+  error?: string;
 }
 
 /** Methods whose `blocks` are a message's, and those that take a view. */

@@ -2,7 +2,7 @@
  * The rules of Slack's app manifest JSON Schema v1 (slackapi/manifest-schema,
  * schemas/manifest.schema.1.0.0.json) for every key a bridge manifest can use, restated
  * here because the schema is not published on npm and tests run offline. Keys Slack's
- * schema has for hosted apps (functions, workflows, datastores…) are allowed but not detailed.
+ * schema has for hosted apps (workflows, datastores…) are allowed but not detailed; `functions` (custom steps) is.
  * `agent_view` (Slack's default agent experience since June 2026) is newer than that schema
  * file; its rules are those of @slack/web-api 8's manifest types and Slack's manifest reference
  * (agent_description ≤300 characters, ≤4 suggested prompts).
@@ -10,6 +10,64 @@
 const url = (max: number) => ({ type: 'string', pattern: '^https?:\\/\\/', maxLength: max });
 const strings = (maxLength: number, maxItems: number) => ({ type: 'array', items: { type: 'string', maxLength }, maxItems });
 const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+
+/** The parameter types of custom steps (docs.slack.dev/reference/types; slack-platform.md §14.5). */
+export const STEP_PARAMETER_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'array',
+  'object',
+  'slack#/types/user_id',
+  'slack#/types/channel_id',
+  'slack#/types/timestamp',
+  'slack#/types/date',
+  'slack#/types/rich_text',
+  'slack#/types/message_ts',
+  'slack#/types/message_context',
+  'slack#/types/file_id',
+  'slack#/types/canvas_id',
+  'slack#/types/list_id',
+  'slack#/types/interactivity',
+  'slack#/types/blocks',
+];
+const stepParameters = obj(
+  {
+    properties: {
+      type: 'object',
+      maxProperties: 50,
+      additionalProperties: obj(
+        {
+          type: { type: 'string', enum: STEP_PARAMETER_TYPES },
+          title: { type: 'string', minLength: 1 },
+          description: { type: 'string', minLength: 1 },
+          hint: { type: 'string', minLength: 1 },
+          minLength: { type: 'integer', minimum: 0 },
+          maxLength: { type: 'integer', minimum: 1 },
+          minimum: { type: 'number' },
+          maximum: { type: 'number' },
+        },
+        ['type'],
+      ),
+    },
+    required: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+  },
+  ['properties'],
+);
+
+/** What JSON Schema cannot say of a `functions` section: every required parameter is one of its properties. */
+export function functionsErrors(functions: Record<string, { input_parameters: StepParams; output_parameters: StepParams }> | undefined): string[] {
+  const errors: string[] = [];
+  for (const [id, f] of Object.entries(functions ?? {})) {
+    for (const side of ['input_parameters', 'output_parameters'] as const) {
+      for (const name of f[side].required ?? [])
+        if (!(name in f[side].properties)) errors.push(`functions.${id}.${side}.required names ${name}, not a property`);
+    }
+  }
+  return errors;
+}
+type StepParams = { properties: Record<string, unknown>; required?: string[] };
 
 export const manifestSchemaV1 = {
   ...obj(
@@ -109,7 +167,21 @@ export const manifestSchemaV1 = {
         function_runtime: { type: 'string' },
         is_mcp_enabled: { type: 'boolean' },
       }),
-      functions: { type: 'object' },
+      // slack-platform.md §14.5 (the SDK's manifest.d.ts): callback_id → {title, description, input_parameters, output_parameters},
+      // each parameters object {properties (≤50), required?}; a property {type, title?, description?, hint?, min/maxLength, minimum/maximum}.
+      functions: {
+        type: 'object',
+        propertyNames: { pattern: '^[a-z0-9_]{1,100}$' },
+        additionalProperties: obj(
+          {
+            title: { type: 'string', minLength: 1, maxLength: 255 },
+            description: { type: 'string', minLength: 1, maxLength: 255 },
+            input_parameters: stepParameters,
+            output_parameters: stepParameters,
+          },
+          ['title', 'description', 'input_parameters', 'output_parameters'],
+        ),
+      },
       workflows: { type: 'object' },
       datastores: { type: 'object' },
       outgoing_domains: { type: 'array' },

@@ -180,6 +180,36 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads workflowStep for workflow apps, and says what is wrong with one elsewhere', () => {
+    const ok = loadConfig(
+      { ...base, BRIDGE_CONFIG: 'b.json' },
+      files({
+        'b.json': JSON.stringify({
+          apps: {
+            r: { type: 'workflow', apiKey: 'k', workflowStep: { outputs: { score: 'number' } } },
+            s: { type: 'workflow', apiKey: 'k', workflowStep: true },
+          },
+        }),
+      }),
+    );
+    expect(ok.ok && [ok.config.dify.apps['r']?.workflowStep, ok.config.dify.apps['s']?.workflowStep]).toEqual([{ outputs: { score: 'number' } }, {}]);
+    const apps = {
+      c: { type: 'chat', apiKey: 'k', workflowStep: true },
+      w: { type: 'workflow', apiKey: 'k', workflowStep: { outputs: { text: 'string', n: 'float' } } },
+    };
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps }) }))).toEqual([
+      'BRIDGE_CONFIG apps.w.workflowStep.outputs.n: is not an output type (expected string, number, integer or boolean)',
+    ]);
+    apps.w.workflowStep.outputs = { text: 'string' } as never;
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps }) }))).toEqual([
+      'BRIDGE_CONFIG apps.w.workflowStep.outputs: names text or run_id, which every step already hands on',
+    ]);
+    delete (apps as Record<string, unknown>)['w'];
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps }) }))).toEqual([
+      'BRIDGE_CONFIG apps.c.workflowStep: "c" is a chat app (only workflow apps can be Workflow Builder steps)',
+    ]);
+  });
+
   it('says where the default chat app comes from, and the routing in one line', async () => {
     const { describeRouting } = await import('../../src/config/routing.js');
     const envOnly = loadConfig(base);

@@ -86,7 +86,7 @@ describe('manifest.json and npm run manifest', () => {
     const example = fileURLToPath(new URL('../../examples/bridge.config.json', import.meta.url));
     const before = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own, '--check'] });
     expect(before.code).toBe(1);
-    expect(before.stderr).toContain(`✗ ${own}'s slash commands or scopes differ from ${example}`);
+    expect(before.stderr).toContain(`✗ ${own}'s slash commands, shortcuts, steps or scopes differ from ${example}`);
     const write = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [example, '--manifest', own] });
     expect(write.code).toBe(0);
     expect(write.stdout).toContain(`✓ ${own} now has /dify, /summarize`);
@@ -148,4 +148,109 @@ describe('manifest.json and npm run manifest', () => {
       },
     ]);
   });
+});
+
+describe('Workflow Builder steps in the manifest (npm run manifest)', () => {
+  it("writes each step app's custom step from its form in Dify, valid as Slack's schema says; removing the step removes it", async () => {
+    const { ENTRY, runEntry } = await import('../support/run-entry.js');
+    const { FakeDify } = await import('../support/fake-dify.js');
+    const { functionsErrors } = await import('../support/manifest-schema.js');
+    const dify = await new FakeDify().start();
+    try {
+      dify.apps.set('app-refunds', {
+        mode: 'workflow',
+        name: 'Refund check',
+        description: 'Checks a refund request',
+        form: [
+          { 'text-input': { variable: 'order', label: 'Order', required: true, max_length: 12 } },
+          { select: { variable: 'tone', label: 'Tone', required: false, options: ['formal', 'casual'] } },
+          { number: { variable: 'amount', label: 'Amount', required: false } },
+          { file: { variable: 'receipt', label: 'Receipt', required: false } },
+        ],
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'manifest-steps-'));
+      const own = join(dir, 'manifest.json');
+      copyFileSync(new URL('../../manifest.json', import.meta.url), own);
+      const config = join(dir, 'bridge.json');
+      const app = { type: 'workflow', apiKey: '${REFUNDS_KEY}', workflowStep: { title: 'Check a refund', outputs: { score: 'number' } } };
+      writeFileSync(config, JSON.stringify({ apps: { refunds: app } }));
+      const env = { DIFY_API_URL: dify.url, REFUNDS_KEY: 'app-refunds' };
+      const write = await runEntry(ENTRY.manifest, { cwd: dir, env, args: [config, '--manifest', own] });
+      expect(write.stderr).toBe('');
+      expect(write.stdout).toContain('and the Workflow Builder step "Check a refund"');
+      const written = JSON.parse(readFileSync(own, 'utf8')) as Record<string, any>;
+      const ajv = new Ajv({ allErrors: true, strict: false });
+      const validate = ajv.compile(manifestSchemaV1);
+      expect(validate(written) ? [] : validate.errors).toEqual([]);
+      expect(functionsErrors(written.functions)).toEqual([]);
+      expect(written.functions.dify_refunds).toEqual({
+        title: 'Check a refund',
+        description: 'Checks a refund request',
+        input_parameters: {
+          properties: {
+            order: { type: 'string', title: 'Order', maxLength: 12 },
+            tone: { type: 'string', title: 'Tone', description: 'One of: formal, casual' },
+            amount: { type: 'number', title: 'Amount' },
+            receipt: { type: 'slack#/types/file_id', title: 'Receipt', description: 'A file, handed to the Dify workflow' },
+            run_for: expect.objectContaining({ type: 'slack#/types/user_id', title: 'Run for' }),
+            ask_in: expect.objectContaining({ type: 'slack#/types/channel_id', title: 'Ask in' }),
+          },
+          required: ['order'],
+        },
+        output_parameters: {
+          properties: {
+            text: expect.objectContaining({ type: 'string' }),
+            run_id: expect.objectContaining({ type: 'string' }),
+            score: { type: 'number', title: 'score' },
+          },
+          required: ['text'],
+        },
+      });
+      // What Slack requires of an app with custom steps.
+      expect(written.settings.org_deploy_enabled).toBe(true);
+      expect(written.settings.function_runtime).toBe('remote');
+      expect(written.settings.event_subscriptions.bot_events).toContain('function_executed');
+      expect(written.oauth_config.scopes.bot).toContain('im:write');
+      expect((await runEntry(ENTRY.manifest, { cwd: dir, env, args: [config, '--manifest', own, '--check'] })).code).toBe(0);
+      // The schema check can fail: an unknown parameter type, a required input that is not one.
+      const broken = structuredClone(written);
+      broken.functions.dify_refunds.input_parameters.properties.order.type = 'slack#/types/order';
+      expect(validate(broken)).toBe(false);
+      broken.functions.dify_refunds.input_parameters.required = ['nope'];
+      expect(functionsErrors(broken.functions)).toEqual(['functions.dify_refunds.input_parameters.required names nope, not a property']);
+      // Without the step, the manifest goes back to having none.
+      writeFileSync(config, JSON.stringify({ apps: { refunds: { type: 'workflow', apiKey: 'k' } } }));
+      expect((await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own] })).code).toBe(0);
+      const back = JSON.parse(readFileSync(own, 'utf8')) as Record<string, any>;
+      expect(back.functions).toBeUndefined();
+      expect(back.settings.event_subscriptions.bot_events).not.toContain('function_executed');
+      expect(back.oauth_config.scopes.bot).not.toContain('im:write');
+    } finally {
+      await dify.close();
+    }
+  }, 30_000);
+
+  it('says in one line per app when Dify cannot describe a step app, and writes nothing', async () => {
+    const { ENTRY, runEntry } = await import('../support/run-entry.js');
+    const dir = mkdtempSync(join(tmpdir(), 'manifest-steps-down-'));
+    const own = join(dir, 'manifest.json');
+    copyFileSync(new URL('../../manifest.json', import.meta.url), own);
+    const before = readFileSync(own, 'utf8');
+    const config = join(dir, 'bridge.json');
+    writeFileSync(config, JSON.stringify({ apps: { refunds: { type: 'workflow', apiKey: '${REFUNDS_KEY}', workflowStep: true } } }));
+    const unset = await runEntry(ENTRY.manifest, { cwd: dir, env: {}, args: [config, '--manifest', own] });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr.trim()).toBe(
+      '✗ BRIDGE_CONFIG apps.refunds.apiKey: ${REFUNDS_KEY} is not set in the environment (expected REFUNDS_KEY to hold the value)',
+    );
+    const down = await runEntry(ENTRY.manifest, {
+      cwd: dir,
+      env: { REFUNDS_KEY: 'k', DIFY_API_URL: 'http://127.0.0.1:9/v1' },
+      args: [config, '--manifest', own],
+    });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim().split('\n')).toHaveLength(1);
+    expect(down.stderr).toContain("✗ apps.refunds: could not read the workflow's inputs from Dify at http://127.0.0.1:9/v1");
+    expect(readFileSync(own, 'utf8')).toBe(before);
+  }, 30_000);
 });

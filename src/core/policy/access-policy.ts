@@ -5,8 +5,8 @@ import type { RunObserver, SlackDirectory } from '../ports.js';
 import { slackDate } from '../slack-date.js';
 
 /** Where a request comes from: new work (counted against quotas) or a button that continues a run (not counted). */
-export type Surface = 'mention' | 'thread' | 'dm' | 'command' | 'form-open' | 'form' | 'follow-up' | 'human-input' | 'shortcut';
-const NEW_WORK = new Set<Surface>(['mention', 'thread', 'dm', 'command', 'form', 'shortcut']);
+export type Surface = 'mention' | 'thread' | 'dm' | 'command' | 'form-open' | 'form' | 'follow-up' | 'human-input' | 'shortcut' | 'workflow-step';
+const NEW_WORK = new Set<Surface>(['mention', 'thread', 'dm', 'command', 'form', 'shortcut', 'workflow-step']);
 
 export interface AccessRequest {
   teamId: string;
@@ -97,6 +97,9 @@ export class AccessPolicy {
       const where = rule.channels.length ? `${app} is limited to ${channelList(rule.channels)}; ask there` : `${app} is not available in any channel`;
       return { reason: 'channel', markdown: `${where}, or ask the operator of this bot for access.` };
     }
+    // A Workflow Builder step that names no person: nobody to check the rule against.
+    if (!req.userId)
+      return { reason: 'unknown_user', markdown: `${app} is limited to certain people: the step must say whom it runs for (its "Run for" input).` };
     if (rule.users || rule.userGroups) {
       const listed = rule.users?.includes(req.userId) === true || (await this.inGroups(req, rule.userGroups ?? []));
       if (!listed) return { reason: 'user', markdown: `${app} is limited to certain people; ask the operator of this bot for access.` };

@@ -50,8 +50,8 @@ export interface RunContinuation<S> {
   handOver(state: S, sink: AnswerSink): Promise<boolean>;
   /** The answer is shown waiting (paused, handed over): its record learns the messages that show it. */
   shown(sink: AnswerSink): Promise<void>;
-  /** The run ended here (answered, failed, stopped): its record goes. */
-  onEnd(state: S): Promise<void>;
+  /** The run ended here (answered, failed, stopped; `failure` is the line shown under it): its record goes. */
+  onEnd(state: S, failure?: string): Promise<void>;
 }
 
 export interface StreamedRun<S> {
@@ -342,7 +342,7 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
     logger,
     unavailable,
   );
-  if (cont) await cont.onEnd(state).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not clear the run record'));
+  if (cont) await cont.onEnd(state, failureLine).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not clear the run record'));
   return ended;
 }
 

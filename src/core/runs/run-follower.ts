@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
 import { slackDate } from '../slack-date.js';
-import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, SessionStatus, SlackDirectory } from '../ports.js';
+import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, SessionStatus, SlackDirectory, StepCompleter } from '../ports.js';
 import type { AnswerState } from '../streaming/answer-state.js';
 import { TIMEOUT_LINE, type HumanInputTrack, type PauseField, type PendingForm } from '../streaming/human-input-state.js';
 import { runFiles, type RunHeader } from '../streaming/run-view.js';
@@ -18,6 +18,8 @@ import type { AccessPolicy } from '../policy/access-policy.js';
 import { runPipeline, type AnswerModel, type RunContinuation, type RunOptions, type RunServices } from './pipeline.js';
 import { followClaimKey, RunRecords, type RunRecord } from './run-record.js';
 import { RunTracker } from './run-tracker.js';
+import { NOWHERE_TO_ASK, quietUntilAsked } from '../steps/quiet-sink.js';
+import { stepResult } from '../steps/step-io.js';
 
 export interface RunFollowerDeps extends RunServices {
   store: Store;
@@ -31,6 +33,8 @@ export interface RunFollowerDeps extends RunServices {
   leaseMs: number;
   /** Where its runs are tracked (the bridge's active-runs gauge reads it); a new one when absent. */
   tracker?: RunTracker;
+  /** Ends the Workflow Builder steps whose runs end here. */
+  steps?: StepCompleter;
 }
 
 /** Where a workflow-backed run shows its answer and for whom: what its record needs besides the state. */
@@ -217,7 +221,12 @@ export class RunFollower {
         logger.info({ run: record!.runId }, 'shutting down: the workflow run is left for the next process to re-attach');
         return true;
       },
-      onEnd: async (state) => {
+      onEnd: async (state, failure) => {
+        const step = record?.step ?? place.step;
+        if (step && place.kind === 'workflow') {
+          const result = stepResult(state as unknown as WorkflowState, failure, step.outputs);
+          await this.deps.steps?.finish(step.completion, step.executionId, result);
+        }
         const runId = state.hi.runId ?? record?.runId;
         if (!runId) return;
         await this.records.delete(runId);
@@ -225,6 +234,12 @@ export class RunFollower {
         if (record?.session) await this.session(record, 'active');
       },
     };
+  }
+
+  /** A run the bridge gives up following (a step's pause with nobody to ask): its record goes. */
+  async abandon(runId: string): Promise<void> {
+    await this.records.delete(runId).catch(() => undefined);
+    await this.done(runId);
   }
 
   /** The buttons of a pause's forms that can be answered from Slack. */
@@ -423,7 +438,9 @@ export class RunFollower {
     const place: RunPlace = { ...rec };
     const state = model.resume!(rec.state as unknown as S, note);
     let messages = rec.messages;
-    const sink = deps.surface.continueAnswer(this.place(rec), (ts) => (messages = ts));
+    const shown = rec.channelId ? deps.surface.continueAnswer(this.place(rec), (ts) => (messages = ts)) : undefined;
+    // A step's run that has shown nothing yet stays quiet until it needs a person.
+    const sink = rec.step && rec.messages.length === 0 ? quietUntilAsked(shown, NOWHERE_TO_ASK) : shown!;
     const withMessages: AnswerSink = { ...bind(sink), messages: () => messages };
     const logger = deps.logger.child({ app: rec.appId, run: rec.runId });
     await runPipeline<S>({

@@ -3,6 +3,7 @@ import type { Store } from '../../store/store.js';
 import type { HumanInputTrack } from '../streaming/human-input-state.js';
 import type { RunHeader } from '../streaming/run-view.js';
 import type { Persona } from '../ports.js';
+import type { StepOutputType } from '../../config/types.js';
 
 /** How an answer is shown, kept with its run so a later process shows it the same way. */
 export interface RunView {
@@ -11,6 +12,14 @@ export interface RunView {
   disclaimer?: string;
   /** What the person's voice clip said. */
   heard?: string;
+}
+
+/** A Workflow Builder step's run: Slack's execution, how to end it, and the typed outputs it hands on. */
+export interface RunStep {
+  executionId: string;
+  /** StepRequest.completion (sealed). */
+  completion: string;
+  outputs: Record<string, StepOutputType>;
 }
 
 /**
@@ -45,6 +54,14 @@ const recordSchema = z.looseObject({
   view: z
     .looseObject({ showScores: z.boolean().optional(), showReasoning: z.boolean().optional(), disclaimer: z.string().optional(), heard: z.string().optional() })
     .optional(),
+  /** A Workflow Builder step's run: the execution its end completes, and the outputs it hands on. */
+  step: z
+    .looseObject({
+      executionId: z.string().min(1),
+      completion: z.string().min(1),
+      outputs: z.record(z.string(), z.enum(['string', 'number', 'integer', 'boolean'])),
+    })
+    .optional(),
   /** live: a process follows its stream; paused: it waits for a person. */
   status: z.enum(['live', 'paused']),
   /** The answer's state when saved (JSON of the run's model state). */
@@ -70,6 +87,7 @@ export interface RunRecord {
   session?: boolean;
   persona?: Persona;
   view?: RunView;
+  step?: RunStep;
   status: 'live' | 'paused';
   /** The run's model state (AnswerState or WorkflowState), JSON as saved. */
   state: { hi: HumanInputTrack };

@@ -15,7 +15,7 @@ export interface RunHeader {
 
 export function renderHeader(h: RunHeader): string {
   const summary = h.summary ? ` · ${h.summary.length > 120 ? h.summary.slice(0, 120) + '…' : h.summary}` : '';
-  return `**${h.app}** · for <@${h.userId}>${summary.replace(/\n/g, ' ')}`;
+  return `**${h.app}**${h.userId ? ` · for <@${h.userId}>` : ''}${summary.replace(/\n/g, ' ')}`;
 }
 
 /** Outputs → Markdown (and the files among them, to upload). */
