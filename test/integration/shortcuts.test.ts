@@ -77,6 +77,36 @@ describe('message shortcut "Ask Dify about this"', () => {
     expect(t.slack.replies('C1', '1790002099.000100').map((m) => m.text)[0]).toBe('<@UALICE> asked about a message in this thread: Summarize it');
   });
 
+  it("takes the message's files along to an app that takes files (read with the bot token, uploaded as the thread's user)", async () => {
+    t = await startTestBridge({ env: { DIFY_API_KEY: '' }, bridgeConfig: { apps: { docs: { type: 'chat', apiKey: 'app-docs' } } } });
+    t.dify.apps.set('app-docs', {
+      mode: 'chat',
+      name: 'Docs',
+      fileUpload: {
+        enabled: true,
+        allowed_file_types: ['document'],
+        allowed_file_extensions: [],
+        allowed_file_upload_methods: ['local_file'],
+        number_limits: 3,
+      },
+    });
+    const url = t.slack.shareFile('F7', Buffer.from('%PDF-1.7 churn report'), 'application/pdf');
+    const message = {
+      ts: '1790002050.000100',
+      user: 'UBOB',
+      text: 'The report.',
+      files: [{ id: 'F7', name: 'churn.pdf', mimetype: 'application/pdf', size: 21, url_private_download: url }],
+    };
+    await t.interact(messageAction(t, message).payload);
+    await t.slack.waitFor(() => t!.slack.views.length === 1, 2000, 'the modal');
+    await t.submitView({ [QUESTION]: { q: { type: 'plain_text_input', value: 'What does it conclude?' } } });
+    await settled(t);
+    const [req] = t.dify.chatRequests();
+    expect(t.dify.uploads).toEqual([expect.objectContaining({ filename: 'churn.pdf', user: req!.body['user'] })]);
+    expect(req!.body['files']).toEqual([{ type: 'document', transfer_method: 'local_file', upload_file_id: t.dify.uploads[0]!.id }]);
+    expect(t.slack.fileAuth).toEqual([`Bearer ${t.slack.token}`]);
+  });
+
   it('refuses privately: the bot not in the channel (how to invite it), no app open to the person; an empty question stays in the modal', async () => {
     t = await startTestBridge({
       bridgeConfig: { apps: { hr: { type: 'chat', apiKey: 'app-hr', access: { users: ['UCAROL'] } } }, chat: { default: 'hr' } },

@@ -82,7 +82,7 @@ async function runStep(b: TestBridge, inputs: Record<string, unknown>, opts: { r
     event_ts: `${Math.floor(Date.now() / 1000)}.000100`,
     bot_access_token: execution.token,
   };
-  const sent = await b.sendEvent(event, { eventId: `Ev${id}`, ...(opts.retryNum ? { retryNum: opts.retryNum } : {}) });
+  const sent = await b.sendEvent(event, { eventId: `Ev${id}`, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum } : {}) });
   return { execution, sent, id };
 }
 

@@ -1,5 +1,25 @@
 import { z } from 'zod';
-import type { IncomingMessage } from '../../core/ports.js';
+import type { IncomingMessage, SharedFile } from '../../core/ports.js';
+
+/** The files of a message, as events and shortcuts carry them. */
+export const slackFilesSchema = z.array(
+  z.looseObject({
+    name: z.string().nullish(),
+    title: z.string().nullish(),
+    mimetype: z.string().nullish(),
+    size: z.number().nullish(),
+    url_private_download: z.string().nullish(),
+    url_private: z.string().nullish(),
+  }),
+);
+
+/** A message's files as the core takes them (where to download each, and what it is). */
+export function sharedFiles(files: z.infer<typeof slackFilesSchema>): SharedFile[] {
+  return files.map((f) => {
+    const url = f.url_private_download ?? f.url_private;
+    return { name: f.name ?? f.title ?? 'file', mimeType: f.mimetype ?? 'application/octet-stream', size: f.size ?? 0, ...(url ? { url } : {}) };
+  });
+}
 
 /** The fields of app_mention and message events the bridge reads; everything else is ignored. */
 export const userMessageSchema = z.looseObject({
@@ -16,18 +36,7 @@ export const userMessageSchema = z.looseObject({
   team: z.string().optional(),
   subtype: z.string().optional(),
   bot_id: z.string().optional(),
-  files: z
-    .array(
-      z.looseObject({
-        name: z.string().nullish(),
-        title: z.string().nullish(),
-        mimetype: z.string().nullish(),
-        size: z.number().nullish(),
-        url_private_download: z.string().nullish(),
-        url_private: z.string().nullish(),
-      }),
-    )
-    .optional(),
+  files: slackFilesSchema.optional(),
 });
 
 export type SlackUserMessage = z.infer<typeof userMessageSchema>;
@@ -61,14 +70,7 @@ export function toIncomingMessage(raw: unknown, context: { teamId?: string | und
     userId: e.user,
     text: stripMention(e.text, context.botUserId),
     mentioned: e.type === 'app_mention',
-    ...(e.files && e.files.length > 0
-      ? {
-          files: e.files.map((f) => {
-            const url = f.url_private_download ?? f.url_private;
-            return { name: f.name ?? f.title ?? 'file', mimeType: f.mimetype ?? 'application/octet-stream', size: f.size ?? 0, ...(url ? { url } : {}) };
-          }),
-        }
-      : {}),
+    ...(e.files && e.files.length > 0 ? { files: sharedFiles(e.files) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import { describeError } from '../../core/log-fields.js';
 import { shortcutTarget } from './shortcut-target.js';
+import { sharedFiles, slackFilesSchema } from '../events/incoming-message.js';
 
 export const ASK_SHORTCUT = 'dify_ask';
 export const ASK_CALLBACK_ID = 'dify_ask_modal';
@@ -22,6 +23,8 @@ export const askMetadataSchema = z.object({
   thread: z.string().min(1),
   author: z.string().optional(),
   text: z.string(),
+  /** The message's files (at most a few; they go to the app with the question, as the app's file settings allow). */
+  files: z.array(z.object({ name: z.string(), mimeType: z.string(), size: z.number(), url: z.string().optional() })).optional(),
   /** The single app, when the person may use only one here (no choice shown). */
   app: z.string().optional(),
 });
@@ -33,7 +36,10 @@ const messageSchema = z.looseObject({
   user: z.string().optional(),
   bot_id: z.string().optional(),
   text: z.string().optional(),
+  files: slackFilesSchema.optional(),
 });
+/** Files the question takes along from the message (each costs ~200 characters of the metadata). */
+const MAX_FILES = 5;
 
 function askModal(meta: AskMetadata, apps: string[], channelName: string): View {
   const quote = meta.text.trim() ? meta.text.trim().slice(0, 280) : '(a message without text)';
@@ -114,9 +120,13 @@ export function registerAskAboutMessage(app: App, chat: ChatBridge, logger: Logg
         ts: m.ts,
         thread: m.thread_ts ?? m.ts,
         ...(m.user ? { author: m.user } : {}),
-        text: (m.text ?? '').slice(0, QUOTED_LIMIT),
+        text: '',
         ...(apps.length === 1 ? { app: apps[0]! } : {}),
       };
+      const files = sharedFiles(m.files ?? []).slice(0, MAX_FILES);
+      if (files.length) meta.files = files;
+      // The text takes what the metadata's 3,000 characters leave (files go whole, or not at all).
+      meta.text = (m.text ?? '').slice(0, Math.max(0, QUOTED_LIMIT - (files.length ? JSON.stringify(files).length : 0)));
       await client.views.open({ trigger_id: shortcut.trigger_id, view: askModal(meta, apps, shortcut.channel.name || channelId) });
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'could not open the "Ask Dify about this" modal');

@@ -42,6 +42,7 @@ export function registerAskSubmitted(app: App, chat: ChatBridge, logger: Logger)
         text: question,
         mentioned: true,
         about: { ts: m.ts, ...(m.author ? { userId: m.author } : {}), text: m.text },
+        ...(m.files ? { files: m.files.map(({ url, ...f }) => ({ ...f, ...(url ? { url } : {}) })) } : {}),
         ...(appId ? { appId } : {}),
       });
     } catch (err) {
