@@ -1,70 +1,342 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { Agent, request } from 'undici';
-import { startBridge, type RunningBridge } from '../src/bridge.js';
-import { loadConfig } from '../src/config/load.js';
 import { sign } from '../test/support/harness.js';
 import { slackTs } from '../test/support/fake-slack.js';
 import { percentile } from './machine.js';
+import type { Measured, SubjectUrls } from './subject-child.js';
 
-/** The fakes run in a child process; this talks to them over IPC. */
-class Fakes {
+/** A child process driven over IPC (the fakes; the bridge or the reference). */
+class Child {
   private next = 1;
   private readonly waiting = new Map<number, (v: unknown) => void>();
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (m: { id: number; body: unknown }) => this.waiting.get(m.id)?.(m.body));
   }
-  static async start(): Promise<Fakes> {
-    const child = fork(fileURLToPath(new URL('./fakes-child.ts', import.meta.url)), [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+  static async start(file: string, execArgv: string[] = []): Promise<Child> {
+    const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx'), ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const fakes = new Fakes(child);
-    await new Promise<void>((resolve) => fakes.waiting.set(0, () => resolve()));
-    return fakes;
+    const c = new Child(child);
+    await new Promise<void>((resolve) => c.waiting.set(0, () => resolve()));
+    return c;
   }
   call<T>(type: string, extra: Record<string, unknown> = {}): Promise<T> {
     const id = this.next++;
     return new Promise((resolve) => {
-      this.waiting.set(id, (v) => resolve(v as T));
+      this.waiting.set(id, (v) => {
+        this.waiting.delete(id);
+        resolve(v as T);
+      });
       this.child.send({ id, type, ...extra });
     });
   }
+  exited(): Promise<void> {
+    return this.child.exitCode !== null ? Promise.resolve() : new Promise((r) => this.child.once('exit', () => r()));
+  }
 }
+
+export type SubjectKind = 'bridge' | 'reference';
 
 interface Stats {
   firstText: Record<string, number>;
-  final: Record<string, { exact: boolean; at: number }>;
+  final: Record<string, { exact: boolean; at: number; waitedMs: number }>;
   calls: Record<string, number>;
   rateLimited: number;
+  started: number;
 }
 
-const silent = pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+/** A subject under test: its own process, its port, its measurements. */
+interface Subject {
+  kind: SubjectKind;
+  port: number;
+  measure<T>(work: () => Promise<T>): Promise<{ result: T; measured: Measured }>;
+}
 
-async function bridgeFor(urls: { slack: string; dify: string; token: string; difyKey: string }, env: Record<string, string> = {}): Promise<RunningBridge> {
-  const r = loadConfig({
-    SLACK_BOT_TOKEN: urls.token,
-    SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789',
-    SLACK_API_URL: urls.slack,
-    DIFY_API_URL: urls.dify,
-    DIFY_API_KEY: urls.difyKey,
-    STORE_URL: 'memory:',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    STREAM_MODE: 'edit',
-    SLACK_EDITS_PER_MINUTE: '100000',
-    ...env,
-  });
-  if (!r.ok) throw new Error(r.problems.join('\n'));
-  return startBridge(r.config, silent);
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+const round = (n: number) => Math.round(n * 10) / 10;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+export const median = (xs: number[]) => percentile(sorted(xs), 50);
+
+/** Where `--profile` writes the subjects' CPU profiles. */
+export const PROFILE_DIR = fileURLToPath(new URL('./results/profiles/', import.meta.url));
+
+export class ChatBench {
+  private constructor(
+    private readonly fakes: Child,
+    readonly urls: SubjectUrls,
+    private readonly profile: boolean,
+  ) {}
+
+  static async start(opts: { profile?: boolean } = {}): Promise<ChatBench> {
+    const fakes = await Child.start('./fakes-child.ts');
+    const urls = await fakes.call<SubjectUrls>('urls');
+    return new ChatBench(fakes, urls, opts.profile === true);
+  }
+
+  async close(): Promise<void> {
+    await this.fakes.call('close');
+    await agent.close();
+  }
+
+  /** Runs `work` against a fresh process of the subject (profiled as `name` with --profile). */
+  async with<T>(kind: SubjectKind, env: Record<string, string>, name: string, work: (s: Subject) => Promise<T>): Promise<T> {
+    if (this.profile) mkdirSync(PROFILE_DIR, { recursive: true });
+    const child = await Child.start('./subject-child.ts');
+    try {
+      const { port } = await child.call<{ port: number }>('start', { kind, urls: this.urls, env });
+      const subject: Subject = {
+        kind,
+        port,
+        measure: async (w) => {
+          await child.call('measure-start');
+          const result = await w();
+          await child.call('idle');
+          const measured = await child.call<Measured>('measure-stop');
+          return { result, measured };
+        },
+      };
+      await this.warm(subject);
+      if (!this.profile) return await work(subject);
+      await child.call('profile-start');
+      const result = await work(subject);
+      await child.call('profile-stop', { path: `${PROFILE_DIR}${kind}-${name}.cpuprofile` });
+      return result;
+    } finally {
+      await child.call('stop');
+      await child.exited();
+    }
+  }
+
+  /** A few answers first, unmeasured: a fresh process's first requests pay for compiling its code. */
+  private async warm(s: Subject): Promise<void> {
+    await this.script(1000, 50);
+    await this.reset();
+    await s.measure(() => Promise.all(Array.from({ length: 20 }, (_, i) => mention(s.port, `w0-${i}`))));
+    await this.reset();
+  }
+
+  private script(tokensPerSecond: number, tokens: number, updateLimitPerMinute?: number) {
+    return this.fakes.call('script', { script: { tokensPerSecond, tokens }, ...(updateLimitPerMinute !== undefined ? { updateLimitPerMinute } : {}) });
+  }
+  private reset = () => this.fakes.call('reset');
+  private stats = () => this.fakes.call<Stats>('stats');
+
+  /** Dify's first answer byte → the Slack call that shows it, for `batches` × `concurrent` answers at 100 tokens/s. */
+  async latency(s: Subject, batches: number, concurrent: number): Promise<{ answers: number; p50Ms: number; p99Ms: number }> {
+    await this.script(100, 200);
+    const added: number[] = [];
+    for (let b = 0; b < batches; b++) {
+      await this.reset();
+      await s.measure(() => Promise.all(Array.from({ length: concurrent }, (_, i) => mention(s.port, `q${b}-${i}`))));
+      added.push(...Object.values((await this.stats()).firstText));
+    }
+    const xs = sorted(added);
+    return { answers: xs.length, p50Ms: round(percentile(xs, 50)), p99Ms: round(percentile(xs, 99)) };
+  }
+
+  /** CPU and Slack calls per 1,000 tokens at a Dify speed. */
+  async cost(s: Subject, tokensPerSecond: number, answers: number, tokens = 200): Promise<CostResult> {
+    await this.script(tokensPerSecond, tokens);
+    await this.reset();
+    const { measured } = await s.measure(async () => {
+      await Promise.all(Array.from({ length: answers }, (_, i) => mention(s.port, `c${tokensPerSecond}-${i}`)));
+      await this.untilFinal(answers, 60_000);
+    });
+    const st = await this.stats();
+    const slackCalls = (st.calls['chat.postMessage'] ?? 0) + (st.calls['chat.update'] ?? 0);
+    const finals = Object.values(st.final);
+    return {
+      tokensPerSecond,
+      answers,
+      callsPerAnswer: round(slackCalls / answers),
+      cpuMsPer1000Tokens: round((measured.cpuMs / (answers * tokens)) * 1000),
+      allExact: finals.length === answers && finals.every((f) => f.exact),
+    };
+  }
+
+  /** Many answers at once (20 tokens/s × 100): peak memory, event-loop delay, and that every final text is exact. */
+  async scale(s: Subject, n: number): Promise<ScaleResult> {
+    await this.script(20, 100);
+    await this.reset();
+    const started = Date.now();
+    // Sent in waves of 250, as Slack delivers a burst: no sender waits on another's ack.
+    const statuses: number[] = [];
+    const { measured } = await s.measure(async () => {
+      for (let i = 0; i < n; i += 250) await Promise.all(Array.from({ length: Math.min(250, n - i) }, (_, j) => mention(s.port, `s${n}-${i + j}`, statuses)));
+      // An acknowledged delivery may not have started its run yet: wait for the answers themselves.
+      await this.untilFinal(n, 180_000);
+    });
+    const st = await this.stats();
+    const finals = Object.values(st.final);
+    return {
+      concurrent: n,
+      notAcknowledged: statuses.filter((x) => x !== 200).length,
+      difyStreams: st.started,
+      rssMiB: measured.rssPeakMiB,
+      eventLoopDelayP99Ms: round(measured.eventLoopDelayP99Ms),
+      allExact: finals.length === n && finals.every((f) => f.exact),
+      finals: finals.length,
+      seconds: round((Date.now() - started) / 1000),
+      cpuMsPer1000Tokens: round((measured.cpuMs / (n * 100)) * 1000),
+    };
+  }
+
+  /** Until `n` answers show their exact final text in Slack (or the deadline: the caller reports what is missing). */
+  private async untilFinal(n: number, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const finals = Object.values((await this.stats()).final);
+      if (finals.length >= n && finals.every((f) => f.exact)) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** 100 answers at once under a Slack that allows `limit` chat.update a minute. */
+  async fairness(s: Subject, answers: number, limit: number): Promise<FairnessResult> {
+    await this.script(50, 100, limit);
+    await this.reset();
+    const started = Date.now();
+    await s.measure(async () => {
+      await Promise.all(Array.from({ length: answers }, (_, i) => mention(s.port, `f${i}`)));
+      await this.untilFinal(answers, 600_000);
+    });
+    const st = await this.stats();
+    await this.script(100, 200);
+    const finals = Object.values(st.final);
+    return {
+      answers,
+      editsPerMinuteLimit: limit,
+      rateLimited: st.rateLimited,
+      allExact: finals.length === answers && finals.every((f) => f.exact),
+      secondsUntilAllFinal: round((Math.max(...finals.map((f) => f.at)) - started) / 1000),
+      slowestFinalWaitSeconds: round(Math.max(...finals.map((f) => f.waitedMs)) / 1000),
+      // Each answer needs at least its final edit: the fair share of `limit` a minute.
+      fairShareSeconds: round((answers / limit) * 60),
+    };
+  }
+
+  /** What a person waits: the question → the first visible text, here and with a blocking design. */
+  async toFirstText(s: Subject, n: number): Promise<number[]> {
+    await this.script(100, 200);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      await this.reset();
+      const sent = await mention(s.port, `t${i}`);
+      await s.measure(async () => undefined);
+      const st = await this.stats();
+      const added = st.firstText[`t${i}`];
+      const firstByte = await this.fakes.call<number>('firstByteAt', { q: `t${i}` });
+      if (added !== undefined && typeof firstByte === 'number') out.push(firstByte + added - sent);
+    }
+    return out;
+  }
+
+  /** The naive design most bridges use: one blocking Dify call, then one chat.postMessage. */
+  async blockingToFirstText(n: number): Promise<number[]> {
+    await this.script(100, 200);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const started = Date.now();
+      const res = await request(`${this.urls.dify}/chat-messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.urls.difyKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `b${i}`, inputs: {}, user: 'baseline', response_mode: 'blocking' }),
+        dispatcher: agent,
+      });
+      const answer = ((await res.body.json()) as { answer: string }).answer;
+      const post = await request(`${this.urls.slack}chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.urls.token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ channel: 'C1', thread_ts: '1.1', markdown_text: answer }).toString(),
+        dispatcher: agent,
+      });
+      await post.body.dump();
+      out.push(Date.now() - started);
+    }
+    return out;
+  }
+
+  /** A closed loop of `concurrency` senders for `ms`: signed deliveries acknowledged per second (messages the subject ignores). */
+  async ingest(s: Subject, ms: number, concurrency: number): Promise<IngestResult> {
+    const latencies: number[] = [];
+    const { measured } = await s.measure(async () => {
+      const end = Date.now() + ms;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (Date.now() < end) {
+            const ts = slackTs();
+            const body = JSON.stringify({
+              type: 'event_callback',
+              team_id: 'T1',
+              api_app_id: 'A1',
+              event_id: `Ev${ts}`,
+              event_time: 1,
+              event: { type: 'message', user: 'UALICE', text: 'chatter', ts, channel: 'C1', channel_type: 'channel', event_ts: ts },
+            });
+            const started = process.hrtime.bigint();
+            const res = await request(`http://127.0.0.1:${s.port}/slack/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...sign(body) },
+              body,
+              dispatcher: agent,
+            });
+            await res.body.dump();
+            if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+          }
+        }),
+      );
+    });
+    const xs = sorted(latencies);
+    return {
+      acksPerSecond: Math.round(xs.length / (ms / 1000)),
+      p50Ms: round(percentile(xs, 50)),
+      p99Ms: round(percentile(xs, 99)),
+      cpuMsPerDelivery: Number((measured.cpuMs / Math.max(1, xs.length)).toPrecision(3)),
+    };
+  }
+}
+
+export interface CostResult {
+  tokensPerSecond: number;
+  answers: number;
+  callsPerAnswer: number;
+  cpuMsPer1000Tokens: number;
+  allExact: boolean;
+}
+export interface ScaleResult {
+  concurrent: number;
+  /** Deliveries the subject did not answer 200 (Slack would retry them). */
+  notAcknowledged: number;
+  /** Answers Dify began streaming. */
+  difyStreams: number;
+  rssMiB: number;
+  eventLoopDelayP99Ms: number;
+  allExact: boolean;
+  finals: number;
+  seconds: number;
+  cpuMsPer1000Tokens: number;
+}
+export interface FairnessResult {
+  answers: number;
+  editsPerMinuteLimit: number;
+  rateLimited: number;
+  allExact: boolean;
+  secondsUntilAllFinal: number;
+  slowestFinalWaitSeconds: number;
+  fairShareSeconds: number;
+}
+export interface IngestResult {
+  acksPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMsPerDelivery: number;
 }
 
 /** Sends a signed app_mention; resolves with the time the event was sent. */
-async function mention(bridge: RunningBridge, text: string): Promise<number> {
+async function mention(port: number, text: string, statuses?: number[]): Promise<number> {
   const ts = slackTs();
   const body = JSON.stringify({
     type: 'event_callback',
@@ -75,215 +347,13 @@ async function mention(bridge: RunningBridge, text: string): Promise<number> {
     event: { type: 'app_mention', user: 'UALICE', text: `<@UBOT> ${text}`, ts, channel: 'C1', event_ts: ts, team: 'T1' },
   });
   const sent = Date.now();
-  const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, {
+  const res = await request(`http://127.0.0.1:${port}/slack/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...sign(body) },
     body,
     dispatcher: agent,
   });
   await res.body.dump();
+  statuses?.push(res.statusCode);
   return sent;
-}
-
-async function settle(bridge: RunningBridge): Promise<void> {
-  await new Promise((r) => setTimeout(r, 100));
-  await bridge.idle();
-}
-
-const round = (n: number) => Math.round(n * 10) / 10;
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
-
-export interface ChatBenchResult {
-  latency: { answers: number; addedP50Ms: number; addedP99Ms: number; toFirstTextP50Ms: number; baselineToFirstTextP50Ms: number; ratio: number };
-  cost: Array<{ tokensPerSecond: number; answers: number; callsPerAnswer: number; callsPer1000Tokens: number; cpuMsPer1000Tokens: number }>;
-  ingest: { acksPerSecond: number; p50Ms: number; p99Ms: number };
-  scale: Array<{ concurrent: number; rssMiB: number; eventLoopDelayP99Ms: number; allExact: boolean; seconds: number }>;
-  fairness: { answers: number; rateLimited: number; secondsUntilAllFinal: number; allExact: boolean; editsPerMinuteLimit: number };
-}
-
-export async function benchChat(): Promise<ChatBenchResult> {
-  const fakes = await Fakes.start();
-  const urls = await fakes.call<{ slack: string; dify: string; token: string; difyKey: string }>('urls');
-  let bridge = await bridgeFor(urls);
-  try {
-    // 1. Latency to first visible text, against a naive blocking bridge.
-    await fakes.call('script', { script: { tokensPerSecond: 100, tokens: 200 } });
-    await fakes.call('reset');
-    for (let batch = 0; batch < 10; batch++) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => mention(bridge, `q${batch}-${i}`)));
-      await settle(bridge);
-    }
-    const s1 = await fakes.call<Stats>('stats');
-    // Added latency: Dify's first answer byte leaving the fake → the Slack call that shows it.
-    const added = Object.values(s1.firstText);
-    // What a person waits: the question → the first visible text, ours against the naive design.
-    const ours = await timeToFirstText(fakes, bridge, 15);
-    const baseline = await baselineToFirstText(urls, fakes, 15);
-    const sortedAdded = [...added].sort((a, b) => a - b);
-
-    // 2. Slack API calls and CPU per answer at three Dify speeds.
-    const cost: ChatBenchResult['cost'] = [];
-    for (const tps of [20, 100, 500]) {
-      await fakes.call('script', { script: { tokensPerSecond: tps, tokens: 200 } });
-      await fakes.call('reset');
-      const cpu = process.cpuUsage();
-      await Promise.all(Array.from({ length: 10 }, (_, i) => mention(bridge, `c${tps}-${i}`)));
-      await settle(bridge);
-      const used = process.cpuUsage(cpu);
-      const s = await fakes.call<Stats>('stats');
-      const slackCalls = (s.calls['chat.postMessage'] ?? 0) + (s.calls['chat.update'] ?? 0);
-      cost.push({
-        tokensPerSecond: tps,
-        answers: 10,
-        callsPerAnswer: round(slackCalls / 10),
-        callsPer1000Tokens: round((slackCalls / (10 * 200)) * 1000),
-        cpuMsPer1000Tokens: round(((used.user + used.system) / 1000 / (10 * 200)) * 1000),
-      });
-    }
-
-    // 3. Ingest: signed deliveries the bridge acknowledges per second (messages it ignores).
-    const ingest = await ingestRate(bridge, 10_000, 32);
-
-    // 4. Scale: memory and event-loop delay with many answers streaming at once.
-    const scale: ChatBenchResult['scale'] = [];
-    for (const n of [100, 500, 1000]) {
-      await fakes.call('script', { script: { tokensPerSecond: 20, tokens: 100 } });
-      await fakes.call('reset');
-      const delay = monitorEventLoopDelay({ resolution: 10 });
-      delay.enable();
-      let rss = 0;
-      const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 200);
-      const started = Date.now();
-      await Promise.all(Array.from({ length: n }, (_, i) => mention(bridge, `s${n}-${i}`)));
-      await settle(bridge);
-      clearInterval(sampler);
-      delay.disable();
-      const s = await fakes.call<Stats>('stats');
-      const finals = Object.values(s.final);
-      scale.push({
-        concurrent: n,
-        rssMiB: Math.round(rss / 2 ** 20),
-        eventLoopDelayP99Ms: round(delay.percentile(99) / 1e6),
-        allExact: finals.length === n && finals.every((f) => f.exact),
-        seconds: round((Date.now() - started) / 1000),
-      });
-    }
-
-    // 5. Fairness under Slack's limit: 100 answers, a Slack that allows 50 chat.update a minute.
-    await bridge.stop();
-    bridge = await bridgeFor(urls, { SLACK_EDITS_PER_MINUTE: '50' });
-    await fakes.call('script', { script: { tokensPerSecond: 50, tokens: 100 }, updateLimitPerMinute: 50 });
-    await fakes.call('reset');
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => mention(bridge, `f${i}`)));
-    await settle(bridge);
-    const s5 = await fakes.call<Stats>('stats');
-    const finals = Object.values(s5.final);
-    const fairness = {
-      answers: 100,
-      rateLimited: s5.rateLimited,
-      secondsUntilAllFinal: round((Math.max(...finals.map((f) => f.at)) - started) / 1000),
-      allExact: finals.length === 100 && finals.every((f) => f.exact),
-      editsPerMinuteLimit: 50,
-    };
-
-    return {
-      latency: {
-        answers: added.length,
-        addedP50Ms: round(percentile(sortedAdded, 50)),
-        addedP99Ms: round(percentile(sortedAdded, 99)),
-        toFirstTextP50Ms: round(median(ours)),
-        baselineToFirstTextP50Ms: round(median(baseline)),
-        ratio: Number((median(ours) / median(baseline)).toPrecision(2)),
-      },
-      cost,
-      ingest,
-      scale,
-      fairness,
-    };
-  } finally {
-    await bridge.stop().catch(() => undefined);
-    await fakes.call('close');
-    await agent.close();
-  }
-}
-
-/** Ours: event sent → the first Slack call showing the answer's start (a post at the first token). */
-async function timeToFirstText(fakes: Fakes, bridge: RunningBridge, n: number): Promise<number[]> {
-  await fakes.call('script', { script: { tokensPerSecond: 100, tokens: 200 } });
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    await fakes.call('reset');
-    const sent = await mention(bridge, `t${i}`);
-    await settle(bridge);
-    const s = await fakes.call<Stats>('stats');
-    const added = s.firstText[`t${i}`];
-    const firstByte = await fakes.call<number>('firstByteAt', { q: `t${i}` });
-    if (added !== undefined && typeof firstByte === 'number') out.push(firstByte + added - sent);
-  }
-  return out;
-}
-
-/**
- * The naive design most bridges use: one blocking Dify call, then one chat.postMessage. Time
- * from the request to that post, with the same fake Dify speed.
- */
-async function baselineToFirstText(urls: { slack: string; dify: string; token: string; difyKey: string }, fakes: Fakes, n: number): Promise<number[]> {
-  await fakes.call('script', { script: { tokensPerSecond: 100, tokens: 200 } });
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = Date.now();
-    const res = await request(`${urls.dify}/chat-messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${urls.difyKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `b${i}`, inputs: {}, user: 'baseline', response_mode: 'blocking' }),
-      dispatcher: agent,
-    });
-    const answer = ((await res.body.json()) as { answer: string }).answer;
-    const post = await request(`${urls.slack}chat.postMessage`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${urls.token}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ channel: 'C1', thread_ts: '1.1', markdown_text: answer }).toString(),
-      dispatcher: agent,
-    });
-    await post.body.dump();
-    out.push(Date.now() - started);
-  }
-  return out;
-}
-
-/** A closed loop of `concurrency` senders for `ms`: acknowledged deliveries per second. */
-async function ingestRate(bridge: RunningBridge, ms: number, concurrency: number): Promise<ChatBenchResult['ingest']> {
-  const latencies: number[] = [];
-  const end = Date.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const ts = slackTs();
-        const body = JSON.stringify({
-          type: 'event_callback',
-          team_id: 'T1',
-          api_app_id: 'A1',
-          event_id: `Ev${ts}`,
-          event_time: 1,
-          event: { type: 'message', user: 'UALICE', text: 'chatter', ts, channel: 'C1', channel_type: 'channel', event_ts: ts },
-        });
-        const started = process.hrtime.bigint();
-        const res = await request(`http://127.0.0.1:${bridge.port}/slack/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...sign(body) },
-          body,
-          dispatcher: agent,
-        });
-        await res.body.dump();
-        if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { acksPerSecond: Math.round(latencies.length / (ms / 1000)), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
 }

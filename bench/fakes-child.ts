@@ -17,6 +17,8 @@ const dify = await new FakeDify().start();
 let script: Script = { tokensPerSecond: 100, tokens: 200 };
 /** Per query: when Dify wrote its first answer byte, and the full answer. */
 const firstByteAt = new Map<string, number>();
+/** Per query: when Dify ended the answer's stream. */
+const lastByteAt = new Map<string, number>();
 const answers = new Map<string, string>();
 
 const answerFor = (q: string) => `${q}: ${'word '.repeat(script.tokens).trim()}`;
@@ -57,6 +59,7 @@ dify.onChat = async ({ req, events, res }) => {
     res.write(`data: ${JSON.stringify(events.message(parts[i]!))}\n\n`);
   }
   await writeSse(res, [events.messageEnd()]);
+  lastByteAt.set(q, Date.now());
 };
 
 process.on('message', (raw: unknown) => {
@@ -78,28 +81,40 @@ process.on('message', (raw: unknown) => {
       slack.rateLimited = 0;
       dify.requests.length = 0;
       firstByteAt.clear();
+      lastByteAt.clear();
       answers.clear();
       return reply(true);
     case 'stats': {
       // For each query: Dify's first byte → the first Slack call that showed the start of its answer
-      // (the first token is "<query>:", which appears nowhere else).
+      // (the first token is "<query>:", which appears nowhere else). One pass over the calls, so
+      // thousands of answers cost no more than they must.
+      const firstShown = new Map<string, number>();
+      for (const c of slack.calls) {
+        if (c.method !== 'chat.postMessage' && c.method !== 'chat.update' && c.method !== 'chat.startStream' && c.method !== 'chat.appendStream') continue;
+        for (const m of JSON.stringify(c.args).matchAll(/(?:^|[\s"])([a-z]+\d*-?\d+):/g)) {
+          const q = m[1]!;
+          if (!firstShown.has(q) && firstByteAt.has(q) && c.at >= firstByteAt.get(q)! - 1) firstShown.set(q, c.at);
+        }
+      }
+      const byQuery = new Map<string, (typeof slack.messages)[number]>();
+      for (const m of slack.messages) {
+        const q = /^([a-z]+\d*-?\d+):/.exec(m.text)?.[1];
+        if (q && !byQuery.has(q)) byQuery.set(q, m);
+      }
       const firstText: Record<string, number> = {};
-      const final: Record<string, { exact: boolean; at: number }> = {};
+      const final: Record<string, { exact: boolean; at: number; waitedMs: number }> = {};
       for (const [q, at] of firstByteAt) {
-        const prefix = `${q}:`;
-        const shown = slack.calls.find(
-          (c) =>
-            c.at >= at - 1 &&
-            JSON.stringify(c.args).includes(prefix) &&
-            (c.method === 'chat.postMessage' || c.method === 'chat.update' || c.method === 'chat.startStream' || c.method === 'chat.appendStream'),
-        );
-        if (shown) firstText[q] = shown.at - at;
-        const m = slack.messages.find((x) => x.text.startsWith(`${q}:`));
-        if (m) final[q] = { exact: m.text === answers.get(q), at: Math.max(m.postedAt, ...m.updatedAt) };
+        const shown = firstShown.get(q);
+        if (shown !== undefined) firstText[q] = shown - at;
+        const m = byQuery.get(q);
+        if (m) {
+          const finalAt = Math.max(m.postedAt, ...m.updatedAt);
+          final[q] = { exact: m.text === answers.get(q), at: finalAt, waitedMs: finalAt - (lastByteAt.get(q) ?? finalAt) };
+        }
       }
       const calls: Record<string, number> = {};
       for (const c of slack.calls) calls[c.method] = (calls[c.method] ?? 0) + 1;
-      return reply({ firstText, final, calls, rateLimited: slack.rateLimited });
+      return reply({ firstText, final, calls, rateLimited: slack.rateLimited, started: firstByteAt.size });
     }
     case 'firstByteAt':
       return reply(firstByteAt.get(String(msg['q'])) ?? null);

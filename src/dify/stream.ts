@@ -1,7 +1,7 @@
 import { DifyError } from './errors.js';
 import { parseDifyEvent, TERMINAL_EVENTS, type DifyEvent } from './events.js';
 import { toDifyError } from './http.js';
-import { sseJson } from './sse.js';
+import { SseJsonDecoder } from './sse.js';
 
 /**
  * A running Dify generation: an async iterable of typed events. An in-stream `error` event
@@ -29,17 +29,22 @@ export class DifyEventStream implements AsyncIterable<DifyEvent> {
   async *[Symbol.asyncIterator](): AsyncIterator<DifyEvent> {
     if (this.consumed) throw new Error('A Dify event stream can be read only once');
     this.consumed = true;
-    let terminal = false;
+    // An object: set from `accept` below, which the compiler does not follow.
+    const seen = { terminal: false };
     try {
-      for await (const json of sseJson(this.body)) {
+      const decoder = new SseJsonDecoder();
+      // One generator from bytes to events (each event is a hop of the reader's loop, not two).
+      const accept = (json: unknown): DifyEvent => {
         const event = parseDifyEvent(json);
         if (event.event === 'error') {
           throw new DifyError('stream', event.code ?? 'unknown', event.message || 'Dify reported an error', event.status ?? undefined);
         }
         if (event.event !== 'unknown' && event.task_id) this.task ??= event.task_id;
-        if (TERMINAL_EVENTS.has(event.event)) terminal = true;
-        yield event;
-      }
+        if (TERMINAL_EVENTS.has(event.event)) seen.terminal = true;
+        return event;
+      };
+      for await (const chunk of this.body) for (const json of decoder.push(chunk)) yield accept(json);
+      for (const json of decoder.end()) yield accept(json);
     } catch (err) {
       throw toDifyError(err, this.controller.signal);
     } finally {
@@ -47,6 +52,6 @@ export class DifyEventStream implements AsyncIterable<DifyEvent> {
       // complete read this is a no-op.
       this.controller.abort();
     }
-    if (!terminal) throw new DifyError('network', 'stream_ended', 'The Dify stream ended before the answer was complete');
+    if (!seen.terminal) throw new DifyError('network', 'stream_ended', 'The Dify stream ended before the answer was complete');
   }
 }

@@ -13,9 +13,20 @@ interface ThreadTurns {
   wake: Set<() => void>;
 }
 
+/** How long until the edits of the last minute (oldest first) leave room for one more: never `perMinute` + 1 in 60 s. */
+export function minuteWait(edits: readonly number[], now: number, perMinute: number): number {
+  return edits.length >= perMinute ? Math.max(0, edits[edits.length - perMinute]! + 60_000 - now) : 0;
+}
+
+/**
+ * A workspace's chat.update allowance: a token bucket holding 10 s of it (edits paced, a small
+ * burst allowed), the edits of the last minute (so the burst never takes a minute past Slack's
+ * limit, not even the first one), and a 429's pause.
+ */
 interface Bucket {
   tokens: number;
   at: number;
+  edits: number[];
   pausedUntil: number;
 }
 
@@ -90,20 +101,21 @@ export class LocalCoordination {
     const now = this.now();
     const rate = perMinute / 60_000;
     const capacity = Math.max(1, perMinute / 6);
-    const b = this.buckets.get(teamId) ?? { tokens: capacity, at: now, pausedUntil: 0 };
+    const b = this.buckets.get(teamId) ?? { tokens: capacity, at: now, edits: [], pausedUntil: 0 };
     this.buckets.set(teamId, b);
     b.tokens = Math.min(capacity, b.tokens + (now - b.at) * rate);
     b.at = now;
     if (b.pausedUntil > now) return b.pausedUntil - now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - b.tokens) / rate);
+    while (b.edits.length > 0 && b.edits[0]! <= now - 60_000) b.edits.shift();
+    const wait = Math.max(minuteWait(b.edits, now, perMinute), b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / rate));
+    if (wait > 0) return wait;
+    b.tokens -= 1;
+    b.edits.push(now);
+    return 0;
   }
 
   async pauseEdits(teamId: string, forMs: number): Promise<void> {
-    const b = this.buckets.get(teamId) ?? { tokens: 0, at: this.now(), pausedUntil: 0 };
+    const b = this.buckets.get(teamId) ?? { tokens: 0, at: this.now(), edits: [], pausedUntil: 0 };
     b.pausedUntil = Math.max(b.pausedUntil, this.now() + forMs);
     this.buckets.set(teamId, b);
   }

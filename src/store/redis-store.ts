@@ -44,18 +44,32 @@ const SCRIPTS = {
     if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) redis.call('ZREM', KEYS[1], ARGV[1]) end
     if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
     return 1`,
-  // KEYS: bucket, paused. ARGV: perMinute. Token bucket holding 10 s of allowance.
+  // KEYS: bucket, paused, edit log (the last minute's edits), sequence. ARGV: perMinute.
+  // A token bucket holding 10 s of allowance, and never perMinute + 1 edits in 60 s (as local-coordination.ts).
   takeEdit: `${NOW}
     local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
     if paused > now then return paused - now end
-    local rate = tonumber(ARGV[1]) / 60000
-    local cap = math.max(1, tonumber(ARGV[1]) / 6)
+    local per = tonumber(ARGV[1])
+    local rate = per / 60000
+    local cap = math.max(1, per / 6)
     local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
     local tokens = tonumber(b[1]) or cap
     local at = tonumber(b[2]) or now
     tokens = math.min(cap, tokens + (now - at) * rate)
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 60000)
+    local n = redis.call('ZCARD', KEYS[3])
     local wait = 0
-    if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
+    if n >= per then
+      local first = redis.call('ZRANGE', KEYS[3], n - per, n - per, 'WITHSCORES')
+      wait = math.max(0, tonumber(first[2]) + 60000 - now)
+    end
+    if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) / rate)) end
+    if wait == 0 then
+      tokens = tokens - 1
+      redis.call('ZADD', KEYS[3], now, now .. ':' .. redis.call('INCR', KEYS[4]))
+      redis.call('PEXPIRE', KEYS[3], 61000)
+      redis.call('PEXPIRE', KEYS[4], 61000)
+    end
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
     redis.call('PEXPIRE', KEYS[1], 120000)
     return wait`,
@@ -196,7 +210,9 @@ export class RedisStore implements Store {
   }
 
   async takeEdit(teamId: string, perMinute: number): Promise<number> {
-    return Number(await this.run('takeEdit', [this.k('edits', teamId), this.k('paused', teamId)], [perMinute]));
+    return Number(
+      await this.run('takeEdit', [this.k('edits', teamId), this.k('paused', teamId), this.k('editlog', teamId), this.k('editseq', teamId)], [perMinute]),
+    );
   }
 
   async pauseEdits(teamId: string, forMs: number): Promise<void> {
@@ -227,5 +243,5 @@ export class RedisStore implements Store {
 }
 
 function keyCount(name: ScriptName): number {
-  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 2, pauseEdits: 1, activeStreams: 1 }[name];
+  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 4, pauseEdits: 1, activeStreams: 1 }[name];
 }

@@ -63,7 +63,8 @@ export interface Store {
 
   /**
    * Slack's chat.update allowance of a workspace, shared by every answer of every replica:
-   * 0 when an edit may go now (and is counted), else milliseconds to wait.
+   * 0 when an edit may go now (and is counted), else milliseconds to wait. At most `perMinute`
+   * edits in any 60 seconds (a sliding window: Slack's limit is met even in the first minute).
    */
   takeEdit(teamId: string, perMinute: number): Promise<number>;
   /** Slack answered 429 for this workspace: no edits for `forMs`. */

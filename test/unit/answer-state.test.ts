@@ -91,6 +91,12 @@ describe('parseDifyEvent', () => {
     expect(() => parseDifyEvent({ event: 'message', answer: 42 })).toThrow(/malformed "message" event \(answer/);
     expect(() => parseDifyEvent([1])).toThrow(/not a JSON object/);
     expect(() => parseDifyEvent({ answer: 'x' })).toThrow(/without an "event" name/);
+    // The per-token events skip the schema only when they are exactly what it accepts.
+    expect(() => parseDifyEvent({ event: 'message', answer: 'x', task_id: 7 })).toThrow(/malformed "message" event \(task_id/);
+    expect(() => parseDifyEvent({ event: 'agent_message', answer: 'x', created_at: 'yesterday' })).toThrow(/malformed "agent_message" event \(created_at/);
+    expect(() => parseDifyEvent({ event: 'text_chunk', data: { text: 3 } })).toThrow(/malformed "text_chunk" event \(data.text/);
+    const ok = { event: 'message', answer: 'x', task_id: 't', conversation_id: null, extra: { kept: true } };
+    expect(parseDifyEvent(ok)).toEqual(ok);
   });
 
   it('accepts every event of the documented catalogue with extra fields', () => {

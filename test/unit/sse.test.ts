@@ -45,6 +45,19 @@ describe('sseJson', () => {
     expect(await collect(['data: {"event":"message_end"}'])).toEqual([{ event: 'message_end' }]);
   });
 
+  it('keeps what came before a line that is not JSON, in the same chunk, then fails', async () => {
+    const out: unknown[] = [];
+    async function* gen() {
+      yield 'data: {"event":"message","answer":"kept"}\n\ndata: {broken\n\ndata: {"event":"message","answer":"after"}\n\n';
+    }
+    await expect(
+      (async () => {
+        for await (const v of sseJson(gen())) out.push(v);
+      })(),
+    ).rejects.toThrow(/not JSON: \{broken/);
+    expect(out).toEqual([{ event: 'message', answer: 'kept' }]);
+  });
+
   it('fails clearly on a data line that is not JSON', async () => {
     await expect(collect(['data: <html>oops\n\n'])).rejects.toBeInstanceOf(DifyError);
   });
