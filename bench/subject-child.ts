@@ -3,10 +3,10 @@
  * limit reference, so CPU, memory and event-loop figures are the subject's alone, each from a
  * fresh process. Driven over IPC by bench/chat.ts; the fakes run in another child.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startBridge } from '../src/bridge.js';
 import { loadConfig } from '../src/config/load.js';
@@ -32,10 +32,12 @@ interface Running {
   stop(): Promise<void>;
 }
 
-// BENCH_LOG=warn shows the subject's warnings on stderr (to see why a run lost an answer).
+// The bridge's warnings go to bench/results/logs/<pid>.log (to see why a run lost an answer); BENCH_LOG=LEVEL to stderr.
+const logDir = fileURLToPath(new URL('./results/logs/', import.meta.url));
+mkdirSync(logDir, { recursive: true });
 const silent = process.env['BENCH_LOG']
   ? pino({ level: process.env['BENCH_LOG'] }, process.stderr)
-  : pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
+  : pino({ level: 'warn' }, pino.destination({ dest: `${logDir}${process.pid}.log`, sync: false }));
 let subject: Running | undefined;
 let cpu = process.cpuUsage();
 let delay: IntervalHistogram | undefined;

@@ -12,6 +12,7 @@ import { sendFeedback } from './core/runs/feedback.js';
 import { RunRegistry } from './core/runs/run-registry.js';
 import { RunTracker } from './core/runs/run-tracker.js';
 import { SlackStepCompleter } from './slack/functions/step-completer.js';
+import { slackTransport } from './slack/slack-transport.js';
 import { StepRunner } from './core/steps/step-runner.js';
 import { stepCallbackId } from './slack/manifest-functions.js';
 import { RunFollower } from './core/runs/run-follower.js';
@@ -89,7 +90,7 @@ interface Foundations {
 }
 
 async function serve(config: Config, logger: Logger, { store, dify, metrics, chatRuns, commandRuns, resumedRuns }: Foundations): Promise<RunningBridge> {
-  const slackFetch = metrics.slackFetch();
+  const slackFetch = metrics.slackFetch(slackTransport());
   const apiUrl = config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {};
   // Multi-workspace mode: installations (tokens) sealed in the store. One workspace: its token,
   // checked now (a rejected one is a start-up error), which also says who the bot is.
