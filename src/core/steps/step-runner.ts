@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { StepOutputType } from '../../config/types.js';
 import type { DifyFile } from '../../dify/client.js';
 import type { DifyEventStream } from '../../dify/stream.js';
@@ -46,7 +47,8 @@ const MAX_FILE_BYTES = 15 * 1024 * 1024;
  */
 export class StepRunner {
   readonly runs: RunTracker;
-  private readonly owner = `${process.pid}-steps`;
+  // Unique per process (replicas in containers may all be pid 1).
+  private readonly owner = `${process.pid}-${randomUUID()}`;
 
   constructor(private readonly deps: StepRunnerDeps) {
     this.runs = deps.tracker ?? new RunTracker();
