@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ const TEXTS = [
   'Quarterly numbers look strong: revenue is up 12% and churn is down to 2.1% this quarter.',
 ];
 
-async function startBridge(slackUrl: string): Promise<{ child: ChildProcess; port: number }> {
+async function startBridge(slackUrl: string, profileDir?: string): Promise<{ child: ChildProcess; port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ext-'));
   const config = join(dir, 'bridge.json');
   writeFileSync(
@@ -43,7 +43,9 @@ async function startBridge(slackUrl: string): Promise<{ child: ChildProcess; por
     }),
   );
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], {
+  // One profile per thread (tsx's loader runs in a worker): the largest is the bridge's own.
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'extension')}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', import.meta.resolve('tsx'), main], {
     env: {
       PATH: process.env['PATH'] ?? '',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -123,11 +125,12 @@ async function load(
   return { latencies: latencies.sort((a, b) => a - b), errors };
 }
 
-export async function benchExtension(options: { rate?: number; seconds?: number } = {}): Promise<ExtensionResult[]> {
+/** `profileDir`: the bridge writes a CPU profile there when it exits (node --cpu-prof). */
+export async function benchExtension(options: { rate?: number; seconds?: number; profileDir?: string } = {}): Promise<ExtensionResult[]> {
   const rate = options.rate ?? 500;
   const seconds = options.seconds ?? 10;
   const slack = await new FakeSlack().start();
-  const { child, port } = await startBridge(slack.url);
+  const { child, port } = await startBridge(slack.url, options.profileDir);
   const results: ExtensionResult[] = [];
   try {
     const points: Array<[string, string[]]> = [
@@ -160,7 +163,10 @@ export async function benchExtension(options: { rate?: number; seconds?: number 
       });
     }
   } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await exited;
+    if (options.profileDir) keepLargestProfile(join(options.profileDir, 'extension'), join(options.profileDir, 'bridge-extension.cpuprofile'));
     keepAlive.destroy();
     await slack.close();
   }
@@ -168,6 +174,13 @@ export async function benchExtension(options: { rate?: number; seconds?: number 
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+function keepLargestProfile(dir: string, to: string): void {
+  const files = readdirSync(dir).map((f) => join(dir, f));
+  const largest = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (largest) renameSync(largest, to);
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** The moderation check alone, in process: microseconds per output check of a ~90-character segment. */
 export function benchModerationCheck(): { microsecondsPerCheck: number; checks: number } {

@@ -154,7 +154,7 @@ let extension: ExtensionResult[] | undefined;
 let check: ReturnType<typeof benchModerationCheck> | undefined;
 if (wants('extension')) {
   progress(bench('extension'));
-  extension = await benchExtension();
+  extension = await benchExtension(profile ? { profileDir: PROFILE_DIR } : {});
   check = benchModerationCheck();
 }
 

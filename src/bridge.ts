@@ -36,7 +36,9 @@ import { FeedbackStyle } from './slack/blocks/feedback-style.js';
 import { createSlackApp, webClientOptions } from './slack/create-app.js';
 import { NativeLatch, NativeStreamWriter } from './slack/native-stream-writer.js';
 import { InstallationVault } from './slack/oauth/installation-vault.js';
-import { observeRequests } from './slack/observe-requests.js';
+import { observeRequests, requestObserver } from './slack/observe-requests.js';
+import { EventRouter } from './slack/events/event-router.js';
+import { installFrontDoor } from './slack/front-door.js';
 import { registerListeners } from './slack/register-listeners.js';
 import { SlackRunSurface } from './slack/run-surface.js';
 import { PrivateAnswerSink } from './slack/private-answer-sink.js';
@@ -134,7 +136,9 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     slackFetch,
     ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.filter((n) => n.optional !== true || n.needed(config)).map((n) => n.scope) } : {}),
   });
-  observeRequests(app, logger.child({ component: 'slack' }), (type) => metrics.eventsReceived.inc({ type }));
+  const observe = requestObserver(logger.child({ component: 'slack' }), (type) => metrics.eventsReceived.inc({ type }));
+  observeRequests(app, observe);
+  const events = new EventRouter();
 
   const nativeLatch = new NativeLatch();
   const feedbackStyle = new FeedbackStyle();
@@ -245,6 +249,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     : undefined;
 
   registerListeners(app, {
+    events,
     ...(steps
       ? { steps: { apps: stepApps, runner: steps, completer: stepCompleter, directory, clientOf: (teamId: string) => workspaces.client(teamId) } }
       : {}),
@@ -279,6 +284,24 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   } else {
     const server = (await app.start({ port: config.server.port, host: config.server.host })) as Server;
     port = (server.address() as AddressInfo).port;
+    installFrontDoor(server, {
+      signingSecret: config.slack.signingSecret ?? '',
+      eventsPath: '/slack/events',
+      events,
+      contextFor: async (teamId) => {
+        if (installed) {
+          const known = await installed.botToken(teamId).then(
+            () => true,
+            () => false,
+          );
+          if (!known) return undefined;
+        }
+        return { teamId, botUserId: workspaces.botUserId(teamId) };
+      },
+      observe,
+      routes,
+      logger: logger.child({ component: 'slack' }),
+    });
   }
   // Runs a restart or a dead replica left behind are taken up now, then whenever a lease runs out.
   follower.start();

@@ -52,6 +52,8 @@ export function createSlackApp(
     ...oauth,
     // init() is awaited by the caller, so a rejected token is a start-up error, not a crash.
     deferInitialization: true,
+    // Bolt's conversation store is a middleware on every request; the bridge keeps its own threads.
+    convoStore: false as const,
     logger: boltLogger(logger),
     customRoutes,
     clientOptions: webClientOptions(config, logger, slackFetch),

@@ -27,6 +27,7 @@ import { registerAppMention } from './events/app-mention.js';
 import { registerUninstall } from './events/app-uninstalled.js';
 import { registerAssistantThreadStarted } from './events/assistant-thread-started.js';
 import { registerMessage } from './events/message.js';
+import type { EventRouter } from './events/event-router.js';
 import { registerQuestionChanged } from './events/question-changed.js';
 import type { InstallationVault } from './oauth/installation-vault.js';
 import { INPUTS_CALLBACK_ID, OPTIONS_ACTION } from './views/input-modal.js';
@@ -43,6 +44,8 @@ import { registerWorkflowSteps, type WorkflowStepDeps } from './functions/workfl
 
 /** What the Slack surfaces hand their work to. */
 export interface ListenerDeps {
+  /** Chat events, which the front door also hands over without Bolt. */
+  events: EventRouter;
   chat: ChatBridge;
   commands: CommandRunner;
   /** Human Input forms and runs that go on after their first stream. */
@@ -83,9 +86,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   };
   if (deps.installations) registerUninstall(app, deps.installations.vault, deps.installations.workspaces, logger);
   // Events
-  registerAppMention(app, deps.chat);
-  registerMessage(app, deps.chat);
-  registerQuestionChanged(app, deps.chat);
+  registerAppMention(deps.events, deps.chat, logger);
+  registerMessage(deps.events, deps.chat);
+  registerQuestionChanged(deps.events, deps.chat);
+  deps.events.attach(app);
   registerAgentSessionStopped(app, deps.runs, logger);
   registerAgentSessionTitleChanged(app, deps.chat);
   registerAssistantThreadStarted(app, deps.catalog, deps.defaultChatApp, logger);

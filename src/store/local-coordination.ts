@@ -13,21 +13,32 @@ interface ThreadTurns {
   wake: Set<() => void>;
 }
 
-/** How long until the edits of the last minute (oldest first) leave room for one more: never `perMinute` + 1 in 60 s. */
+/**
+ * The window the edit log keeps: Slack's minute, and a second for the time an edit spends on
+ * its way (Slack counts a call when it arrives, the log when it is taken; an early edit slow to
+ * arrive and a later one quick would otherwise fall in one of Slack's minutes).
+ */
+export const EDIT_WINDOW_MS = 61_000;
+/** How long intermediate edits stand back after a final edit was kept waiting (it comes back then). */
+export const FINAL_PRIORITY_MS = 1_000;
+
+/** How long until the edits of the last window (oldest first) leave room for one more: never `perMinute` + 1 in it. */
 export function minuteWait(edits: readonly number[], now: number, perMinute: number): number {
-  return edits.length >= perMinute ? Math.max(0, edits[edits.length - perMinute]! + 60_000 - now) : 0;
+  return edits.length >= perMinute ? Math.max(0, edits[edits.length - perMinute]! + EDIT_WINDOW_MS - now) : 0;
 }
 
 /**
  * A workspace's chat.update allowance: a token bucket holding 10 s of it (edits paced, a small
  * burst allowed), the edits of the last minute (so the burst never takes a minute past Slack's
- * limit, not even the first one), and a 429's pause.
+ * limit, not even the first one), a 429's pause, and until when a final edit waits (the
+ * intermediate ones stand back: a finished answer goes first).
  */
 interface Bucket {
   tokens: number;
   at: number;
   edits: number[];
   pausedUntil: number;
+  finalsUntil: number;
 }
 
 /** A stream counts as active this long after its last heartbeat. */
@@ -97,17 +108,19 @@ export class LocalCoordination {
     return this.turns.get(threadKey)?.fence ?? 0;
   }
 
-  async takeEdit(teamId: string, perMinute: number): Promise<number> {
+  async takeEdit(teamId: string, perMinute: number, final = false): Promise<number> {
     const now = this.now();
     const rate = perMinute / 60_000;
     const capacity = Math.max(1, perMinute / 6);
-    const b = this.buckets.get(teamId) ?? { tokens: capacity, at: now, edits: [], pausedUntil: 0 };
+    const b = this.buckets.get(teamId) ?? { tokens: capacity, at: now, edits: [], pausedUntil: 0, finalsUntil: 0 };
     this.buckets.set(teamId, b);
     b.tokens = Math.min(capacity, b.tokens + (now - b.at) * rate);
     b.at = now;
     if (b.pausedUntil > now) return b.pausedUntil - now;
-    while (b.edits.length > 0 && b.edits[0]! <= now - 60_000) b.edits.shift();
-    const wait = Math.max(minuteWait(b.edits, now, perMinute), b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / rate));
+    while (b.edits.length > 0 && b.edits[0]! <= now - EDIT_WINDOW_MS) b.edits.shift();
+    let wait = Math.max(minuteWait(b.edits, now, perMinute), b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / rate));
+    if (final && wait > 0) b.finalsUntil = Math.max(b.finalsUntil, now + wait + FINAL_PRIORITY_MS);
+    if (!final && b.finalsUntil > now) wait = Math.max(wait, b.finalsUntil - now);
     if (wait > 0) return wait;
     b.tokens -= 1;
     b.edits.push(now);
@@ -115,7 +128,7 @@ export class LocalCoordination {
   }
 
   async pauseEdits(teamId: string, forMs: number): Promise<void> {
-    const b = this.buckets.get(teamId) ?? { tokens: 0, at: this.now(), edits: [], pausedUntil: 0 };
+    const b = this.buckets.get(teamId) ?? { tokens: 0, at: this.now(), edits: [], pausedUntil: 0, finalsUntil: 0 };
     b.pausedUntil = Math.max(b.pausedUntil, this.now() + forMs);
     this.buckets.set(teamId, b);
   }

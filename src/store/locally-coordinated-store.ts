@@ -23,8 +23,8 @@ export abstract class LocallyCoordinatedStore implements Coordination {
     return this.local.endTurn(threadKey, ts, owner);
   }
 
-  takeEdit(teamId: string, perMinute: number): Promise<number> {
-    return this.local.takeEdit(teamId, perMinute);
+  takeEdit(teamId: string, perMinute: number, final?: boolean): Promise<number> {
+    return this.local.takeEdit(teamId, perMinute, final);
   }
 
   pauseEdits(teamId: string, forMs: number): Promise<void> {

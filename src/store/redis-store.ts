@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { STREAM_HEARTBEAT_MS } from './local-coordination.js';
+import { EDIT_WINDOW_MS, FINAL_PRIORITY_MS, STREAM_HEARTBEAT_MS } from './local-coordination.js';
 import type { ReplyRecord, Store, ThreadRecord } from './store.js';
 
 /** Time comes from Redis (TIME), so replicas with skewed clocks agree. */
@@ -44,31 +44,39 @@ const SCRIPTS = {
     if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) redis.call('ZREM', KEYS[1], ARGV[1]) end
     if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
     return 1`,
-  // KEYS: bucket, paused, edit log (the last minute's edits), sequence. ARGV: perMinute.
-  // A token bucket holding 10 s of allowance, and never perMinute + 1 edits in 60 s (as local-coordination.ts).
+  // KEYS: bucket, paused, edit log (the last window's edits), sequence, finals waiting. ARGV: perMinute, final (1/0), windowMs, priorityMs.
+  // A token bucket holding 10 s of allowance, never perMinute + 1 edits in the window, finals first (as local-coordination.ts).
   takeEdit: `${NOW}
     local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
     if paused > now then return paused - now end
     local per = tonumber(ARGV[1])
+    local final = ARGV[2] == '1'
+    local window = tonumber(ARGV[3])
     local rate = per / 60000
     local cap = math.max(1, per / 6)
     local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
     local tokens = tonumber(b[1]) or cap
     local at = tonumber(b[2]) or now
     tokens = math.min(cap, tokens + (now - at) * rate)
-    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 60000)
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
     local n = redis.call('ZCARD', KEYS[3])
     local wait = 0
     if n >= per then
       local first = redis.call('ZRANGE', KEYS[3], n - per, n - per, 'WITHSCORES')
-      wait = math.max(0, tonumber(first[2]) + 60000 - now)
+      wait = math.max(0, tonumber(first[2]) + window - now)
     end
     if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) / rate)) end
+    local finals = tonumber(redis.call('GET', KEYS[5]) or '0')
+    if final and wait > 0 and now + wait + tonumber(ARGV[4]) > finals then
+      finals = now + wait + tonumber(ARGV[4])
+      redis.call('SET', KEYS[5], finals, 'PX', finals - now)
+    end
+    if not final and finals > now then wait = math.max(wait, finals - now) end
     if wait == 0 then
       tokens = tokens - 1
       redis.call('ZADD', KEYS[3], now, now .. ':' .. redis.call('INCR', KEYS[4]))
-      redis.call('PEXPIRE', KEYS[3], 61000)
-      redis.call('PEXPIRE', KEYS[4], 61000)
+      redis.call('PEXPIRE', KEYS[3], window + 1000)
+      redis.call('PEXPIRE', KEYS[4], window + 1000)
     end
     redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
     redis.call('PEXPIRE', KEYS[1], 120000)
@@ -209,9 +217,13 @@ export class RedisStore implements Store {
     return unique.flatMap((key, i) => (values[i] == null ? [] : [{ key: key.slice(base.length), value: values[i] }]));
   }
 
-  async takeEdit(teamId: string, perMinute: number): Promise<number> {
+  async takeEdit(teamId: string, perMinute: number, final = false): Promise<number> {
     return Number(
-      await this.run('takeEdit', [this.k('edits', teamId), this.k('paused', teamId), this.k('editlog', teamId), this.k('editseq', teamId)], [perMinute]),
+      await this.run(
+        'takeEdit',
+        [this.k('edits', teamId), this.k('paused', teamId), this.k('editlog', teamId), this.k('editseq', teamId), this.k('finals', teamId)],
+        [perMinute, final ? '1' : '0', EDIT_WINDOW_MS, FINAL_PRIORITY_MS],
+      ),
     );
   }
 
@@ -243,5 +255,5 @@ export class RedisStore implements Store {
 }
 
 function keyCount(name: ScriptName): number {
-  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 4, pauseEdits: 1, activeStreams: 1 }[name];
+  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 5, pauseEdits: 1, activeStreams: 1 }[name];
 }

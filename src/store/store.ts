@@ -65,8 +65,9 @@ export interface Store {
    * Slack's chat.update allowance of a workspace, shared by every answer of every replica:
    * 0 when an edit may go now (and is counted), else milliseconds to wait. At most `perMinute`
    * edits in any 60 seconds (a sliding window: Slack's limit is met even in the first minute).
+   * A `final` edit (an answer's last) kept waiting makes the others stand back until it is taken.
    */
-  takeEdit(teamId: string, perMinute: number): Promise<number>;
+  takeEdit(teamId: string, perMinute: number, final?: boolean): Promise<number>;
   /** Slack answered 429 for this workspace: no edits for `forMs`. */
   pauseEdits(teamId: string, forMs: number): Promise<void>;
   /** Marks an answer as streaming in the workspace (for a fair share of edits); returns how many are. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalCoordination } from '../../src/store/local-coordination.js';
+import { EDIT_WINDOW_MS, LocalCoordination } from '../../src/store/local-coordination.js';
 
 /** A greedy workspace on a fake clock: an edit is asked for every `everyMs`, and taken when allowed. */
 async function simulate(perMinute: number, minutes: number, everyMs: number): Promise<number[]> {
@@ -11,11 +11,40 @@ async function simulate(perMinute: number, minutes: number, everyMs: number): Pr
 }
 
 describe("a workspace's edit allowance", () => {
-  it.each([50, 30, 7])('never allows more than %i edits in any 60 s, the first minute included, and keeps its rate', async (perMinute) => {
-    const taken = await simulate(perMinute, 5, 50);
-    for (let i = 0; i + perMinute < taken.length; i++) expect(taken[i + perMinute]! - taken[i]!).toBeGreaterThanOrEqual(60_000);
-    expect(taken.length).toBeGreaterThanOrEqual(perMinute * 5 - 1);
-    // Paced: no more than a sixth of the minute (the burst) in any second.
-    for (let i = 0; i + Math.ceil(perMinute / 6) < taken.length; i++) expect(taken[i + Math.ceil(perMinute / 6)]! - taken[i]!).toBeGreaterThan(1000);
+  it.each([50, 30, 7])(
+    'never allows more than %i edits in any 61 s (a minute and a second in flight), the first one included, and keeps its rate',
+    async (perMinute) => {
+      const taken = await simulate(perMinute, 5, 50);
+      for (let i = 0; i + perMinute < taken.length; i++) expect(taken[i + perMinute]! - taken[i]!).toBeGreaterThanOrEqual(EDIT_WINDOW_MS);
+      expect(taken.length).toBeGreaterThanOrEqual(Math.floor((perMinute * 300_000) / EDIT_WINDOW_MS) - 1);
+      // Paced: no more than a sixth of the minute (the burst) in any second.
+      for (let i = 0; i + Math.ceil(perMinute / 6) < taken.length; i++) expect(taken[i + Math.ceil(perMinute / 6)]! - taken[i]!).toBeGreaterThan(1000);
+    },
+  );
+
+  it('lets final edits go first: while one waits, no intermediate edit is taken, and 100 finals land within the fair share', async () => {
+    let now = 1_000_000;
+    const c = new LocalCoordination(() => now);
+    const start = now;
+    // 100 answers end at once; one more keeps asking for intermediate edits every 50 ms.
+    const waitingFinals = new Set(Array.from({ length: 100 }, (_, i) => i));
+    const finalAt: number[] = [];
+    let intermediatesWhileWaiting = 0;
+    for (; waitingFinals.size > 0 && now < start + 10 * 60_000; now += 50) {
+      for (const i of [...waitingFinals]) {
+        if ((await c.takeEdit('T1', 50, true)) === 0) {
+          waitingFinals.delete(i);
+          finalAt.push(now - start);
+        }
+      }
+      if (waitingFinals.size > 0 && (await c.takeEdit('T1', 50)) === 0) intermediatesWhileWaiting++;
+    }
+    expect(waitingFinals.size).toBe(0);
+    expect(intermediatesWhileWaiting).toBe(0);
+    // 100 edits at 50 a window: the last lands inside the second window.
+    expect(Math.max(...finalAt)).toBeLessThanOrEqual(2 * EDIT_WINDOW_MS);
+    // And once no final waits, intermediate edits go again.
+    now += 60_000;
+    expect(await c.takeEdit('T1', 50)).toBe(0);
   });
 });

@@ -193,6 +193,18 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.close();
   });
 
+  it('keeps intermediate edits back while a final edit waits for the allowance', async () => {
+    const store = make(Date.now);
+    for (let i = 0; i < 10; i++) expect(await store.takeEdit('T6', 60)).toBe(0); // the burst, spent
+    const finalWait = await store.takeEdit('T6', 60, true);
+    expect(finalWait).toBeGreaterThan(0);
+    expect(finalWait).toBeLessThanOrEqual(1000);
+    // An intermediate edit asked for later must wait at least until the final is back, and a second more.
+    expect(await store.takeEdit('T6', 60)).toBeGreaterThan(finalWait);
+    expect(await store.takeEdit('T5', 60)).toBe(0); // another workspace is not held back
+    await store.close();
+  });
+
   it("counts a workspace's active streams", async () => {
     const store = make(Date.now);
     expect(await store.activeStreams('T7', 'a', true)).toBe(1);

@@ -8,7 +8,7 @@ const HEARTBEAT_MS = 5_000;
 /**
  * One answer's share of its workspace's edit allowance, which every answer of every replica
  * draws from (in the store). With N answers streaming, each edits about every N × 1.2 s, so
- * all of them progress; final edits are not counted against it.
+ * all of them progress; final edits draw from it too, ahead of the others.
  */
 export class EditBudget {
   private readonly id = randomUUID();
@@ -29,13 +29,13 @@ export class EditBudget {
     return this.streams <= 1 ? base : Math.max(base, Math.ceil((this.streams * 60_000) / this.perMinute));
   }
 
-  /** 0: edit now (counted). Otherwise milliseconds to wait for the allowance. */
-  async acquire(): Promise<number> {
+  /** 0: edit now (counted). Otherwise milliseconds to wait for the allowance. A final edit goes first. */
+  async acquire(final = false): Promise<number> {
     if (Date.now() - this.beatAt >= HEARTBEAT_MS) {
       this.beatAt = Date.now();
       this.streams = Math.max(1, await this.store.activeStreams(this.teamId, this.id, true));
     }
-    return this.store.takeEdit(this.teamId, this.perMinute);
+    return this.store.takeEdit(this.teamId, this.perMinute, final);
   }
 
   /** Slack said 429: the whole workspace pauses its edits. */

@@ -133,6 +133,8 @@ const sameForm = (a: PendingForm, b: PendingForm) => (a.token && a.token === b.t
  */
 export function reduceHumanInput(track: HumanInputTrack, event: DifyEvent, textLength: number): HumanInputTrack {
   if (event.event === 'unknown') return track;
+  // Text chunks, the bulk of every stream, change nothing here once the run's id is known.
+  if ((event.event === 'message' || event.event === 'agent_message' || event.event === 'text_chunk') && (track.runId || !event.workflow_run_id)) return track;
   let next = track;
   const edit = () => (next === track ? (next = { ...track }) : next);
   if (event.workflow_run_id && !track.runId) edit().runId = event.workflow_run_id;

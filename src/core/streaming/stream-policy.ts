@@ -121,7 +121,7 @@ export class ThrottledRenderer {
   private async finalAllowance(deadline: number): Promise<number> {
     if (!this.budget) return 0;
     for (;;) {
-      const wait = await this.budget.acquire().catch(() => 0);
+      const wait = await this.budget.acquire(true).catch(() => 0);
       if (wait <= 0 || Date.now() + wait >= deadline) return 0;
       await sleep(wait);
     }

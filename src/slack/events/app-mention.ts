@@ -1,11 +1,13 @@
-import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
+import type { EventRouter } from './event-router.js';
 import { toIncomingMessage } from './incoming-message.js';
+import { teamOf } from './message.js';
 
 /** A mention in a channel starts (or continues) the thread's conversation. */
-export function registerAppMention(app: App, bridge: ChatBridge): void {
-  app.event('app_mention', async ({ event, body, context, logger }) => {
-    const msg = toIncomingMessage(event, { teamId: context.teamId ?? body.team_id, botUserId: context.botUserId });
+export function registerAppMention(events: EventRouter, bridge: ChatBridge, logger: Logger): void {
+  events.on('app_mention', async ({ event, body, context }) => {
+    const msg = toIncomingMessage(event, { teamId: context.teamId ?? teamOf(body), botUserId: context.botUserId });
     if (!msg) {
       logger.debug('app_mention ignored: not a user message');
       return;

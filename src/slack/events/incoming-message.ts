@@ -50,6 +50,9 @@ const SLACKBOT = 'USLACKBOT';
  * edits come back as message_changed; other bots could loop with us).
  */
 export function toIncomingMessage(raw: unknown, context: { teamId?: string | undefined; botUserId?: string | undefined }): IncomingMessage | undefined {
+  // Every edit of a streaming answer comes back as message_changed: turned away before parsing.
+  const r = raw as { subtype?: unknown; bot_id?: unknown } | null;
+  if (r && typeof r === 'object' && ((r.subtype !== undefined && r.subtype !== 'file_share') || r.bot_id !== undefined)) return undefined;
   const parsed = userMessageSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const e = parsed.data;

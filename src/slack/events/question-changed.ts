@@ -1,8 +1,9 @@
-import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
 import type { ChangedQuestion } from '../../core/ports.js';
+import type { EventRouter } from './event-router.js';
 import { stripMention } from './incoming-message.js';
+import { teamOf } from './message.js';
 
 const slackTs = z.string().regex(/^\d+\.\d+$/);
 const channelType = z.enum(['channel', 'group', 'im', 'mpim', 'app_home']).optional();
@@ -41,9 +42,11 @@ const typeOf = (type: z.infer<typeof channelType>, channel: string): ChangedQues
  * real edit counts (Slack also sends message_changed for unfurls and language detection, and
  * for the bot's own edits).
  */
-export function registerQuestionChanged(app: App, bridge: ChatBridge): void {
-  app.event('message', async ({ event, body, context }) => {
-    const teamId = context.teamId ?? body.team_id;
+export function registerQuestionChanged(events: EventRouter, bridge: ChatBridge): void {
+  events.on('message', async ({ event, body, context }) => {
+    // Most message events are new messages, not changes: they need no parsing here.
+    if (event['subtype'] !== 'message_changed' && event['subtype'] !== 'message_deleted') return;
+    const teamId = context.teamId ?? teamOf(body);
     if (!teamId) return;
     const changed = changedSchema.safeParse(event);
     if (changed.success) {
