@@ -26,7 +26,10 @@ export interface ReferenceOptions {
 }
 
 export async function startReference(o: ReferenceOptions): Promise<Reference> {
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  // As the bridge: Dify's streams each hold a connection for the whole answer, so that pool is
+  // not capped (a cap would queue answers and hide the load); Slack calls share a bounded pool.
+  const difyPool = new Agent({ keepAliveTimeout: 30_000 });
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
   const running = new Set<Promise<void>>();
   const slack = async (method: string, args: Record<string, string>): Promise<Record<string, unknown>> => {
     const res = await request(`${o.slackUrl}${method}`, {
@@ -43,7 +46,7 @@ export async function startReference(o: ReferenceOptions): Promise<Reference> {
       method: 'POST',
       headers: { authorization: `Bearer ${o.difyKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ query: event.text.replace(/^<@\w+>\s*/, ''), inputs: {}, user: 'reference', response_mode: 'streaming' }),
-      dispatcher,
+      dispatcher: difyPool,
     });
     let text = '';
     let shown = '';
@@ -97,7 +100,7 @@ export async function startReference(o: ReferenceOptions): Promise<Reference> {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dispatcher.close();
+      await Promise.all([dispatcher.close(), difyPool.close()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { WebClient } from '@slack/web-api';
+import { LeanWebClient } from './slack/lean-web-client.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.js';
 import { AppCatalog } from './core/apps/app-catalog.js';
@@ -334,7 +334,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
 async function singleWorkspace(config: Config, logger: Logger, slackFetch: ReturnType<BridgeMetrics['slackFetch']>): Promise<SingleWorkspace> {
   const token = config.slack.botToken;
   if (!token) throw new Error('SLACK_BOT_TOKEN is not set');
-  const client = new WebClient(token, webClientOptions(config, logger, slackFetch));
+  const client = new LeanWebClient(token, webClientOptions(config, logger, slackFetch));
   const auth = await client.auth.test();
   return new SingleWorkspace(client, token, { botUserId: String(auth.user_id ?? ''), teamId: String(auth.team_id ?? '') });
 }

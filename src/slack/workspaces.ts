@@ -1,4 +1,5 @@
-import { WebClient, type FetchFunction, type WebClientOptions } from '@slack/web-api';
+import type { FetchFunction, WebClient, WebClientOptions } from '@slack/web-api';
+import { LeanWebClient } from './lean-web-client.js';
 import type { InstallationVault } from './oauth/installation-vault.js';
 
 /** How the bridge acts in a workspace: its Web API client, bot token and bot user. */
@@ -59,7 +60,7 @@ export class InstalledWorkspaces implements Workspaces {
         String(url).startsWith(api)
           ? inner(url, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${await this.vault.botToken(teamId)}` } })
           : inner(url, init);
-      client = new WebClient(undefined, { ...this.options, fetch: withToken });
+      client = new LeanWebClient(undefined, { ...this.options, fetch: withToken });
       this.clients.set(teamId, client);
     }
     return client;

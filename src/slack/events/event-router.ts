@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { TurnTaker } from '../../core/turn-taker.js';
 
 /** What an Events API delivery says about where it comes from (Bolt's context, or the front door's). */
 export interface EventContext {
@@ -25,6 +26,9 @@ export type EventHandler = (args: EventArgs) => Promise<void>;
 export class EventRouter {
   private readonly handlers = new Map<string, EventHandler[]>();
 
+  /** Deliveries that come in a burst start one per turn of the event loop (see TurnTaker). */
+  constructor(private readonly turns = new TurnTaker()) {}
+
   on(type: string, handler: EventHandler): void {
     this.handlers.set(type, [...(this.handlers.get(type) ?? []), handler]);
   }
@@ -35,6 +39,7 @@ export class EventRouter {
 
   /** Runs the type's handlers one after the other, as Bolt runs listeners: each one's failure is its own. */
   async dispatch(args: EventArgs): Promise<void> {
+    await this.turns.turn();
     const failures: unknown[] = [];
     for (const handler of this.handlers.get(args.event.type) ?? []) {
       try {
