@@ -44,6 +44,7 @@ interface Stats {
   firstText: Record<string, number>;
   final: Record<string, { exact: boolean; at: number; waitedMs: number }>;
   calls: Record<string, number>;
+  difyCalls: Record<string, number>;
   rateLimited: number;
   started: number;
 }
@@ -143,7 +144,8 @@ export class ChatBench {
     await this.reset();
     const { measured } = await s.measure(async () => {
       await Promise.all(Array.from({ length: answers }, (_, i) => mention(s.port, `c${tokensPerSecond}-${i}`)));
-      await this.untilFinal(answers, 60_000);
+      // Asked often, so that the measured window ends close to the last final.
+      await this.untilFinal(answers, 60_000, 200);
     });
     const st = await this.stats();
     const slackCalls = (st.calls['chat.postMessage'] ?? 0) + (st.calls['chat.update'] ?? 0);
@@ -154,6 +156,8 @@ export class ChatBench {
       callsPerAnswer: round(slackCalls / answers),
       cpuMsPer1000Tokens: round((measured.cpuMs / (answers * tokens)) * 1000),
       allExact: finals.length === answers && finals.every((f) => f.exact),
+      slackCallsPerAnswer: perAnswer(st.calls, answers),
+      difyCallsPerAnswer: perAnswer(st.difyCalls, answers),
     };
   }
 
@@ -185,12 +189,12 @@ export class ChatBench {
   }
 
   /** Until `n` answers show their exact final text in Slack (or the deadline: the caller reports what is missing). */
-  private async untilFinal(n: number, timeoutMs: number): Promise<void> {
+  private async untilFinal(n: number, timeoutMs: number, everyMs = 1000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       const finals = Object.values((await this.stats()).final);
       if (finals.length >= n && finals.every((f) => f.exact)) return;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   }
 
@@ -213,6 +217,8 @@ export class ChatBench {
       allExact: finals.length === answers && finals.every((f) => f.exact),
       secondsUntilAllFinal: round((Math.max(...finals.map((f) => f.at)) - started) / 1000),
       slowestFinalWaitSeconds: round(Math.max(...finals.map((f) => f.waitedMs)) / 1000),
+      medianFinalWaitSeconds: round(median(finals.map((f) => f.waitedMs)) / 1000),
+      editCalls: st.calls['chat.update'] ?? 0,
       // Each answer needs at least its final edit: the fair share of `limit` a minute.
       fairShareSeconds: round((answers / limit) * 60),
     };
@@ -305,7 +311,13 @@ export interface CostResult {
   callsPerAnswer: number;
   cpuMsPer1000Tokens: number;
   allExact: boolean;
+  /** Every Slack method and Dify path the subject called, per answer (the stream, and what else it asks). */
+  slackCallsPerAnswer: Record<string, number>;
+  difyCallsPerAnswer: Record<string, number>;
 }
+
+const perAnswer = (counts: Record<string, number>, answers: number) =>
+  Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, Math.round((n / answers) * 100) / 100]));
 export interface ScaleResult {
   concurrent: number;
   /** Deliveries the subject did not answer 200 (Slack would retry them). */
@@ -326,7 +338,10 @@ export interface FairnessResult {
   allExact: boolean;
   secondsUntilAllFinal: number;
   slowestFinalWaitSeconds: number;
+  medianFinalWaitSeconds: number;
   fairShareSeconds: number;
+  /** chat.update calls Slack got (accepted or not): a final edit each, and any progress edits. */
+  editCalls: number;
 }
 export interface IngestResult {
   acksPerSecond: number;

@@ -114,7 +114,13 @@ process.on('message', (raw: unknown) => {
       }
       const calls: Record<string, number> = {};
       for (const c of slack.calls) calls[c.method] = (calls[c.method] ?? 0) + 1;
-      return reply({ firstText, final, calls, rateLimited: slack.rateLimited, started: firstByteAt.size });
+      // Dify calls by path (ids folded), to see what a subject asks per answer besides the stream.
+      const difyCalls: Record<string, number> = {};
+      for (const r of dify.requests) {
+        const path = `${r.method} ${r.path.replace(/\/[0-9a-f-]{8,}(?=\/|$)/g, '/:id')}`;
+        difyCalls[path] = (difyCalls[path] ?? 0) + 1;
+      }
+      return reply({ firstText, final, calls, difyCalls, rateLimited: slack.rateLimited, started: firstByteAt.size });
     }
     case 'firstByteAt':
       return reply(firstByteAt.get(String(msg['q'])) ?? null);

@@ -21,6 +21,8 @@ interface ThreadTurns {
 export const EDIT_WINDOW_MS = 61_000;
 /** How long intermediate edits stand back after a final edit was kept waiting (it comes back then). */
 export const FINAL_PRIORITY_MS = 1_000;
+/** When every edit of the window is held for the streams' finals, intermediate edits ask again this much later. */
+export const RESERVED_RECHECK_MS = 2_000;
 
 /** How long until the edits of the last window (oldest first) leave room for one more: never `perMinute` + 1 in it. */
 export function minuteWait(edits: readonly number[], now: number, perMinute: number): number {
@@ -120,7 +122,12 @@ export class LocalCoordination {
     while (b.edits.length > 0 && b.edits[0]! <= now - EDIT_WINDOW_MS) b.edits.shift();
     let wait = Math.max(minuteWait(b.edits, now, perMinute), b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / rate));
     if (final && wait > 0) b.finalsUntil = Math.max(b.finalsUntil, now + wait + FINAL_PRIORITY_MS);
-    if (!final && b.finalsUntil > now) wait = Math.max(wait, b.finalsUntil - now);
+    if (!final) {
+      if (b.finalsUntil > now) wait = Math.max(wait, b.finalsUntil - now);
+      // Each streaming answer's final edit is held in the window: intermediate edits get what is left.
+      const room = perMinute - this.liveStreams(teamId, now);
+      wait = Math.max(wait, room <= 0 ? RESERVED_RECHECK_MS : minuteWait(b.edits, now, room));
+    }
     if (wait > 0) return wait;
     b.tokens -= 1;
     b.edits.push(now);
@@ -139,6 +146,12 @@ export class LocalCoordination {
     this.streams.set(teamId, team);
     if (active) team.set(streamId, now + STREAM_HEARTBEAT_MS);
     else team.delete(streamId);
+    return this.liveStreams(teamId, now);
+  }
+
+  private liveStreams(teamId: string, now: number): number {
+    const team = this.streams.get(teamId);
+    if (!team) return 0;
     for (const [id, until] of team) if (until <= now) team.delete(id);
     return team.size;
   }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EDIT_WINDOW_MS, FINAL_PRIORITY_MS, STREAM_HEARTBEAT_MS } from './local-coordination.js';
+import { EDIT_WINDOW_MS, FINAL_PRIORITY_MS, RESERVED_RECHECK_MS, STREAM_HEARTBEAT_MS } from './local-coordination.js';
 import type { ReplyRecord, Store, ThreadRecord } from './store.js';
 
 /** Time comes from Redis (TIME), so replicas with skewed clocks agree. */
@@ -44,8 +44,10 @@ const SCRIPTS = {
     if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) redis.call('ZREM', KEYS[1], ARGV[1]) end
     if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
     return 1`,
-  // KEYS: bucket, paused, edit log (the last window's edits), sequence, finals waiting. ARGV: perMinute, final (1/0), windowMs, priorityMs.
-  // A token bucket holding 10 s of allowance, never perMinute + 1 edits in the window, finals first (as local-coordination.ts).
+  // KEYS: bucket, paused, edit log (the last window's edits), sequence, finals waiting, active streams.
+  // ARGV: perMinute, final (1/0), windowMs, priorityMs, recheckMs.
+  // A token bucket holding 10 s of allowance, never perMinute + 1 edits in the window, finals first
+  // and each active stream's final held in the window (as local-coordination.ts).
   takeEdit: `${NOW}
     local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
     if paused > now then return paused - now end
@@ -71,7 +73,16 @@ const SCRIPTS = {
       finals = now + wait + tonumber(ARGV[4])
       redis.call('SET', KEYS[5], finals, 'PX', finals - now)
     end
-    if not final and finals > now then wait = math.max(wait, finals - now) end
+    if not final then
+      if finals > now then wait = math.max(wait, finals - now) end
+      local room = per - redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf')
+      if room <= 0 then
+        wait = math.max(wait, tonumber(ARGV[5]))
+      elseif n >= room then
+        local first = redis.call('ZRANGE', KEYS[3], n - room, n - room, 'WITHSCORES')
+        wait = math.max(wait, tonumber(first[2]) + window - now)
+      end
+    end
     if wait == 0 then
       tokens = tokens - 1
       redis.call('ZADD', KEYS[3], now, now .. ':' .. redis.call('INCR', KEYS[4]))
@@ -221,8 +232,15 @@ export class RedisStore implements Store {
     return Number(
       await this.run(
         'takeEdit',
-        [this.k('edits', teamId), this.k('paused', teamId), this.k('editlog', teamId), this.k('editseq', teamId), this.k('finals', teamId)],
-        [perMinute, final ? '1' : '0', EDIT_WINDOW_MS, FINAL_PRIORITY_MS],
+        [
+          this.k('edits', teamId),
+          this.k('paused', teamId),
+          this.k('editlog', teamId),
+          this.k('editseq', teamId),
+          this.k('finals', teamId),
+          this.k('streams', teamId),
+        ],
+        [perMinute, final ? '1' : '0', EDIT_WINDOW_MS, FINAL_PRIORITY_MS, RESERVED_RECHECK_MS],
       ),
     );
   }
@@ -255,5 +273,5 @@ export class RedisStore implements Store {
 }
 
 function keyCount(name: ScriptName): number {
-  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 5, pauseEdits: 1, activeStreams: 1 }[name];
+  return { setThread: 2, renewClaim: 1, finishClaim: 1, enterTurn: 3, renewTurn: 2, endTurn: 3, takeEdit: 6, pauseEdits: 1, activeStreams: 1 }[name];
 }

@@ -65,7 +65,8 @@ export interface Store {
    * Slack's chat.update allowance of a workspace, shared by every answer of every replica:
    * 0 when an edit may go now (and is counted), else milliseconds to wait. At most `perMinute`
    * edits in any 60 seconds (a sliding window: Slack's limit is met even in the first minute).
-   * A `final` edit (an answer's last) kept waiting makes the others stand back until it is taken.
+   * A `final` edit (an answer's last) kept waiting makes the others stand back until it is taken,
+   * and the others never take the window's room for the finals of the active streams.
    */
   takeEdit(teamId: string, perMinute: number, final?: boolean): Promise<number>;
   /** Slack answered 429 for this workspace: no edits for `forMs`. */

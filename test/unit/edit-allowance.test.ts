@@ -47,4 +47,30 @@ describe("a workspace's edit allowance", () => {
     now += 60_000;
     expect(await c.takeEdit('T1', 50)).toBe(0);
   });
+
+  it('100 short answers under 50 edits a minute: their finals all land within the fair share (2 minutes), none of the window spent on progress', async () => {
+    let now = 1_000_000;
+    const c = new LocalCoordination(() => now);
+    const start = now;
+    for (let i = 0; i < 100; i++) await c.activeStreams('T1', `a${i}`, true);
+    now += 1000; // a second in, every answer would like a progress edit
+    let progress = 0;
+    for (let i = 0; i < 100; i++) if ((await c.takeEdit('T1', 50)) === 0) progress++;
+    expect(progress).toBe(0);
+    now += 1000; // all 100 end: each needs its final edit
+    const endedAt = now;
+    const waiting = new Set(Array.from({ length: 100 }, (_, i) => i));
+    let slowest = 0;
+    for (; waiting.size > 0 && now < start + 10 * 60_000; now += 50) {
+      for (const i of [...waiting]) {
+        if ((await c.takeEdit('T1', 50, true)) === 0) {
+          waiting.delete(i);
+          await c.activeStreams('T1', `a${i}`, false);
+          slowest = now - endedAt;
+        }
+      }
+    }
+    expect(waiting.size).toBe(0);
+    expect(slowest).toBeLessThanOrEqual(120_000);
+  });
 });

@@ -205,6 +205,24 @@ describe.each(implementations)('%s store', (_name, make, manualClock) => {
     await store.close();
   });
 
+  it("holds each active stream's final edit in the window: intermediate edits get only what is left", async () => {
+    const store = make(Date.now);
+    for (let i = 0; i < 57; i++) await store.activeStreams('T4', `s${i}`, true);
+    // 60 a minute, 57 streaming: 3 intermediate edits, then only finals.
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) waits.push(await store.takeEdit('T4', 60));
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(waits[3]).toBeGreaterThan(30_000);
+    expect(await store.takeEdit('T4', 60, true)).toBe(0);
+    // More streams than the allowance: no intermediate edit at all, asked again a little later.
+    for (let i = 0; i < 70; i++) await store.activeStreams('T3', `s${i}`, true);
+    const held = await store.takeEdit('T3', 60);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(5_000);
+    expect(await store.takeEdit('T3', 60, true)).toBe(0);
+    await store.close();
+  });
+
   it("counts a workspace's active streams", async () => {
     const store = make(Date.now);
     expect(await store.activeStreams('T7', 'a', true)).toBe(1);

@@ -29,6 +29,15 @@ export class EditBudget {
     return this.streams <= 1 ? base : Math.max(base, Math.ceil((this.streams * 60_000) / this.perMinute));
   }
 
+  /** The answer streams from now on: it counts among the workspace's active streams, whose final edits are held. */
+  begin(): void {
+    this.beatAt = Date.now();
+    void this.store.activeStreams(this.teamId, this.id, true).then(
+      (n) => void (this.streams = Math.max(1, n)),
+      () => undefined,
+    );
+  }
+
   /** 0: edit now (counted). Otherwise milliseconds to wait for the allowance. A final edit goes first. */
   async acquire(final = false): Promise<number> {
     if (Date.now() - this.beatAt >= HEARTBEAT_MS) {

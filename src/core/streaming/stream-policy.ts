@@ -60,6 +60,7 @@ export class ThrottledRenderer {
 
   /** Shows `placeholder` if nothing else was shown within the placeholder delay. */
   start(placeholder: string): void {
+    this.budget?.begin();
     this.placeholderTimer = setTimeout(() => {
       if (this.latest === undefined && !this.closed) {
         this.latest = () => ({ markdown: placeholder, live: { text: '', status: 'Thinking…' } });
