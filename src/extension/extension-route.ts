@@ -4,6 +4,7 @@ import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { describeError } from '../core/log-fields.js';
+import { BodyTooLarge, readBody } from '../http-body.js';
 import { TOOL_VARIABLES, type SlackContextProvider } from './slack-context.js';
 import type { Moderator } from './moderation.js';
 
@@ -42,19 +43,6 @@ function sameSecret(given: string, expectedDigest: Buffer): boolean {
   return timingSafeEqual(digest(given), expectedDigest);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpProblem(413, 'body_too_large', 'The request body is larger than 1 MB');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpProblem(413, 'body_too_large', 'The request body is larger than 1 MB');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   return issue.message;
@@ -79,7 +67,13 @@ export function extensionRoute(deps: ExtensionDeps): CustomRoute {
     const auth = req.headers['authorization'] ?? '';
     const m = /^bearer\s+(.+)$/i.exec(auth.trim());
     if (!m || !sameSecret(m[1]!.trim(), keyDigest)) throw new HttpProblem(401, 'unauthorized', 'Missing or wrong API key (Authorization: Bearer <key>)');
-    const raw = await readBody(req);
+    let raw: string;
+    try {
+      raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+    } catch (err) {
+      if (err instanceof BodyTooLarge) throw new HttpProblem(413, 'body_too_large', 'The request body is larger than 1 MB');
+      throw err;
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { BodyTooLarge, readBody } from '../http-body.js';
 import type { EventContext, EventRouter } from './events/event-router.js';
 import type { RequestObserver } from './observe-requests.js';
 
@@ -62,9 +63,10 @@ function chatEvents(deps: FrontDoorDeps): (req: IncomingMessage, res: ServerResp
   return async (req, res, next) => {
     let raw: Buffer;
     try {
-      raw = await readBody(req);
-    } catch {
-      if (!res.headersSent) res.writeHead(413).end();
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      // A client that left mid-body has no one to answer.
+      if (err instanceof BodyTooLarge && !res.headersSent) res.writeHead(413).end();
       return;
     }
     const passOn = () => next(Object.assign(req, { rawBody: raw }), res);
@@ -108,19 +110,6 @@ function chatEvents(deps: FrontDoorDeps): (req: IncomingMessage, res: ServerResp
       // Logged by the observer, with what the request was.
     }
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new Error('too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('too large');
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Slack's v0 signature over the timestamp and the body, compared in constant time. */
