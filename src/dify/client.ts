@@ -27,6 +27,8 @@ interface BaseInvoke<M extends ResponseMode> {
 export interface ChatInvoke<M extends ResponseMode = ResponseMode> extends BaseInvoke<M> {
   query: string;
   conversationId?: string;
+  /** false: Dify does not name a new conversation (name it later with renameConversation); Dify's default is true. */
+  autoGenerateName?: boolean;
 }
 export type WorkflowInvoke<M extends ResponseMode = ResponseMode> = BaseInvoke<M>;
 export interface CompletionInvoke<M extends ResponseMode = ResponseMode> extends BaseInvoke<M> {
@@ -227,7 +229,14 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
 
   const chat = {
     invoke: (appId: string, p: ChatInvoke) =>
-      generate(appId, 'chat', '/chat-messages', { query: p.query, conversation_id: p.conversationId ?? '' }, p, chatBlockingSchema),
+      generate(
+        appId,
+        'chat',
+        '/chat-messages',
+        { query: p.query, conversation_id: p.conversationId ?? '', ...(p.autoGenerateName === false ? { auto_generate_name: false } : {}) },
+        p,
+        chatBlockingSchema,
+      ),
   } as Invoker<ChatInvoke, ChatBlockingResponse>;
   const workflow = {
     invoke: (appId: string, p: WorkflowInvoke) => generate(appId, 'workflow', '/workflows/run', {}, p, workflowBlockingSchema),

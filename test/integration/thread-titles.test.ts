@@ -8,24 +8,31 @@ afterEach(async () => {
 });
 
 describe('thread titles', () => {
-  it('the first answer in a thread names its Dify conversation; in an agent DM thread the Slack session gets that title', async () => {
+  it('Dify names a channel thread’s conversation itself; an agent DM thread is named once, after its first answer, and its Slack session gets that title', async () => {
     t = await startTestBridge();
-    const { ts } = await t.mention('how do refunds work?');
+    await t.mention('how do refunds work?');
     await settled(t);
     const conversation = [...t.dify.conversations.keys()][0]!;
-    const rename = t.dify.requests.find((r) => r.path === `/v1/conversations/${conversation}/name`)!;
-    expect(rename.body).toEqual({ auto_generate: true, user: `slack:T1:C1:${ts}` });
+    // Dify's default (auto_generate_name true) names it: no second naming request from the bridge.
+    const first = t.dify.requests.find((r) => r.path === '/v1/chat-messages')!;
+    expect(first.body).not.toHaveProperty('auto_generate_name');
     expect(t.dify.conversationNames.get(conversation)).toBe('Generated: a short title');
-    // Later turns do not rename it again.
-    await t.message('and for gift cards?', { threadTs: ts });
-    await settled(t);
-    expect(t.dify.requests.filter((r) => r.path.endsWith('/name'))).toHaveLength(1);
-    // An agent DM thread: the session is titled too.
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/name'))).toHaveLength(0);
+    // An agent DM thread: Dify is told not to name it, the bridge asks once and titles the session.
     const root = '1790000500.000100';
     await t.message('hello', { channel: 'D1', channelType: 'im', ts: '1790000500.000200', threadTs: root });
     await settled(t);
     await t.slack.waitFor(() => t!.slack.sessionTitles.get(`D1:${root}`), 2000, 'the session title');
     expect(t.slack.sessionTitles.get(`D1:${root}`)).toBe('Generated: a short title');
+    const dm = t.dify.requests.filter((r) => r.path === '/v1/chat-messages')[1]!;
+    expect(dm.body).toMatchObject({ auto_generate_name: false, conversation_id: '' });
+    const dmConversation = [...t.dify.conversations.keys()][1]!;
+    const renames = t.dify.requests.filter((r) => r.path.endsWith('/name'));
+    expect(renames.map((r) => [r.path, r.body])).toEqual([[`/v1/conversations/${dmConversation}/name`, { auto_generate: true, user: 'slack:T1:D1:dm' }]]);
+    // Later turns do not rename it again.
+    await t.message('and for gift cards?', { channel: 'D1', channelType: 'im', ts: '1790000500.000300', threadTs: root });
+    await settled(t);
+    expect(t.dify.requests.filter((r) => r.path.endsWith('/name'))).toHaveLength(1);
   });
 
   it('a session renamed in Slack renames its Dify conversation; the bot’s own rename does not loop back', async () => {

@@ -561,6 +561,10 @@ export class FakeDify {
       } else {
         conversationId = randomUUID();
         this.conversations.set(conversationId, user);
+        if (body['auto_generate_name'] !== undefined && typeof body['auto_generate_name'] !== 'boolean')
+          return json(res, 400, { code: 'invalid_param', message: 'auto_generate_name must be a boolean', status: 400 });
+        // Dify names a new conversation itself after its first message unless told not to.
+        if (body['auto_generate_name'] !== false) this.conversationNames.set(conversationId, 'Generated: a short title');
       }
       const events = new ChatEvents(conversationId);
       return this.onChat({ req: request, conversationId, events, res });

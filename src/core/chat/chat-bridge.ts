@@ -101,10 +101,10 @@ export class ChatBridge {
     void this.runs.track(this.answer(msg, placement, claimKey, threadKey, log));
   }
 
-  private async nameThread(appId: string, conversationId: string, ref: ThreadRef, session: AnswerPlace | undefined, log: Logger): Promise<void> {
+  private async nameThread(appId: string, conversationId: string, ref: ThreadRef, session: AnswerPlace, log: Logger): Promise<void> {
     try {
       const name = await this.deps.dify.renameConversation(appId, conversationId, { autoGenerate: true, user: difyUserForThread(ref) });
-      if (session && name) await this.deps.surface?.renameSession?.(session, name);
+      if (name) await this.deps.surface?.renameSession?.(session, name);
     } catch (err) {
       log.debug({ err: describeError(err) }, 'could not name the conversation');
     }
@@ -316,6 +316,7 @@ export class ChatBridge {
         ...(app?.persona ? { persona: app.persona } : {}),
         // An agent DM's thread is an agent session (Slack shows a long run's status there).
         session: msg.channelType === 'im' && placement.target.threadTs !== undefined,
+        namedLater: msg.channelType === 'im' && placement.target.threadTs !== undefined && !detached,
         ...(placement.target.threadTs !== undefined ? { replyThreadTs: placement.target.threadTs } : {}),
         ...(files.refused.length || heard.problems.length
           ? {
@@ -333,10 +334,10 @@ export class ChatBridge {
         await this.deps.history
           ?.record(msg.teamId, msg.userId, { app: appId, kind: 'chat', channelId: msg.channelId, ts: shownAt, at: Date.now(), outcome: result.outcome })
           .catch(() => undefined);
-      // A thread's first answer names its Dify conversation, and its agent session in Slack.
-      if (result.outcome === 'answered' && !turn.conversationId && result.conversationId && !detached) {
-        const place =
-          turn.session && turn.replyThreadTs ? { teamId: msg.teamId, channelId: msg.channelId, threadTs: turn.replyThreadTs, messages: [] } : undefined;
+      // Dify names a new conversation itself; in an agent thread the bridge asks for the name after
+      // the first answer instead, to title the Slack session with it.
+      if (result.outcome === 'answered' && !turn.conversationId && result.conversationId && turn.namedLater && turn.replyThreadTs) {
+        const place = { teamId: msg.teamId, channelId: msg.channelId, threadTs: turn.replyThreadTs, messages: [] };
         void this.runs.track(this.nameThread(appId, result.conversationId, placement.ref, place, log));
       }
       if (result.messageId || result.taskId) {

@@ -39,6 +39,11 @@ export interface ChatTurn {
   suggestFollowUps?: boolean;
   /** The answer is in an agent thread (Slack's agent session mirrors a long run). */
   session?: boolean;
+  /**
+   * A new conversation is named after its first answer, by the bridge (its title goes to the
+   * agent session), so Dify is asked not to name it first: one generated name, not two.
+   */
+  namedLater?: boolean;
   /** The run's id for Stop (given, so an edited or deleted question can stop it). */
   runId?: string;
   /** The Slack thread the answer is in (a DM's conversation may span several threads). */
@@ -82,7 +87,7 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
     inputs: turn.inputs,
     user,
     responseMode,
-    ...(conversation ? { conversationId: conversation } : {}),
+    ...(conversation ? { conversationId: conversation } : turn.namedLater ? { autoGenerateName: false } : {}),
     ...(turn.files && turn.files.length > 0 ? { files: turn.files } : {}),
     ...(signal ? { signal } : {}),
   });
