@@ -141,16 +141,19 @@ export class BridgeMetrics implements RunObserver {
         let fn = wrapped.get(prop);
         if (!fn) {
           const method = value as (...a: unknown[]) => unknown;
-          fn =
-            typeof prop !== 'string' || untimed.has(prop)
-              ? method.bind(target)
-              : (...args: unknown[]) => {
-                  const end = seconds.startTimer({ op: prop });
-                  const result = method.apply(target, args);
-                  if (result instanceof Promise) return result.finally(() => end());
-                  end();
-                  return result;
-                };
+          if (typeof prop !== 'string' || untimed.has(prop)) fn = method.bind(target);
+          else {
+            // The labelled child is found once: startTimer({op}) hashes the labels on every call.
+            const observed = seconds.labels({ op: prop });
+            fn = (...args: unknown[]) => {
+              const started = performance.now();
+              const end = () => observed.observe((performance.now() - started) / 1000);
+              const result = method.apply(target, args);
+              if (result instanceof Promise) return result.finally(end);
+              end();
+              return result;
+            };
+          }
           wrapped.set(prop, fn);
         }
         return fn;

@@ -77,11 +77,24 @@ export function toIncomingMessage(raw: unknown, context: { teamId?: string | und
   };
 }
 
+// One pattern per bot user id (a handful per process), not one per message.
+const mentionPatterns = new Map<string, RegExp>();
+
+function mentionPattern(botUserId: string): RegExp {
+  let pattern = mentionPatterns.get(botUserId);
+  if (!pattern) {
+    pattern = new RegExp(`<@${botUserId.replace(/[^A-Za-z0-9]/g, '')}(\\|[^>]*)?>`, 'g');
+    if (mentionPatterns.size > 1000) mentionPatterns.clear();
+    mentionPatterns.set(botUserId, pattern);
+  }
+  return pattern;
+}
+
 /** Removes the bot's own mention (`<@U123>` or `<@U123|name>`) so Dify sees only the question. */
 export function stripMention(text: string, botUserId: string | undefined): string {
   if (!botUserId) return text.trim();
   return text
-    .replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ')
+    .replace(mentionPattern(botUserId), ' ')
     .replace(/[ \t]{2,}/g, ' ')
     .trim();
 }
