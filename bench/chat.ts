@@ -155,6 +155,7 @@ export class ChatBench {
       answers,
       callsPerAnswer: round(slackCalls / answers),
       cpuMsPer1000Tokens: round((measured.cpuMs / (answers * tokens)) * 1000),
+      systemCpuMsPer1000Tokens: round((measured.systemCpuMs / (answers * tokens)) * 1000),
       allExact: finals.length === answers && finals.every((f) => f.exact),
       slackCallsPerAnswer: perAnswer(st.calls, answers),
       difyCallsPerAnswer: perAnswer(st.difyCalls, answers),
@@ -310,6 +311,8 @@ export interface CostResult {
   answers: number;
   callsPerAnswer: number;
   cpuMsPer1000Tokens: number;
+  /** Of cpuMsPer1000Tokens, the kernel's part. */
+  systemCpuMsPer1000Tokens: number;
   allExact: boolean;
   /** Every Slack method and Dify path the subject called, per answer (the stream, and what else it asks). */
   slackCallsPerAnswer: Record<string, number>;

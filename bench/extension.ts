@@ -9,6 +9,8 @@ import { Moderator } from '../src/extension/moderation.js';
 import { percentile, processCpuSeconds } from './machine.js';
 
 export interface ExtensionResult {
+  /** The bridge, or the limit reference (bench/extension-reference.ts: a bare Node HTTP server). */
+  subject: 'bridge' | 'reference';
   point: string;
   /** Dify opens a new connection per call; keep-alive shows the route's own cost. */
   connection: 'new' | 'keep-alive';
@@ -18,8 +20,10 @@ export interface ExtensionResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Bridge process CPU per call, in milliseconds (from /proc, 10 ms resolution over the run). */
+  /** Process CPU per call, in milliseconds (from /proc, 10 ms resolution over the run). */
   cpuMsPerCall: number;
+  /** Where the point was measured in several runs: the figures above are medians, these the ranges. */
+  spread?: { runs: number; p50Ms: [number, number]; p99Ms: [number, number]; cpuMsPerCall: [number, number] };
 }
 
 const KEY = 'bench-extension-key';
@@ -42,12 +46,9 @@ async function startBridge(slackUrl: string, profileDir?: string): Promise<{ chi
       },
     }),
   );
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  // One profile per thread (tsx's loader runs in a worker): the largest is the bridge's own.
-  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'extension')}`] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', import.meta.resolve('tsx'), main], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
+  return startChild(
+    '../src/main.ts',
+    {
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: 'bench',
       SLACK_API_URL: slackUrl,
@@ -56,8 +57,18 @@ async function startBridge(slackUrl: string, profileDir?: string): Promise<{ chi
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      EXTENSION_API_KEY: KEY,
     },
+    profileDir,
+  );
+}
+
+/** A server in a child process under tsx (as `npm start` runs the bridge), once it says its port. */
+async function startChild(script: string, env: Record<string, string>, profileDir?: string, name = 'bridge'): Promise<{ child: ChildProcess; port: number }> {
+  const main = fileURLToPath(new URL(script, import.meta.url));
+  // One profile per thread (tsx's loader runs in a worker): the largest is the server's own.
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-extension`)}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', import.meta.resolve('tsx'), main], {
+    env: { PATH: process.env['PATH'] ?? '', EXTENSION_API_KEY: KEY, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -125,52 +136,91 @@ async function load(
   return { latencies: latencies.sort((a, b) => a - b), errors };
 }
 
-/** `profileDir`: the bridge writes a CPU profile there when it exits (node --cpu-prof). */
-export async function benchExtension(options: { rate?: number; seconds?: number; profileDir?: string } = {}): Promise<ExtensionResult[]> {
+/**
+ * `profileDir`: the bridge writes a CPU profile there when it exits (node --cpu-prof). The headline point
+ * (moderation.output on a new connection) is measured in `repeats` rounds, the bridge and the reference
+ * taking turns, and reported as medians; the other points once.
+ */
+export async function benchExtension(options: { rate?: number; seconds?: number; repeats?: number; profileDir?: string } = {}): Promise<ExtensionResult[]> {
   const rate = options.rate ?? 500;
   const seconds = options.seconds ?? 10;
+  const repeats = options.repeats ?? 3;
   const slack = await new FakeSlack().start();
-  const { child, port } = await startBridge(slack.url, options.profileDir);
+  const bridge = await startBridge(slack.url, options.profileDir);
+  const reference = await startChild('./extension-reference.ts', {}, options.profileDir, 'reference');
   const results: ExtensionResult[] = [];
+  const points: Array<[string, string[]]> = [
+    ['app.moderation.output', TEXTS.map((text) => JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'bench', text } }))],
+    [
+      'app.moderation.input',
+      TEXTS.map((query) => JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'bench', inputs: { topic: 'q3' }, query } })),
+    ],
+    ['ping', [JSON.stringify({ point: 'ping', params: {} })]],
+  ];
+  const measure = async (subject: ExtensionResult['subject'], point: string, bodies: string[], connection: 'new' | 'keep-alive') => {
+    const { child, port } = subject === 'bridge' ? bridge : reference;
+    const cpuBefore = processCpuSeconds(child.pid!);
+    const { latencies, errors } = await load(port, bodies, rate, seconds, connection);
+    const cpu = processCpuSeconds(child.pid!) - cpuBefore;
+    return {
+      subject,
+      point,
+      connection,
+      ratePerSecond: rate,
+      requests: latencies.length,
+      errors,
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(percentile(latencies, 99)),
+      maxMs: round(latencies.at(-1) ?? NaN),
+      cpuMsPerCall: round((cpu * 1000) / latencies.length),
+    };
+  };
   try {
-    const points: Array<[string, string[]]> = [
-      ['app.moderation.output', TEXTS.map((text) => JSON.stringify({ point: 'app.moderation.output', params: { app_id: 'bench', text } }))],
-      [
-        'app.moderation.input',
-        TEXTS.map((query) => JSON.stringify({ point: 'app.moderation.input', params: { app_id: 'bench', inputs: { topic: 'q3' }, query } })),
-      ],
-      ['ping', [JSON.stringify({ point: 'ping', params: {} })]],
-    ];
-    await load(port, points[0]![1], 200, 2); // warm-up (JIT, connection paths)
-    const runs: Array<[string, string[], 'new' | 'keep-alive']> = [
-      ...points.map(([p, b]) => [p, b, 'new'] as [string, string[], 'new']),
-      [points[0]![0], points[0]![1], 'keep-alive'],
-    ];
-    for (const [point, bodies, connection] of runs) {
-      const cpuBefore = processCpuSeconds(child.pid!);
-      const { latencies, errors } = await load(port, bodies, rate, seconds, connection);
-      const cpu = processCpuSeconds(child.pid!) - cpuBefore;
-      results.push({
-        point,
-        connection,
-        ratePerSecond: rate,
-        requests: latencies.length,
-        errors,
-        p50Ms: round(percentile(latencies, 50)),
-        p99Ms: round(percentile(latencies, 99)),
-        maxMs: round(latencies.at(-1) ?? NaN),
-        cpuMsPerCall: round((cpu * 1000) / latencies.length),
-      });
+    // Warm-up of every point on both connection paths, so the first point measured does not pay for JIT
+    // and the others' code.
+    for (const { port } of [bridge, reference]) {
+      for (const [, bodies] of points) await load(port, bodies, 200, 1);
+      await load(port, points[0]![1], 200, 1, 'keep-alive');
     }
+    const [headline, headlineBodies] = points[0]!;
+    const rounds = { bridge: [] as ExtensionResult[], reference: [] as ExtensionResult[] };
+    for (let i = 0; i < repeats; i++) {
+      for (const subject of ['bridge', 'reference'] as const) rounds[subject].push(await measure(subject, headline, headlineBodies, 'new'));
+    }
+    results.push(medianOf(rounds.bridge), medianOf(rounds.reference));
+    for (const [point, bodies] of points.slice(1)) results.push(await measure('bridge', point, bodies, 'new'));
+    results.push(await measure('bridge', headline, headlineBodies, 'keep-alive'));
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    if (options.profileDir) keepLargestProfile(join(options.profileDir, 'extension'), join(options.profileDir, 'bridge-extension.cpuprofile'));
+    await Promise.all(
+      [bridge.child, reference.child].map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+    for (const name of options.profileDir ? ['bridge', 'reference'] : []) {
+      keepLargestProfile(join(options.profileDir!, `${name}-extension`), join(options.profileDir!, `${name}-extension.cpuprofile`));
+    }
     keepAlive.destroy();
     await slack.close();
   }
   return results;
+}
+
+/** Each figure's median over the rounds, with its range. */
+function medianOf(rounds: ExtensionResult[]): ExtensionResult {
+  const mid = (f: (r: ExtensionResult) => number) => [...rounds.map(f)].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+  const range = (f: (r: ExtensionResult) => number): [number, number] => [Math.min(...rounds.map(f)), Math.max(...rounds.map(f))];
+  return {
+    ...rounds[0]!,
+    requests: rounds.reduce((n, r) => n + r.requests, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    p50Ms: mid((r) => r.p50Ms),
+    p99Ms: mid((r) => r.p99Ms),
+    maxMs: Math.max(...rounds.map((r) => r.maxMs)),
+    cpuMsPerCall: mid((r) => r.cpuMsPerCall),
+    spread: { runs: rounds.length, p50Ms: range((r) => r.p50Ms), p99Ms: range((r) => r.p99Ms), cpuMsPerCall: range((r) => r.cpuMsPerCall) },
+  };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

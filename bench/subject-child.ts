@@ -21,6 +21,8 @@ export interface SubjectUrls {
 
 export interface Measured {
   cpuMs: number;
+  /** Of cpuMs, the kernel's part (system calls: socket reads and writes). */
+  systemCpuMs: number;
   rssPeakMiB: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
@@ -106,6 +108,7 @@ process.on('message', (raw: unknown) => {
         delay?.disable();
         const measured: Measured = {
           cpuMs: (used.user + used.system) / 1000,
+          systemCpuMs: used.system / 1000,
           rssPeakMiB: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 2 ** 20),
           eventLoopDelayP99Ms: (delay?.percentile(99) ?? 0) / 1e6,
           eventLoopDelayMaxMs: (delay?.max ?? 0) / 1e6,
