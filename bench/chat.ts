@@ -82,8 +82,11 @@ export class ChatBench {
     await agent.close();
   }
 
-  /** Runs `work` against a fresh process of the subject (profiled as `name` with --profile). */
-  async with<T>(kind: SubjectKind, env: Record<string, string>, name: string, work: (s: Subject) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` against a fresh process of the subject (profiled as `name` with --profile),
+   * warmed up first unless `warm` is false.
+   */
+  async with<T>(kind: SubjectKind, env: Record<string, string>, name: string, work: (s: Subject) => Promise<T>, warm = true): Promise<T> {
     if (this.profile) mkdirSync(PROFILE_DIR, { recursive: true });
     const child = await Child.start('./subject-child.ts');
     try {
@@ -99,7 +102,7 @@ export class ChatBench {
           return { result, measured };
         },
       };
-      await this.warm(subject);
+      if (warm) await this.warm(subject);
       if (!this.profile) return await work(subject);
       await child.call('profile-start');
       const result = await work(subject);
