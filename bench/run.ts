@@ -66,6 +66,7 @@ const failures: string[] = [];
 const KINDS: SubjectKind[] = ['bridge', 'reference'];
 const spread = (xs: number[]) => ({ median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
 const round = (n: number) => Math.round(n * 10) / 10;
+const signedMs = (d: number) => `${d < 0 ? '−' : '+'}${Math.abs(round(d))} ms`;
 
 try {
   if (wants('latency')) {
@@ -204,8 +205,8 @@ function report(r: Record<string, any>, ext: ExtensionResult[] | undefined, chk:
   if (r['latency']) {
     const { bridge: b, reference: f } = r['latency'];
     rows.push(
-      `| added latency p50, ms (Dify's first byte → Slack; ${b.answersPerRun} answers, 20 at a time) | ${s3(b.p50Ms)} | ${s3(f.p50Ms)} | +${round(b.p50Ms.median - f.p50Ms.median)} ms | ${target(b.p50Ms.median <= f.p50Ms.median + 2, 'reference + 2 ms')} |`,
-      `| added latency p99, ms | ${s3(b.p99Ms)} | ${s3(f.p99Ms)} | +${round(b.p99Ms.median - f.p99Ms.median)} ms | ${target(b.p99Ms.median <= f.p99Ms.median + 10, 'reference + 10 ms')} |`,
+      `| added latency p50, ms (Dify's first byte → Slack; ${b.answersPerRun} answers, 20 at a time) | ${s3(b.p50Ms)} | ${s3(f.p50Ms)} | ${signedMs(b.p50Ms.median - f.p50Ms.median)} | ${target(b.p50Ms.median <= f.p50Ms.median + 2, 'reference + 2 ms')} |`,
+      `| added latency p99, ms | ${s3(b.p99Ms)} | ${s3(f.p99Ms)} | ${signedMs(b.p99Ms.median - f.p99Ms.median)} | ${target(b.p99Ms.median <= f.p99Ms.median + 10, 'reference + 10 ms')} |`,
     );
   }
   for (const c of r['cost'] ?? []) {
