@@ -104,16 +104,15 @@ export async function runChatTurn(deps: ChatTurnDeps, turn: ChatTurn, sink: Answ
       return call(undefined);
     }
   };
-  const saveConversation = async (state: AnswerState) => {
+  // Called per event; a promise only when there is something to save.
+  const saveConversation = (state: AnswerState): Promise<void> | undefined => {
     // A one-off (a thread's summary) leaves the thread's own conversation as it is.
-    if (turn.detached) return;
-    if (state.conversationId && state.conversationId !== conversationId) {
-      conversationId = state.conversationId;
-      // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
-      if (!(await deps.store.setThread(key, { appId, conversationId, ...(turn.summoned ? { summoned: true } : {}) }, turn.fence))) {
-        logger.warn('another replica took this thread over; its conversation is kept');
-      }
-    }
+    if (turn.detached || !state.conversationId || state.conversationId === conversationId) return undefined;
+    conversationId = state.conversationId;
+    // Saved as soon as Dify reports it, so a crash mid-answer keeps the thread's memory.
+    return deps.store.setThread(key, { appId, conversationId, ...(turn.summoned ? { summoned: true } : {}) }, turn.fence).then((kept) => {
+      if (!kept) logger.warn('another replica took this thread over; its conversation is kept');
+    });
   };
 
   const model = chatModel(extras);

@@ -38,8 +38,8 @@ export interface AnswerModel<S> {
 
 /** What a workflow-backed run can do besides streaming: pause for a person, re-attach, hand over at shutdown. */
 export interface RunContinuation<S> {
-  /** Called with every new state (saves the run's record once its workflow run id is known). */
-  onState(state: S, sink: AnswerSink): Promise<void>;
+  /** Called with every new state (saves the run's record once its workflow run id is known); a promise only when it writes. */
+  onState(state: S, sink: AnswerSink): Promise<void> | undefined;
   /** The stream ended at a pause: saves it durably and returns the buttons of its forms. */
   onPause(state: S, sink: AnswerSink): Promise<FormControl[]>;
   /** The stream broke (dropped, idle, cut): the run's events again, with a state snapshot. */
@@ -93,8 +93,8 @@ export interface RunOptions<S> {
   recordLogger?: Logger;
   /** Opens the Dify stream (HTTP errors throw from here); `signal` cancels the request. */
   open(signal: AbortSignal): Promise<DifyEventStream>;
-  /** Called with every new state, in order (to save ids as soon as they are known). */
-  onState?(state: S): Promise<void>;
+  /** Called with every new state, in order (to save ids as soon as they are known); a promise only when it writes. */
+  onState?(state: S): Promise<void> | undefined;
   /** Asks Dify to stop a task nobody can see any more (best effort). */
   stopTask?(taskId: string): Promise<void>;
   /** Aborted when the bridge shuts down: the answer ends with what it has and asks to ask again. */
@@ -257,8 +257,11 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
             firstTokenAt = Date.now();
             onFirstToken(firstTokenAt - openedAt);
           }
-          await opts.onState?.(state);
-          if (cont) await cont.onState(state, opts.sink);
+          // Awaited only when there is a write: an await per event is a microtask hop per token.
+          const saving = opts.onState?.(state);
+          if (saving) await saving;
+          const following = cont?.onState(state, opts.sink);
+          if (following) await following;
           const current = state;
           renderer.update(() => ({ markdown: model.render(current, false), ...(model.live ? { live: model.live(current) } : {}) }), model.hasContent(current));
         }

@@ -176,19 +176,20 @@ export class RunFollower {
       savedMessages = messages;
       await this.records.save(record);
     };
+    const first = async (runId: string, state: S, sink: AnswerSink) => {
+      if (!(await this.hold(runId))) logger.warn({ run: runId }, 'another process already follows this workflow run');
+      await save(state, sink, 'live');
+      if (place.session === true) void this.session({ ...place, messages: [] }, 'processing');
+    };
     return {
-      onState: async (state, sink) => {
+      // Called per event, so a promise only when there is a write.
+      onState: (state, sink) => {
         const runId = state.hi.runId;
-        if (!runId) return;
-        if (!record) {
-          if (!(await this.hold(runId))) logger.warn({ run: runId }, 'another process already follows this workflow run');
-          await save(state, sink, 'live');
-          if (place.session === true) void this.session({ ...place, messages: [] }, 'processing');
-          return;
-        }
-        // Called per event: a page posted, or the periodic save, is what is worth a write.
+        if (!runId) return undefined;
+        if (!record) return first(runId, state, sink);
+        // A page posted, or the periodic save, is what is worth a write.
         const messages = sink.messages?.() ?? savedMessages;
-        if (!sameList(messages, savedMessages) || now() - savedAt >= SAVE_EVERY_MS) await save(state, sink, 'live');
+        return !sameList(messages, savedMessages) || now() - savedAt >= SAVE_EVERY_MS ? save(state, sink, 'live') : undefined;
       },
       onPause: async (state, sink) => {
         await save(state, sink, 'paused');
