@@ -55,6 +55,8 @@ export class LocalCoordination {
   private readonly turns = new Map<string, ThreadTurns>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly streams = new Map<string, Map<string, number>>();
+  /** Per workspace, no stream expires before this: the count is asked per edit, and a sweep is O(streams). */
+  private readonly sweepAt = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -144,15 +146,24 @@ export class LocalCoordination {
     const now = this.now();
     const team = this.streams.get(teamId) ?? new Map<string, number>();
     this.streams.set(teamId, team);
-    if (active) team.set(streamId, now + STREAM_HEARTBEAT_MS);
-    else team.delete(streamId);
+    if (active) {
+      const until = now + STREAM_HEARTBEAT_MS;
+      team.set(streamId, until);
+      if (until < (this.sweepAt.get(teamId) ?? Infinity)) this.sweepAt.set(teamId, until);
+    } else team.delete(streamId);
     return this.liveStreams(teamId, now);
   }
 
   private liveStreams(teamId: string, now: number): number {
     const team = this.streams.get(teamId);
     if (!team) return 0;
-    for (const [id, until] of team) if (until <= now) team.delete(id);
+    if (now < (this.sweepAt.get(teamId) ?? Infinity)) return team.size;
+    let earliest = Infinity;
+    for (const [id, until] of team) {
+      if (until <= now) team.delete(id);
+      else earliest = Math.min(earliest, until);
+    }
+    this.sweepAt.set(teamId, earliest);
     return team.size;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EDIT_WINDOW_MS, LocalCoordination } from '../../src/store/local-coordination.js';
+import { EDIT_WINDOW_MS, LocalCoordination, STREAM_HEARTBEAT_MS } from '../../src/store/local-coordination.js';
 
 /** A greedy workspace on a fake clock: an edit is asked for every `everyMs`, and taken when allowed. */
 async function simulate(perMinute: number, minutes: number, everyMs: number): Promise<number[]> {
@@ -72,5 +72,21 @@ describe("a workspace's edit allowance", () => {
     }
     expect(waiting.size).toBe(0);
     expect(slowest).toBeLessThanOrEqual(120_000);
+  });
+
+  it('a stream whose heartbeat lapses stops counting at once, one that beats again keeps counting', async () => {
+    let now = 1_000_000;
+    const c = new LocalCoordination(() => now);
+    await c.activeStreams('T1', 'a', true);
+    now += 10_000;
+    await c.activeStreams('T1', 'b', true);
+    now += STREAM_HEARTBEAT_MS - 10_000 - 1;
+    expect(await c.activeStreams('T1', 'c', true)).toBe(3);
+    now += 1; // a's heartbeat has lapsed
+    expect(await c.activeStreams('T1', 'b', true)).toBe(2);
+    now += STREAM_HEARTBEAT_MS - 1; // c lapsed a moment ago (it beat 1 ms before a lapsed); b, renewed at a's lapse, has 1 ms left
+    expect(await c.activeStreams('T1', 'd', false)).toBe(1);
+    now += 1;
+    expect(await c.activeStreams('T1', 'd', false)).toBe(0);
   });
 });
