@@ -252,7 +252,7 @@ function report(r: Record<string, any>, ext: ExtensionResult[] | undefined, chk:
     const first = (k: SubjectKind) => costs.map((c) => c[k].firstRoundCpuMsPer1000Tokens.median).join(' / ');
     out.push(
       '',
-      `CPU per 1,000 tokens is measured on each subject's second round of answers at the three speeds. Its first round, in a fresh process after 20 warm-up answers while V8 still compiles, at ${costs.map((c) => c.tokensPerSecond).join(' / ')} tokens/s: bridge ${first('bridge')} ms, reference ${first('reference')} ms.`,
+      `CPU per 1,000 tokens is measured on each subject's second round of answers at each speed. Its first round, in a fresh process after 20 warm-up answers while V8 still compiles, at ${costs.map((c) => c.tokensPerSecond).join(' / ')} tokens/s: bridge ${first('bridge')} ms, reference ${first('reference')} ms.`,
     );
   }
   if (r['firstText']) {
