@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { sign } from '../test/support/harness.js';
 import { slackTs } from '../test/support/fake-slack.js';
-import { percentile } from './machine.js';
+import { median, percentile } from './machine.js';
 import type { Measured, SubjectUrls } from './subject-child.js';
 
 /** A child process driven over IPC (the fakes; the bridge or the reference). */
@@ -58,8 +58,8 @@ interface Subject {
 
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
 const round = (n: number) => Math.round(n * 10) / 10;
+
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-export const median = (xs: number[]) => percentile(sorted(xs), 50);
 
 /** Where `--profile` writes the subjects' CPU profiles. */
 export const PROFILE_DIR = fileURLToPath(new URL('./results/profiles/', import.meta.url));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { Moderator } from '../src/extension/moderation.js';
-import { percentile, processCpuSeconds } from './machine.js';
+import { median, percentile, processCpuSeconds } from './machine.js';
 
 export interface ExtensionResult {
   /** The bridge, or the limit reference (bench/extension-reference.ts: a bare Node HTTP server). */
@@ -209,7 +209,7 @@ export async function benchExtension(options: { rate?: number; seconds?: number;
 
 /** Each figure's median over the rounds, with its range. */
 function medianOf(rounds: ExtensionResult[]): ExtensionResult {
-  const mid = (f: (r: ExtensionResult) => number) => [...rounds.map(f)].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+  const mid = (f: (r: ExtensionResult) => number) => median(rounds.map(f));
   const range = (f: (r: ExtensionResult) => number): [number, number] => [Math.min(...rounds.map(f)), Math.max(...rounds.map(f))];
   return {
     ...rounds[0]!,

@@ -26,6 +26,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
+/** The middle value (the upper one of an even count), as `percentile(…, 50)` of the sorted values. */
+export function median(xs: number[]): number {
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
 export function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

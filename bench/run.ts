@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { ChatBench, median, PROFILE_DIR, type CostResult, type FairnessResult, type IngestResult, type ScaleResult, type SubjectKind } from './chat.js';
+import { ChatBench, PROFILE_DIR, type CostResult, type FairnessResult, type IngestResult, type ScaleResult, type SubjectKind } from './chat.js';
 import { benchExtension, benchModerationCheck, type ExtensionResult } from './extension.js';
-import { machine } from './machine.js';
+import { machine, median } from './machine.js';
 import { summarizeProfile } from './profile-summary.js';
 
 /**
