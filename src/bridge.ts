@@ -24,7 +24,7 @@ import { EditBudget } from './core/streaming/edit-budget.js';
 import { createDifyClient } from './dify/client.js';
 import { extensionRoute } from './extension/extension-route.js';
 import { Moderator } from './extension/moderation.js';
-import { SlackContextProvider } from './extension/slack-context.js';
+import { appsPinnedTo, SlackContextProvider } from './extension/slack-context.js';
 import { HealthCheck } from './ops/health.js';
 import { healthzRoute } from './ops/healthz-route.js';
 import { BridgeMetrics } from './ops/metrics.js';
@@ -119,6 +119,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
           threadMaxChars: config.context.threadMaxChars,
           botUserId: (teamId) => workspaces.botUserId(teamId),
           teams,
+          appsFor: appsPinnedTo(config.dify.apps),
           warn: (fields, line) => extensionLog.warn(fields, line),
         }),
         logger: extensionLog,

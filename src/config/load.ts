@@ -162,6 +162,10 @@ const appSchema = z.strictObject({
     )
     .optional(),
   showReasoning: z.boolean().optional(),
+  difyAppId: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: "is not a Dify app id (the UUID in the app's URL in Dify)" })
+    .optional(),
   annotations: z
     .strictObject({
       editors: z
@@ -189,6 +193,7 @@ const appSchema = z.strictObject({
             .refine((o) => Object.keys(o).length <= 40, { message: 'has more than 40 outputs (a step has at most 50 parameters)' })
             .refine((o) => !('text' in o) && !('run_id' in o), { message: 'names text or run_id, which every step already hands on' })
             .optional(),
+          trustRunFor: z.boolean().optional(),
         },
         { error: (issue) => (issue.code === 'invalid_type' ? 'is not true or {"title": "…", "outputs": {"name": "string"}}' : undefined) },
       ),
@@ -402,6 +407,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.persona !== undefined ? { persona: app.persona === false ? false : withoutUndefined(app.persona) } : {}),
             ...(app.showReasoning !== undefined ? { showReasoning: app.showReasoning } : {}),
             ...(app.annotations ? { annotations: app.annotations } : {}),
+            ...(app.difyAppId ? { difyAppId: app.difyAppId.toLowerCase() } : {}),
             ...(app.workflowStep !== undefined ? { workflowStep: withoutUndefined(app.workflowStep) } : {}),
           };
         }

@@ -22,6 +22,11 @@ export interface DifyAppConfig extends DifyApp {
   showReasoning?: boolean;
   /** Who may save an answer as the app's approved answer (Dify annotation): people (U…) and user groups (S…, @handle). */
   annotations?: { editors: string[] };
+  /**
+   * Dify's own id of the app (the `app_id` its extension calls carry): pinned, the extension gives
+   * Slack context of this app's runs only to calls with this id.
+   */
+  difyAppId?: string;
   /** A Workflow Builder step of its own (workflow apps): how it is named, and the workflow outputs it hands on, typed. */
   workflowStep?: WorkflowStepConfig;
 }
@@ -35,6 +40,11 @@ export interface WorkflowStepConfig {
   description?: string;
   /** The workflow's End-node outputs the step hands on (besides `text`), by name, with their type. */
   outputs?: Record<string, StepOutputType>;
+  /**
+   * An app with an access rule runs as a step only when the operator trusts the step's "Run for"
+   * person: Slack lets any workflow author name anyone there.
+   */
+  trustRunFor?: boolean;
 }
 
 /** BRIDGE_CONFIG `persona`: what is given wins over Dify's /site. */

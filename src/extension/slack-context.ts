@@ -26,18 +26,23 @@ export const TOOL_NEEDS: Record<ToolVariable, readonly SlackContextVariable[]> =
   slack_channel: ['slack_channel_id'],
 };
 
-/** Finds a run's workspace when Dify's inputs do not name it. */
+/** Finds a run's workspace when Dify's inputs do not name it, and what the bridge's own runs involved. */
 export interface TeamFinder {
   find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined>;
-  /** Whether one of the bridge's own runs involved this channel or person. */
-  saw(teamId: string, kind: 'channel' | 'user', id: string): Promise<boolean>;
+  /** Whether a run of one of `apps` involved this channel, person or thread (`C…:ts`). */
+  saw(teamId: string, kind: 'channel' | 'user' | 'thread', id: string, apps: readonly string[]): Promise<boolean>;
 }
 
 export interface SlackContextOptions {
   threadMaxChars: number;
   now?: () => Date;
   botUserId?: (teamId: string) => string;
-  teams?: TeamFinder;
+  teams: TeamFinder;
+  /**
+   * The configured apps whose runs a query from Dify app `difyAppId` may read: those pinned to
+   * that id, or (for an id no app is pinned to) the apps pinned to none.
+   */
+  appsFor: (difyAppId: string) => readonly string[];
   /** Told once per app and tool why a tool answered empty. */
   warn?: (fields: Record<string, unknown>, line: string) => void;
 }
@@ -77,7 +82,7 @@ export class SlackContextProvider {
         `add ${missing.join(' and ')} as ${missing.length > 1 ? 'inputs' : 'an input'} in the app (text, optional): the bridge fills ${missing.length > 1 ? 'them' : 'it'}`,
       );
     }
-    const teamId = o.slack_team_id || (await this.options.teams?.find({ channelId: o.slack_channel_id, userId: o.slack_user_id }));
+    const teamId = o.slack_team_id || (await this.options.teams.find({ channelId: o.slack_channel_id, userId: o.slack_user_id }));
     if (!teamId) {
       return this.empty(
         appId,
@@ -86,14 +91,37 @@ export class SlackContextProvider {
         'add slack_team_id as an input in the app (text, optional): with several workspaces the bridge needs it',
       );
     }
-    // Dify is not a way to read Slack: only channels and people of the bridge's own runs are described.
-    const [kind, id] = variable === 'slack_user' ? (['user', o.slack_user_id!] as const) : (['channel', o.slack_channel_id!] as const);
-    if (this.options.teams && !(await this.options.teams.saw(teamId, kind, id))) {
+    // Dify is not a way to read Slack: only threads, channels and people of the bridge's own runs of
+    // this app are described (inputs can be typed by a web-app user, or come from another app).
+    const apps = this.options.appsFor(appId);
+    if (!apps.length) {
       return this.empty(
         appId,
         variable,
-        `the bridge never ran an app for this ${kind} (${id})`,
-        `the tool describes only channels and people of the bridge's own runs; a run that did not come through the bridge gets no Slack context`,
+        `Dify app ${appId || '(no app_id)'} is not pinned to any configured app`,
+        'set difyAppId on the app in BRIDGE_CONFIG to the id Dify sends (shown here), or remove difyAppId from the others',
+      );
+    }
+    if (variable === 'slack_thread' && o.slack_thread_ts === '' && !o.slack_channel_id!.startsWith('D')) {
+      return this.empty(
+        appId,
+        variable,
+        'the run names a channel but no thread',
+        'a channel is described as a thread only within a thread the bridge answered in',
+      );
+    }
+    const [kind, id] =
+      variable === 'slack_user'
+        ? (['user', o.slack_user_id!] as const)
+        : variable === 'slack_thread'
+          ? (['thread', `${o.slack_channel_id!}:${o.slack_thread_ts!}`] as const)
+          : (['channel', o.slack_channel_id!] as const);
+    if (!(await this.options.teams.saw(teamId, kind, id, apps))) {
+      return this.empty(
+        appId,
+        variable,
+        `the bridge never ran ${apps.length === 1 ? `the app ${apps[0]!}` : 'this app'} for this ${kind} (${id})`,
+        `the tool describes only threads, channels and people of the bridge's own runs of the app; a run that did not come through the bridge gets no Slack context`,
       );
     }
     switch (variable) {
@@ -147,4 +175,19 @@ function timeLines(u: UserProfile, now: Date): string[] {
   const stamp = local.toISOString().slice(0, 16).replace('T', ' ');
   const zone = [u.timeZone, u.timeZoneLabel].filter(Boolean).join(', ');
   return [`Time zone: ${zone ? `${zone} (${offset})` : offset}`, `Local time: ${day} ${stamp}`];
+}
+
+/**
+ * Which configured apps' runs a query from a Dify app id may read: the apps pinned to that id;
+ * for an id no app is pinned to, the apps pinned to none (so a pinned app's threads are read by
+ * its own Dify app alone).
+ */
+export function appsPinnedTo(apps: Record<string, { difyAppId?: string }>): (difyAppId: string) => readonly string[] {
+  const byId = new Map<string, string[]>();
+  const unpinned: string[] = [];
+  for (const [name, app] of Object.entries(apps)) {
+    if (app.difyAppId) byId.set(app.difyAppId, [...(byId.get(app.difyAppId) ?? []), name]);
+    else unpinned.push(name);
+  }
+  return (difyAppId) => byId.get(difyAppId.toLowerCase()) ?? unpinned;
 }

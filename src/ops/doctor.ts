@@ -271,7 +271,12 @@ async function checkExtension(config: Config): Promise<Check> {
     path: config.extension.path,
     apiKey: config.extension.apiKey!,
     moderator: new Moderator(config.moderation),
-    context: new SlackContextProvider(new ThreadLog(), noDirectory, { threadMaxChars: config.context.threadMaxChars }),
+    context: new SlackContextProvider(new ThreadLog(), noDirectory, {
+      threadMaxChars: config.context.threadMaxChars,
+      // The ping needs no Slack context: nothing is seen, so any context query answers empty.
+      teams: { find: async () => undefined, saw: async () => false },
+      appsFor: () => [],
+    }),
     logger: silent,
   });
   const server = createServer((req, res) => (req.url === route.path ? void route.handler(req, res) : res.writeHead(404).end()));

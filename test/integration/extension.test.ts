@@ -270,7 +270,7 @@ describe('Slack context as external data', () => {
     expect((await ask('slack_user', { slack_user_id: 'UCEO' })).json).toEqual({ result: '' });
     expect(t!.slack.callsTo('conversations.replies')).toHaveLength(0);
     expect(t!.slack.callsTo('conversations.info')).toHaveLength(0);
-    expect(t!.logs.some((l) => String(l['msg']).includes('the bridge never ran an app for this channel (CSECRET)'))).toBe(true);
+    expect(t!.logs.some((l) => String(l['msg']).includes('the bridge never ran the app bot for this channel (CSECRET)'))).toBe(true);
     // The channel and the person of the run itself are described.
     expect((await ask('slack_channel', {})).json.result).toContain('Channel: #general');
   });

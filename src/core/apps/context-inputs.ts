@@ -1,4 +1,5 @@
 import type { SlackDirectory } from '../ports.js';
+import type { RunOrigin } from './workspace-finder.js';
 
 /**
  * Inputs the bridge fills in every Dify run whose app declares them in its user_input_form;
@@ -21,11 +22,12 @@ export async function slackContextInputs(
   declared: readonly string[],
   origin: SlackOrigin,
   directory: SlackDirectory,
-  teams?: { remember(teamId: string, channelId: string, userId: string): Promise<void> },
+  teams: { remember(origin: RunOrigin, app: string): Promise<void> } | undefined,
+  app: string,
 ): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  // Dify will ask the extension about this channel and person, perhaps without slack_team_id.
-  if (declared.length) await teams?.remember(origin.teamId, origin.channelId, origin.userId).catch(() => undefined);
+  // Dify will ask the extension about this thread, channel and person (for this app only), perhaps without slack_team_id.
+  if (declared.length) await teams?.remember(origin, app).catch(() => undefined);
   for (const v of declared) {
     if (v === 'slack_team_id') out[v] = origin.teamId;
     else if (v === 'slack_channel_id') out[v] = origin.channelId;

@@ -1,5 +1,17 @@
 import type { Store } from '../../store/store.js';
 
+export type SeenKind = 'channel' | 'user' | 'thread';
+
+/** Where a run comes from; `threadTs` is '' for a DM's main timeline and absent for a command or a step. */
+export interface RunOrigin {
+  teamId: string;
+  channelId: string;
+  userId: string;
+  threadTs?: string;
+}
+
+const seenKey = (teamId: string, kind: SeenKind, id: string, app: string) => `seen:${kind}:${teamId}:${id}:${app}`;
+
 /** Entries kept in memory before the oldest go (the store keeps them all). */
 const MAX_REMEMBERED = 50_000;
 
@@ -17,21 +29,33 @@ export class WorkspaceFinder {
     private readonly only?: string,
   ) {}
 
-  /** A run in `teamId` involves this channel and this person. */
-  async remember(teamId: string, channelId: string, userId: string): Promise<void> {
-    // Which channels and people the bridge ran for: the extension answers for those only.
-    const seen = [this.keep(`seen:channel:${teamId}:${channelId}`, '1'), this.keep(`seen:user:${teamId}:${userId}`, '1')];
+  /**
+   * A run of the configured app `app` in `teamId` involves this channel, this person and (for
+   * chat) this thread: the extension describes those to that app only.
+   */
+  async remember(origin: RunOrigin, app: string): Promise<void> {
+    const { teamId, channelId, userId } = origin;
+    const seen = [this.keep(seenKey(teamId, 'channel', channelId, app), '1'), this.keep(seenKey(teamId, 'user', userId, app), '1')];
+    if (origin.threadTs !== undefined) seen.push(this.keep(seenKey(teamId, 'thread', `${channelId}:${origin.threadTs}`, app), '1'));
     if (this.only !== undefined) return void (await Promise.all(seen));
     await Promise.all([...seen, this.keep(`team-of:channel:${channelId}`, teamId), this.keep(`team-of:user:${userId}`, teamId)]);
   }
 
-  /** Whether one of the bridge's own runs involved this channel (or this person) in `teamId`. */
-  async saw(teamId: string, kind: 'channel' | 'user', id: string): Promise<boolean> {
-    const key = `seen:${kind}:${teamId}:${id}`;
-    if (this.known.has(key)) return true;
-    const stored = await this.store.getRecord(key).catch(() => undefined);
-    if (stored !== undefined) this.note(key, stored);
-    return stored !== undefined;
+  /**
+   * Whether a run of one of `apps` involved this channel, person or thread (`C…:ts`) in `teamId`.
+   * A store that cannot answer says no: the extension then answers empty, never more.
+   */
+  async saw(teamId: string, kind: SeenKind, id: string, apps: readonly string[]): Promise<boolean> {
+    for (const app of apps) {
+      const key = seenKey(teamId, kind, id, app);
+      if (this.known.has(key)) return true;
+      const stored = await this.store.getRecord(key).catch(() => undefined);
+      if (stored !== undefined) {
+        this.note(key, stored);
+        return true;
+      }
+    }
+    return false;
   }
 
   async find(where: { channelId?: string | undefined; userId?: string | undefined }): Promise<string | undefined> {

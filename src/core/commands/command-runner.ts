@@ -125,7 +125,7 @@ export class CommandRunner {
   private async execute(app: AppDescription, inputs: Record<string, unknown>, who: Requester, surface: CommandSurface, summary: string): Promise<void> {
     const user = difyUserForSlackUser(who.teamId, who.userId);
     // The Slack context inputs the app declares (never shown in forms).
-    const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory, this.deps.teams)) };
+    const runInputs = { ...inputs, ...(await slackContextInputs(app.contextVariables, who, this.deps.directory, this.deps.teams, app.id)) };
     const logger = this.deps.logger.child({ app: app.id, kind: app.type, team: who.teamId, channel: who.channelId, user: who.userId });
     const header: RunHeader = {
       app: app.id,

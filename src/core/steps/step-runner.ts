@@ -104,7 +104,7 @@ export class StepRunner {
       return fail(err instanceof Error && !('kind' in err) ? `Could not read a file the step was given: ${err.message}` : failureText(err, { app: app.id }));
     }
     const who = { teamId: req.teamId, userId, channelId: req.askIn ?? '' };
-    Object.assign(inputs, await slackContextInputs(app.contextVariables, who, deps.directory, deps.teams));
+    Object.assign(inputs, await slackContextInputs(app.contextVariables, who, deps.directory, deps.teams, app.id));
 
     const started = Date.now();
     let stream: DifyEventStream;
