@@ -73,7 +73,7 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
   const resumedRuns = new RunTracker();
   const metrics = new BridgeMetrics(() => ({ chat: chatRuns.active, command: commandRuns.active, resumed: resumedRuns.active }));
   const store = metrics.timedStore(await openStore(config.store.url));
-  const dify = createDifyClient(config.dify.apps, config.dify.timeouts);
+  const dify = createDifyClient(config.dify.apps, config.dify.timeouts, { fileOrigins: config.dify.fileOrigins });
   try {
     return await serve(config, logger, { store, dify, metrics, chatRuns, commandRuns, resumedRuns });
   } catch (err) {

@@ -55,6 +55,14 @@ const envSchema = z.object({
   SLACK_API_URL: httpUrl('the Slack Web API base, e.g. https://slack.com/api/').optional(),
   DIFY_API_URL: httpUrl('the Dify Service API base, e.g. https://api.dify.ai/v1').optional(),
   DIFY_API_KEY: z.string().trim().min(1).optional(),
+  DIFY_FILES_URL: z
+    .string()
+    .trim()
+    .refine((v) => v.split(',').every((u) => /^https?:\/\//.test(u.trim()) && URL.canParse(u.trim())), {
+      message: "is not a list of http(s) URLs (Dify's FILES_URL, e.g. https://files.dify.example.com)",
+    })
+    .optional(),
+  METRICS_TOKEN: z.string().trim().min(16, { message: 'is too short (expected 16 or more random characters)' }).optional(),
   BRIDGE_CONFIG: z.string().trim().min(1).optional(),
   PORT: intIn(0, 65535, 'a TCP port').optional(),
   HOST: z.string().trim().min(1).optional(),
@@ -502,7 +510,15 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` } : {}),
       },
-      dify: { apps, timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 } },
+      dify: {
+        apps,
+        timeouts: { connectMs: 10_000, idleMs: e.DIFY_IDLE_TIMEOUT_MS ?? 60_000, blockingMs: 300_000 },
+        fileOrigins: (e.DIFY_FILES_URL ?? '')
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean)
+          .map((u) => new URL(u).origin),
+      },
       chat: {
         ...(chatDefault ? { default: chatDefault } : {}),
         ...(chatDefault && defaultSource ? { defaultSource } : {}),
@@ -516,7 +532,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
       limits,
       shortcuts: summarize ? { summarize } : {},
       workspaces,
-      server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0' },
+      server: { port: e.PORT ?? 3000, host: e.HOST ?? '0.0.0.0', ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}) },
       store: { url: e.STORE_URL ?? 'sqlite:./data/bridge.db' },
       stream: { mode: e.STREAM_MODE ?? 'auto', intervalMs: e.STREAM_INTERVAL_MS ?? 1000, placeholderDelayMs: 1000 },
       slackEditsPerMinute: e.SLACK_EDITS_PER_MINUTE ?? 50,

@@ -123,6 +123,8 @@ export interface Config {
   dify: {
     apps: Record<string, DifyAppConfig>;
     timeouts: DifyTimeouts;
+    /** Origins besides the apps' API URLs that Dify's file URLs may name (DIFY_FILES_URL: Dify's FILES_URL). */
+    fileOrigins: string[];
   };
   chat: ChatRouting;
   /** DMs with the bot are answered (false: a DM gets one line saying where the bot can be used). */
@@ -135,7 +137,8 @@ export interface Config {
   shortcuts: { summarize?: string };
   /** Per-workspace chat routing (team id → routing), over `chat`. */
   workspaces: Record<string, { chat: ChatRouting }>;
-  server: { port: number; host: string };
+  /** `metricsToken`: /metrics answers only with `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  server: { port: number; host: string; metricsToken?: string };
   store: { url: string };
   stream: { mode: StreamMode; intervalMs: number; placeholderDelayMs: number };
   /** Who may press Stop on an answer (STOP_ALLOWED). */

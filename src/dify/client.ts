@@ -2,6 +2,7 @@ import { FormData } from 'undici';
 import { z } from 'zod';
 import type { DifyApp, DifyAppType as AppType, DifyTimeouts } from './types.js';
 import { DifyError } from './errors.js';
+import { FileUrlGuard } from './file-guard.js';
 import { DifyHttp } from './http.js';
 import { DifyEventStream } from './stream.js';
 import { humanInputFormSchema, workflowRunSchema, type HumanInputForm, type HumanInputSubmission, type WorkflowRun } from './human-input.js';
@@ -175,8 +176,14 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new DifyError('protocol', 'invalid_response', `Dify's ${what} answer is not in the expected shape (${first?.path.join('.')}: ${first?.message})`);
 }
 
-export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTimeouts): DifyClient {
-  const http = new DifyHttp(timeouts);
+export interface DifyClientOptions {
+  /** Origins besides the apps' API URLs that Dify's file URLs may point at (Dify's FILES_URL). */
+  fileOrigins?: readonly string[];
+}
+
+export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTimeouts, options: DifyClientOptions = {}): DifyClient {
+  const guard = new FileUrlGuard([...Object.values(apps).map((a) => a.apiUrl), ...(options.fileOrigins ?? [])]);
+  const http = new DifyHttp(timeouts, guard);
 
   const appFor = (appId: string, type?: AppType): DifyApp => {
     const app = Object.hasOwn(apps, appId) ? apps[appId] : undefined;
@@ -287,8 +294,9 @@ export function createDifyClient(apps: Record<string, DifyApp>, timeouts: DifyTi
       return validate(renamedSchema, json, 'conversation').name;
     },
     async downloadFile(appId, url, maxBytes) {
-      const app = appFor(appId);
-      return http.download(new URL(url, app.apiUrl), maxBytes);
+      const target = new URL(url, appFor(appId).apiUrl);
+      guard.check(target);
+      return http.download(target, maxBytes);
     },
     humanInput: {
       async form(appId, formToken) {

@@ -2,6 +2,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher, type FormData 
 import { z } from 'zod';
 import type { DifyTimeouts } from './types.js';
 import { DifyError } from './errors.js';
+import type { FileUrlGuard } from './file-guard.js';
 
 export interface HttpTarget {
   apiUrl: string;
@@ -27,9 +28,15 @@ const errorBody = z.looseObject({
 
 export class DifyHttp {
   private readonly agent: Agent;
+  /** File downloads (URLs from Dify output) connect through the guard's lookup, on their own pool. */
+  private readonly files: Agent;
 
-  constructor(private readonly timeouts: DifyTimeouts) {
+  constructor(
+    private readonly timeouts: DifyTimeouts,
+    guard?: FileUrlGuard,
+  ) {
     this.agent = new Agent({ connect: { timeout: timeouts.connectMs }, keepAliveTimeout: 30_000 });
+    this.files = new Agent({ connect: { timeout: timeouts.connectMs, ...(guard ? { lookup: guard.lookup } : {}) }, keepAliveTimeout: 10_000 });
   }
 
   /** Sends one request; resolves with the response only for a 2xx status, else throws DifyError. */
@@ -81,19 +88,27 @@ export class DifyHttp {
     }
   }
 
-  /** GET without credentials (signed file URLs), reading at most `maxBytes`. */
+  /**
+   * GET without credentials (signed file URLs), reading at most `maxBytes`. Redirects are not
+   * followed (a 3xx is a failure): the guard vouched for this URL, not for where it points.
+   */
   async download(url: URL, maxBytes: number): Promise<{ data: Uint8Array; mimeType?: string }> {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new DifyError('protocol', 'bad_file_url', `Dify gave a file URL that is not http(s): ${url.protocol}`);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'GET', dispatcher: this.agent, headersTimeout: this.timeouts.blockingMs, bodyTimeout: this.timeouts.idleMs });
+      res = await request(url, { method: 'GET', dispatcher: this.files, headersTimeout: this.timeouts.blockingMs, bodyTimeout: this.timeouts.idleMs });
     } catch (err) {
       throw toDifyError(err);
     }
     if (res.statusCode !== 200) {
-      await res.body.dump();
+      await res.body.dump().catch(() => undefined);
       throw new DifyError('http', `http_${res.statusCode}`, `Downloading a file from Dify failed (HTTP ${res.statusCode})`, res.statusCode);
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      res.body.destroy();
+      throw new DifyError('protocol', 'file_too_large', `A file from Dify is larger than ${Math.round(maxBytes / 1e6)} MB`);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -109,13 +124,13 @@ export class DifyHttp {
     return { data: new Uint8Array(Buffer.concat(chunks)), ...(typeof type === 'string' ? { mimeType: type.split(';')[0]!.trim() } : {}) };
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.files.close()]);
   }
 }
 
 export function toDifyError(err: unknown, signal?: AbortSignal): DifyError {
-  if (err instanceof DifyError) return err;
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof DifyError) return e;
   if (signal?.aborted) return new DifyError('aborted', 'aborted', 'The request to Dify was cancelled', undefined, { cause: err });
   if (err instanceof undiciErrors.BodyTimeoutError) {
     return new DifyError('timeout', 'idle_timeout', 'Dify stopped sending data (idle timeout)', undefined, { cause: err });

@@ -299,7 +299,7 @@ export class FakeDify {
   /** Files uploaded through /v1/files/upload. */
   readonly uploads: Array<{ id: string; user: string; filename: string; bytes: number; key: string }> = [];
   /** Files served to the bridge at /files/<id> (output files); and the auth headers sent for them. */
-  readonly outputFiles = new Map<string, { bytes: Buffer; mime: string }>();
+  readonly outputFiles = new Map<string, { bytes: Buffer; mime: string } | { redirect: string }>();
   readonly fileAuth: Array<string | undefined> = [];
   /** Handles any other route; return false to fall through to the built-in ones. */
   onRequest: (req: DifyRequest, res: ServerResponse) => boolean | Promise<boolean> = () => false;
@@ -447,6 +447,7 @@ export class FakeDify {
       this.fileAuth.push(req.headers.authorization);
       const f = this.outputFiles.get(outputFile[1]!);
       if (!f) return json(res, 404, { code: 'not_found', message: 'File not found', status: 404 });
+      if ('redirect' in f) return void res.writeHead(302, { location: f.redirect }).end();
       res.writeHead(200, { 'content-type': f.mime, 'content-length': String(f.bytes.length) });
       return void res.end(f.bytes);
     }

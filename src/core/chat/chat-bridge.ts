@@ -253,7 +253,9 @@ export class ChatBridge {
       if (!keep && !detached) await store.setThread(threadKey, { appId, ...(summoned ? { summoned: true } : {}) }, fence);
       const app = await this.deps.catalog.describe(appId).catch(() => undefined);
       if (app?.persona) sink.speakAs?.(app.persona);
-      const inputs = app ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams, appId) : {};
+      const inputs = app
+        ? await slackContextInputs(app.contextVariables, { ...placement.ref, userId: msg.userId }, this.deps.directory, this.deps.teams, appId)
+        : {};
       const difyUser = difyUserForThread(placement.ref);
       // Voice clips become text with the app's speech-to-text; other files go to Dify as files.
       const clips = shared.filter(isAudio);

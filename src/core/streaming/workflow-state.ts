@@ -107,14 +107,15 @@ export function reduceWorkflow(state: WorkflowState, event: DifyEvent): Workflow
   return next;
 }
 
-/** Dify file objects (`dify_model_identity: "__dify__file__"`, or anything with url + filename). */
+/**
+ * Dify file objects (`dify_model_identity: "__dify__file__"`) only: anything else shaped like
+ * one ({url, filename} from an LLM or code node, or an echoed input) is shown as data, never fetched.
+ */
 export function toRunFile(value: unknown): RunFile | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
-  const url = typeof v['url'] === 'string' ? v['url'] : typeof v['remote_url'] === 'string' ? v['remote_url'] : undefined;
-  const isFile =
-    v['dify_model_identity'] === '__dify__file__' || (url !== undefined && (typeof v['filename'] === 'string' || typeof v['mime_type'] === 'string'));
-  if (!isFile || !url) return undefined;
+  const url = typeof v['url'] === 'string' ? v['url'] : undefined;
+  if (v['dify_model_identity'] !== '__dify__file__' || !url) return undefined;
   const ext = typeof v['extension'] === 'string' ? v['extension'].replace(/^\.?/, '.') : '';
   const filename = typeof v['filename'] === 'string' && v['filename'] ? v['filename'] : `output${ext}`;
   return { url, filename, ...(typeof v['mime_type'] === 'string' ? { mimeType: v['mime_type'] } : {}) };
