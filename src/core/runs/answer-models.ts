@@ -1,3 +1,4 @@
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import type { WorkflowRun } from '../../dify/human-input.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
 import { answerFooter, renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
@@ -20,6 +21,16 @@ function outputsOf(run: WorkflowRun): Record<string, unknown> {
   return run.outputs ?? {};
 }
 
+/**
+ * What a native stream may append: the neutralised text, held back at a `<` not closed yet (what
+ * follows could make it a mention, and appended text cannot be taken back).
+ */
+function liveText(text: string): string {
+  const open = text.lastIndexOf('<');
+  const held = open >= 0 && !text.includes('>', open) ? text.slice(0, open) : text;
+  return neutralizeSlackMarkup(held);
+}
+
 const ENDED = new Set(['succeeded', 'failed', 'stopped', 'partial-succeeded']);
 
 /** A chat answer (chat, agent, chatflow): text, status, tool steps; a chatflow can pause and be re-attached. */
@@ -30,7 +41,7 @@ export function chatModel(extras: ViewExtras): AnswerModel<AnswerState> {
     render: (state, final, failure) => renderAnswer(state, final, { ...extras, ...(failure ? { failure } : {}) }),
     hasContent: (state) => state.text.length > 0 || !!state.status || state.hi.paused || state.reasoning.length > 0,
     live: (state) => ({
-      text: state.text,
+      text: liveText(state.text),
       ...(state.status ? { status: state.status } : {}),
       ...(state.tasks.length ? { tasks: state.tasks } : {}),
       ...(state.reasoning ? { reasoning: { text: state.reasoning, done: state.reasoningDone === true } } : {}),

@@ -1,4 +1,5 @@
 import { healMarkdown } from '../../markdown/heal.js';
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import type { AnswerState } from './answer-state.js';
 import type { AnswerFooter } from '../ports.js';
 import { pauseMarkdown, withNotes } from './human-input-state.js';
@@ -23,7 +24,7 @@ const REASONING_QUOTE = 2_500;
 
 /** The reasoning as a Markdown quote, "Thinking" first. */
 export function reasoningQuote(reasoning: string, final: boolean): string {
-  const text = reasoning.trim();
+  const text = neutralizeSlackMarkup(reasoning.trim());
   const kept = text.length <= REASONING_QUOTE ? text : final ? `${text.slice(0, REASONING_QUOTE)}…` : `…${text.slice(-REASONING_QUOTE)}`;
   const lines = kept.split('\n').map((l) => `> ${l}`.trimEnd());
   return `> _Thinking_\n${lines.join('\n')}`;
@@ -50,15 +51,17 @@ const THINKING = '_Thinking…_';
 export function renderAnswer(state: AnswerState, final: boolean, extras: ViewExtras = {}): string {
   const parts: string[] = [];
   if (extras.notice) parts.push(`_${extras.notice}_`);
-  if (extras.heard) parts.push(`> 🎙 ${extras.heard.slice(0, 2000).split('\n').join('\n> ')}`);
+  if (extras.heard) parts.push(`> 🎙 ${neutralizeSlackMarkup(extras.heard.slice(0, 2000)).split('\n').join('\n> ')}`);
   const paused = state.hi.paused;
   // Even a final text is healed when it ends early (an error mid code block, or a pause, must not swallow what follows).
   const exact = final && !extras.failure && !paused;
-  const text = state.text ? (exact ? state.text : healMarkdown(state.text, { keepOpenLink: final })) : '';
+  // Dify's text is content: its Slack markup (<!channel>, <@U…>, disguised links) is neutralised.
+  const content = neutralizeSlackMarkup(state.text);
+  const text = content ? (exact ? content : healMarkdown(content, { keepOpenLink: final })) : '';
   const body = withNotes(text, state.hi.notes);
   if (extras.showReasoning && state.reasoning.trim()) parts.push(reasoningQuote(state.reasoning, final));
   if (body.trim()) parts.push(body);
-  if (!final && state.status) parts.push(`_${state.status}_`);
+  if (!final && state.status) parts.push(`_${neutralizeSlackMarkup(state.status)}_`);
   if (paused) parts.push(pauseMarkdown(state.hi));
   if (extras.failure) parts.push(extras.failure);
   if (final && !paused) {

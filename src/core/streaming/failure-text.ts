@@ -1,4 +1,5 @@
 import { DifyError } from '../../dify/errors.js';
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 
 /** The last line of an answer a person stopped. */
 export const STOPPED_LINE = '_(stopped)_';
@@ -13,7 +14,8 @@ export const INTERRUPTED_LINE = '_(interrupted, please ask again)_';
 export function failureText(err: unknown, context: { app?: string } = {}): string {
   const app = context.app ? `**${context.app}**` : undefined;
   if (err instanceof DifyError) {
-    const detail = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
+    const message = neutralizeSlackMarkup(err.message);
+    const detail = message.length > 300 ? `${message.slice(0, 300)}…` : message;
     switch (err.kind) {
       case 'http':
       case 'stream':

@@ -1,3 +1,4 @@
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import type { DifyEvent } from '../../dify/events.js';
 import type { FormInput, HumanInputRequired, UserAction } from '../../dify/human-input.js';
 
@@ -227,11 +228,11 @@ export function pauseMarkdown(track: HumanInputTrack): string {
     .map((f) => {
       if (!f.token) {
         return f.content || f.nodeId
-          ? `⏸ Waiting for an answer by email (step *${f.node}*).`
+          ? `⏸ Waiting for an answer by email (step *${neutralizeSlackMarkup(f.node)}*).`
           : '⏸ The workflow is waiting at a Human Input step that Dify did not describe; it can be answered in Dify. This message updates when the run goes on.';
       }
-      const body = f.content.trim() ? `\n\n${f.content.trim()}` : '';
-      return `⏸ **${f.node}** · waiting for an answer${body}`;
+      const body = f.content.trim() ? `\n\n${neutralizeSlackMarkup(f.content.trim())}` : '';
+      return `⏸ **${neutralizeSlackMarkup(f.node)}** · waiting for an answer${body}`;
     })
     .join('\n\n');
 }

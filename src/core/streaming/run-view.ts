@@ -1,4 +1,5 @@
 import { healMarkdown } from '../../markdown/heal.js';
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import { toRunFile, type RunFile, type WorkflowState } from './workflow-state.js';
 import { STOPPED_LINE } from './failure-text.js';
 import { pauseMarkdown, withNotes } from './human-input-state.js';
@@ -14,7 +15,9 @@ export interface RunHeader {
 }
 
 export function renderHeader(h: RunHeader): string {
-  const summary = h.summary ? ` · ${h.summary.length > 120 ? h.summary.slice(0, 120) + '…' : h.summary}` : '';
+  // The summary is what the person typed: content, never markup.
+  const typed = h.summary ? neutralizeSlackMarkup(h.summary) : '';
+  const summary = typed ? ` · ${typed.length > 120 ? typed.slice(0, 120) + '…' : typed}` : '';
   return `**${h.app}**${h.userId ? ` · for <@${h.userId}>` : ''}${summary.replace(/\n/g, ' ')}`;
 }
 
@@ -29,7 +32,7 @@ export function renderOutputs(outputs: Record<string, unknown>): { markdown: str
     else if (many.length > 0 && many.every((f): f is RunFile => f !== undefined)) files.push(...many);
     else values.push([key, value]);
   }
-  const block = (v: unknown) => (typeof v === 'string' ? v : '```json\n' + JSON.stringify(v, null, 2) + '\n```');
+  const block = (v: unknown) => neutralizeSlackMarkup(typeof v === 'string' ? v : '```json\n' + JSON.stringify(v, null, 2) + '\n```');
   let markdown: string;
   if (values.length === 0) markdown = files.length ? '' : '_(The workflow returned no output.)_';
   else if (values.length === 1) markdown = block(values[0]![1]);
@@ -53,7 +56,7 @@ export function renderWorkflow(state: WorkflowState, final: boolean, header: Run
   const f = state.finished;
   const notes = state.hi.notes;
   if (state.hi.paused && !f) {
-    const text = withNotes(state.text ? healMarkdown(state.text, { keepOpenLink: true }) : '', notes);
+    const text = withNotes(state.text ? healMarkdown(neutralizeSlackMarkup(state.text), { keepOpenLink: true }) : '', notes);
     if (text) parts.push(text);
     parts.push(pauseMarkdown(state.hi));
     if (failure) parts.push(failure);
@@ -62,10 +65,12 @@ export function renderWorkflow(state: WorkflowState, final: boolean, header: Run
   if (!final || !f) {
     if (!final) {
       const round = state.round ? ` · ${state.round.kind} ${state.round.index}` : '';
-      const at = state.running ?? state.round?.title;
+      const title = state.running ?? state.round?.title;
+      const at = title ? neutralizeSlackMarkup(title) : undefined;
       parts.push(`⏳ ${header.app} · step ${Math.max(state.steps, 1)}${at ? ` · ${at}` : ''}${round}`);
     }
-    const text = withNotes(state.text ? (final ? healMarkdown(state.text, { keepOpenLink: true }) : healMarkdown(state.text)) : '', notes);
+    const content = neutralizeSlackMarkup(state.text);
+    const text = withNotes(content ? (final ? healMarkdown(content, { keepOpenLink: true }) : healMarkdown(content)) : '', notes);
     if (text) parts.push(text);
     if (final) parts.push(failure ?? '⚠️ The workflow ended without a result.');
     return parts.join('\n\n');
@@ -75,19 +80,19 @@ export function renderWorkflow(state: WorkflowState, final: boolean, header: Run
   if (answered) parts.push(answered);
   if (f.status === 'succeeded' || f.status === 'partial-succeeded') {
     const { markdown } = renderOutputs(f.outputs);
-    const body = markdown || state.text || (f.files.length ? '' : '_(The workflow returned no output.)_');
+    const body = markdown || neutralizeSlackMarkup(state.text) || (f.files.length ? '' : '_(The workflow returned no output.)_');
     if (body) parts.push(body);
     if (f.status === 'partial-succeeded') parts.push('_Some steps failed; the workflow continued with their fallback values._');
   } else if (f.status === 'stopped') {
-    if (state.text) parts.push(healMarkdown(state.text, { keepOpenLink: true }));
+    if (state.text) parts.push(healMarkdown(neutralizeSlackMarkup(state.text), { keepOpenLink: true }));
     parts.push(STOPPED_LINE);
   } else if (f.status === 'paused') {
     parts.push('⏸ The workflow is waiting for human input in Dify; its result will not appear here.');
   } else {
-    if (state.text) parts.push(healMarkdown(state.text, { keepOpenLink: true }));
+    if (state.text) parts.push(healMarkdown(neutralizeSlackMarkup(state.text), { keepOpenLink: true }));
     const node = state.failedNode;
-    const error = f.error || node?.error || 'no error text';
-    parts.push(node ? `⚠️ The workflow failed at **${node.title}**: ${error}` : `⚠️ The workflow failed: ${error}`);
+    const error = neutralizeSlackMarkup(f.error || node?.error || 'no error text');
+    parts.push(node ? `⚠️ The workflow failed at **${neutralizeSlackMarkup(node.title)}**: ${error}` : `⚠️ The workflow failed: ${error}`);
   }
   if (failure) parts.push(failure);
   const foot = footer(state, header.hint);

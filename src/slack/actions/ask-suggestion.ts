@@ -1,3 +1,4 @@
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
@@ -21,7 +22,7 @@ export function registerAskSuggestion(app: App, chat: ChatBridge, logger: Logger
       const posted = await client.chat.postMessage({
         channel: channelId,
         ...(threadTs ? { thread_ts: threadTs } : {}),
-        markdown_text: `<@${body.user.id}> asked: ${value.data.q}`,
+        markdown_text: `<@${body.user.id}> asked: ${neutralizeSlackMarkup(value.data.q)}`,
       });
       if (!posted.ts) return;
       await chat.handle({

@@ -1,3 +1,4 @@
+import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ChatBridge } from '../../core/chat/chat-bridge.js';
@@ -29,7 +30,7 @@ export function registerAskSubmitted(app: App, chat: ChatBridge, logger: Logger)
       const posted = await client.chat.postMessage({
         channel: m.channel,
         thread_ts: m.thread,
-        markdown_text: `<@${body.user.id}> asked about ${m.ts === m.thread ? 'this message' : 'a message in this thread'}: ${question}`,
+        markdown_text: `<@${body.user.id}> asked about ${m.ts === m.thread ? 'this message' : 'a message in this thread'}: ${neutralizeSlackMarkup(question)}`,
       });
       if (!posted.ts) return;
       await chat.handle({
