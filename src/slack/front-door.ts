@@ -52,9 +52,17 @@ export function installFrontDoor(server: Server, deps: FrontDoorDeps): void {
     const path = q < 0 ? url : url.slice(0, q);
     const route = routes.get(`${req.method ?? 'GET'} ${path}`);
     if (route) return void route(Object.assign(req, { params: {} }), res);
+    // Bolt checks a signature's age in one direction only: a delivery dated ahead is refused here.
+    if (req.method === 'POST' && datedAhead(req)) return void res.writeHead(401).end();
     if (req.method === 'POST' && path === deps.eventsPath && isJson(req)) return void handle(req, res, next);
     next(req, res);
   });
+}
+
+/** A Slack timestamp more than five minutes ahead of our clock (a signature made for later use). */
+export function datedAhead(req: IncomingMessage, nowMs = Date.now()): boolean {
+  const ts = Number(req.headers['x-slack-request-timestamp']);
+  return Number.isFinite(ts) && ts - Math.floor(nowMs / 1000) > MAX_AGE_SECONDS;
 }
 
 const isJson = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0]!.trim() === 'application/json';

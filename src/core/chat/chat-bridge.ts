@@ -23,7 +23,7 @@ import type { RunSurface } from '../ports.js';
 export interface ChatBridgeDeps extends ChatTurnDeps {
   /** People's recent runs (their App Home lists them). */
   history?: RunHistory;
-  config: Pick<Config, 'chat' | 'dify' | 'workspaces' | 'dm' | 'context'>;
+  config: Pick<Config, 'chat' | 'dify' | 'workspaces' | 'dm' | 'dms' | 'context'>;
   store: Store;
   catalog: AppCatalog;
   directory: SlackDirectory;
@@ -418,6 +418,11 @@ export class ChatBridge {
     const chat = this.deps.config.workspaces[teamId]?.chat ?? this.deps.config.chat;
     const name = Object.hasOwn(chat.channels, channelId) ? chat.channels[channelId] : chat.default;
     return name && this.isChatApp(name) ? name : undefined;
+  }
+
+  /** Where DMs are off (`dms: false`), what a shortcut used in a DM is told; undefined elsewhere. */
+  dmsOffLine(channelId: string): string | undefined {
+    return channelId.startsWith('D') && !this.deps.config.dms ? (this.deps.policy?.dmsOffLine() ?? "I don't answer direct messages here.") : undefined;
   }
 
   /** The chat apps this person may use in this channel, the channel's own first. */

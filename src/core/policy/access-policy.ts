@@ -50,7 +50,9 @@ export class AccessPolicy {
 
   /** Whether the person may use the app there; new work is also counted against the quotas. */
   async decide(req: AccessRequest): Promise<Refusal | undefined> {
-    const dmsOff = req.surface === 'dm' && !this.deps.config.dms ? { reason: 'dms' as const, markdown: this.dmsOffLine() } : undefined;
+    // `dms: false` holds for every way of asking in a DM, a message shortcut there included.
+    const inDm = req.surface === 'dm' || (req.surface === 'shortcut' && req.channelId.startsWith('D'));
+    const dmsOff = inDm && !this.deps.config.dms ? { reason: 'dms' as const, markdown: this.dmsOffLine() } : undefined;
     const refusal = dmsOff ?? (await this.checkAccess(req)) ?? (NEW_WORK.has(req.surface) ? await this.count(req) : undefined);
     if (refusal) {
       this.deps.logger.info(

@@ -105,6 +105,8 @@ export function registerAskAboutMessage(app: App, chat: ChatBridge, logger: Logg
       const target = await shortcutTarget(args, messageSchema, logger);
       if (!target) return;
       const { teamId, channelId } = target;
+      const dmsOff = chat.dmsOffLine(channelId);
+      if (dmsOff) return void (await respond({ response_type: 'ephemeral', text: dmsOff }));
       const apps = await chat.chatAppsFor(teamId, channelId, shortcut.user.id);
       if (apps.length === 0) {
         await respond({

@@ -30,6 +30,8 @@ export function registerSummarizeThread(app: App, chat: ChatBridge, summarizeApp
       const target = await shortcutTarget(args, messageSchema, logger);
       if (!target) return;
       const { teamId, channelId, message: m } = target;
+      const dmsOff = chat.dmsOffLine(channelId);
+      if (dmsOff) return void (await respond({ response_type: 'ephemeral', text: dmsOff }));
       if (m.thread_ts === undefined && (m.reply_count ?? 0) === 0) {
         await respond({ response_type: 'ephemeral', text: 'This message has no thread yet: use "Summarize thread" on a message with replies.' });
         return;
