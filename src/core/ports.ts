@@ -224,6 +224,8 @@ export interface RunObserver {
   firstText(app: string, ms: number): void;
   /** A request the access policy refused (why: user, channel, guest, external, quota_user…). */
   refused?(reason: string): void;
+  /** A question the bridge could not take (why: store), its asker told to ask again. */
+  notTaken?(reason: string): void;
 }
 
 // ── What the chat surfaces hand the core (src/slack/events/) ──

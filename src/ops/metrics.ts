@@ -28,6 +28,12 @@ export class BridgeMetrics implements RunObserver {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly questionsNotTaken = new Counter({
+    name: 'bridge_questions_not_taken_total',
+    help: 'Questions the bridge could not take (reason: store, when the store did not answer); each asker was told to ask again',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly difyRuns = new Counter({
     name: 'bridge_dify_runs_total',
     help: 'Dify runs by app, kind (chat, workflow, completion) and outcome',
@@ -93,6 +99,10 @@ export class BridgeMetrics implements RunObserver {
 
   refused(reason: string): void {
     this.refusals.inc({ reason });
+  }
+
+  notTaken(reason: string): void {
+    this.questionsNotTaken.inc({ reason });
   }
 
   deduplicated(): void {

@@ -112,6 +112,9 @@ type ScriptName = keyof typeof SCRIPTS;
  * edit allowance. ioredis reconnects by itself after a Redis restart; commands issued
  * meanwhile wait in its queue.
  */
+/** How long one Redis command may take before it fails. */
+export const STORE_COMMAND_TIMEOUT_MS = 3_000;
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
@@ -125,6 +128,10 @@ export class RedisStore implements Store {
       enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(times * 100, 2000),
       reconnectOnError: () => true,
+      // A store call fails within seconds when Redis is gone (ioredis would queue it and retry
+      // for about a minute): the caller can then tell the person, rather than leave them waiting.
+      commandTimeout: STORE_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
     });
     // Connection errors are retried; the 'error' event must have a listener or it throws.
     this.redis.on('error', () => undefined);

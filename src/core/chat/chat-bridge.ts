@@ -65,11 +65,26 @@ const ONLY_MENTIONS = /^\s*<(?:@[UW]|!subteam\^)[^>]*>/;
 /** An edit or deletion of a question older than this is ignored (Slack edits old messages for unfurls, too). */
 const EDIT_WINDOW_MS = 10 * 60_000;
 const DELETED_LINE = '_(question deleted)_';
+/** What the asker of a question the bridge could not take is told (privately). */
+export const NOT_TAKEN_LINE =
+  "⚠️ I can't take questions right now (my storage is not answering), so this one was not sent to Dify. Please ask again in a minute.";
 
 /** A claim or turn lasts this long without renewal (the holder died if it runs out). */
 const LEASE_MS = 45_000;
 /** Slack retries for about 5 minutes; a handled message stays claimed well past that. */
 const CLAIM_HOLD_MS = 15 * 60_000;
+
+/** Where a DM or a mention is answered: the store is not needed to know. */
+function directPlacement(msg: IncomingMessage, dm: 'single' | 'thread'): Placement {
+  const base = { teamId: msg.teamId, channelId: msg.channelId };
+  if (msg.channelType === 'im') {
+    // A DM is one conversation (dm: single), or one per DM thread (dm: thread); answers go where asked.
+    const ref = { ...base, threadTs: dm === 'single' ? '' : (msg.threadTs ?? '') };
+    return { ref, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
+  }
+  const threadTs = msg.threadTs ?? msg.ts;
+  return { ref: { ...base, threadTs }, target: { channelId: msg.channelId, threadTs } };
+}
 
 /**
  * The bridge core for chat apps: decides whether a message is for the bot, claims it exactly
@@ -88,10 +103,23 @@ export class ChatBridge {
   /** Resolves once the message is accepted or skipped; the answer runs in the background. */
   async handle(msg: IncomingMessage): Promise<void> {
     const log = this.deps.logger.child({ team: msg.teamId, channel: msg.channelId, ts: msg.ts });
-    const placement = await this.placement(msg);
+    let placement: Placement | undefined;
+    try {
+      placement = await this.placement(msg);
+    } catch (err) {
+      // Only a reply in a thread needs the store to know whether it is for the bot: a mention or a DM is.
+      const sure = msg.mentioned || msg.channelType === 'im';
+      return this.notTaken(msg, sure ? directPlacement(msg, this.deps.config.dm) : undefined, err, log);
+    }
     if (!placement) return;
     const claimKey = messageClaimKey(msg.teamId, msg.channelId, msg.ts);
-    if (!(await this.deps.store.claim(claimKey, this.owner, LEASE_MS))) {
+    let claimed: boolean;
+    try {
+      claimed = await this.deps.store.claim(claimKey, this.owner, LEASE_MS);
+    } catch (err) {
+      return this.notTaken(msg, placement, err, log);
+    }
+    if (!claimed) {
       log.debug('message already claimed (a retry or a duplicate delivery)');
       this.deps.observer?.deduplicated();
       return;
@@ -361,22 +389,15 @@ export class ChatBridge {
    * message is not for the bot: a channel message without a mention, outside threads the bot is in.
    */
   private async placement(msg: IncomingMessage): Promise<Placement | undefined> {
-    const base = { teamId: msg.teamId, channelId: msg.channelId };
-    if (msg.channelType === 'im') {
-      // A DM is one conversation (dm: single), or one per DM thread (dm: thread); answers go where asked.
-      const ref = { ...base, threadTs: this.deps.config.dm === 'single' ? '' : (msg.threadTs ?? '') };
-      return { ref, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
-    }
+    if (msg.channelType === 'im' || msg.mentioned) return directPlacement(msg, this.deps.config.dm);
     const threadTs = msg.threadTs ?? msg.ts;
-    const ref = { ...base, threadTs };
-    if (!msg.mentioned) {
-      // A channel that asks for it gets answers to its people's top-level messages without a mention.
-      if (!msg.threadTs && this.respondsToAll(msg) && !ONLY_MENTIONS.test(msg.text)) return { ref, target: { channelId: msg.channelId, threadTs } };
-      if (!msg.threadTs) return undefined;
-      const thread = await this.deps.store.getThread(encodeThreadKey(ref));
-      // In a thread people started, the bot answers when mentioned; what they say between goes with the next question.
-      if (!thread || thread.summoned === true) return undefined;
-    }
+    const ref = { teamId: msg.teamId, channelId: msg.channelId, threadTs };
+    // A channel that asks for it gets answers to its people's top-level messages without a mention.
+    if (!msg.threadTs && this.respondsToAll(msg) && !ONLY_MENTIONS.test(msg.text)) return { ref, target: { channelId: msg.channelId, threadTs } };
+    if (!msg.threadTs) return undefined;
+    const thread = await this.deps.store.getThread(encodeThreadKey(ref));
+    // In a thread people started, the bot answers when mentioned; what they say between goes with the next question.
+    if (!thread || thread.summoned === true) return undefined;
     return { ref, target: { channelId: msg.channelId, threadTs } };
   }
 
@@ -418,6 +439,36 @@ export class ChatBridge {
     const chat = this.deps.config.workspaces[teamId]?.chat ?? this.deps.config.chat;
     const name = Object.hasOwn(chat.channels, channelId) ? chat.channels[channelId] : chat.default;
     return name && this.isChatApp(name) ? name : undefined;
+  }
+
+  /**
+   * The store did not answer, so the question cannot be claimed (and Slack never resends an
+   * acknowledged delivery): its asker hears it privately, the operator in one log line and a metric.
+   * A thread reply whose thread could not be looked up is only logged (it may not be for the bot).
+   */
+  private async notTaken(msg: IncomingMessage, placement: Placement | undefined, err: unknown, log: Logger): Promise<void> {
+    this.deps.observer?.notTaken?.(placement ? 'store' : 'store_thread_unknown');
+    log.error(
+      { err: describeError(err), told: placement !== undefined },
+      placement
+        ? 'the store did not answer: the question was not taken; its asker was told to ask again'
+        : 'the store did not answer: a thread reply was not looked at',
+    );
+    if (!placement) return;
+    const place = { teamId: msg.teamId, channelId: msg.channelId, ...(placement.target.threadTs ? { threadTs: placement.target.threadTs } : {}), messages: [] };
+    try {
+      if (this.deps.surface) await this.deps.surface.tellPrivately(place, msg.userId, NOT_TAKEN_LINE);
+      else
+        await this.deps
+          .createSink(
+            placement.target,
+            { existing: [], onPosted: async () => undefined },
+            { teamId: msg.teamId, userId: msg.userId, channelType: msg.channelType },
+          )
+          .show(NOT_TAKEN_LINE, true);
+    } catch (e) {
+      log.error({ err: describeError(e) }, 'could not tell the asker that the question was not taken');
+    }
   }
 
   /** Where DMs are off (`dms: false`), what a shortcut used in a DM is told; undefined elsewhere. */
