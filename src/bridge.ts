@@ -246,6 +246,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
         policy,
         tracker: commandRuns,
         outputsOf: (appId) => config.dify.apps[appId]?.workflowStep?.outputs ?? {},
+        stepAllowed: (appId) => !config.dify.apps[appId]?.access || config.dify.apps[appId]?.workflowStep?.trustRunFor === true,
       })
     : undefined;
 

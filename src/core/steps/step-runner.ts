@@ -30,6 +30,12 @@ export interface StepRunnerDeps extends RunServices {
   directory: SlackDirectory;
   /** The outputs each step app hands on, typed (BRIDGE_CONFIG `workflowStep.outputs`). */
   outputsOf(appId: string): Record<string, StepOutputType>;
+  /**
+   * Whether a step of this app may run: Slack's function_executed names no one, so the "Run for"
+   * person is whoever the workflow's author typed. An app with an access rule runs as a step only
+   * when the operator trusts that (BRIDGE_CONFIG `workflowStep.trustRunFor`).
+   */
+  stepAllowed(appId: string): boolean;
   policy?: AccessPolicy;
   teams?: WorkspaceFinder;
   tracker?: RunTracker;
@@ -73,6 +79,12 @@ export class StepRunner {
       return;
     }
     const fail = async (error: string) => deps.steps.finish(req.completion, req.executionId, { error: plainLine(error).slice(0, 500) });
+    if (!deps.stepAllowed(req.appId)) {
+      logger.warn('a Workflow Builder step of an app with an access rule was refused: workflowStep.trustRunFor is not set');
+      return fail(
+        `${req.appId} has an access rule, and a Workflow Builder step cannot prove who it runs for (any workflow author can name anyone). The bot's operator can allow it with workflowStep.trustRunFor.`,
+      );
+    }
     const userId = req.runFor ?? '';
     const refusal = await deps.policy?.decide({ teamId: req.teamId, channelId: req.askIn ?? '', userId, appId: req.appId, surface: 'workflow-step' });
     if (refusal) return fail(refusal.markdown.replace(/`/g, ''));
