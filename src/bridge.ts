@@ -246,7 +246,10 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
         policy,
         tracker: commandRuns,
         outputsOf: (appId) => config.dify.apps[appId]?.workflowStep?.outputs ?? {},
-        stepAllowed: (appId) => !config.dify.apps[appId]?.access || config.dify.apps[appId]?.workflowStep?.trustRunFor === true,
+        stepAllowed: (appId) => {
+          const app = config.dify.apps[appId];
+          return !app?.access || app.workflowStep?.trustRunFor === true;
+        },
       })
     : undefined;
 
