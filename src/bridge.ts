@@ -48,6 +48,9 @@ import { InstalledWorkspaces, SingleWorkspace, type Workspaces } from './slack/w
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { keyRing } from './slack/oauth/seal.js';
+import type { Sealer } from './core/ports.js';
+import { hkdfSync } from 'node:crypto';
 
 export interface RunningBridge {
   /** The HTTP port actually bound (useful with PORT=0). */
@@ -67,6 +70,20 @@ export interface RunningBridge {
  * Wires config → store, Dify client, core and Slack surfaces, and starts serving. Wiring only:
  * each part is built once what it needs exists.
  */
+/**
+ * The keys secrets at rest are sealed with: SLACK_ENCRYPTION_KEY (and the previous one, for
+ * reading) in multi-workspace mode; else one derived from the signing secret or app token.
+ */
+/** A stream of one run is given up after an hour unless the app says otherwise (maxRunMinutes). */
+const DEFAULT_MAX_RUN_MINUTES = 60;
+
+function recordSealer(config: Config): Sealer {
+  const oauth = config.slack.oauth;
+  if (oauth) return keyRing([oauth.encryptionKey, ...(oauth.previousKey ? [oauth.previousKey] : [])]);
+  const secret = config.slack.signingSecret ?? config.slack.appToken ?? config.slack.botToken ?? '';
+  return keyRing([Buffer.from(hkdfSync('sha256', secret, 'dify-slack-bridge', 'records at rest', 32))]);
+}
+
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
   const chatRuns = new RunTracker();
   const commandRuns = new RunTracker();
@@ -96,7 +113,8 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   const apiUrl = config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {};
   // Multi-workspace mode: installations (tokens) sealed in the store. One workspace: its token,
   // checked now (a rejected one is a start-up error), which also says who the bot is.
-  const vault = config.slack.oauth ? new InstallationVault(store, config.slack.oauth.encryptionKey, logger.child({ component: 'oauth' })) : undefined;
+  const sealer = recordSealer(config);
+  const vault = config.slack.oauth ? new InstallationVault(store, sealer, logger.child({ component: 'oauth' })) : undefined;
   const workspaces: Workspaces = vault
     ? new InstalledWorkspaces(vault, webClientOptions(config, logger, slackFetch))
     : await singleWorkspace(config, logger, slackFetch);
@@ -132,7 +150,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     store: () => store.getThread('health:probe'),
     dify: Object.fromEntries(Object.keys(config.dify.apps).map((name) => [name, () => dify.info(name)])),
   });
-  routes.push(healthzRoute(health), metricsRoute(metrics.registry));
+  routes.push(healthzRoute(health, config.server.metricsToken), metricsRoute(metrics.registry, config.server.metricsToken));
   const app = createSlackApp(config, logger, routes, {
     slackFetch,
     ...(vault ? { installationStore: vault, scopes: SCOPE_NEEDS.filter((n) => n.optional !== true || n.needed(config)).map((n) => n.scope) } : {}),
@@ -143,7 +161,11 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
 
   const nativeLatch = new NativeLatch();
   const feedbackStyle = new FeedbackStyle();
-  const timing = { intervalMs: config.stream.intervalMs, placeholderDelayMs: config.stream.placeholderDelayMs };
+  const timing = {
+    intervalMs: config.stream.intervalMs,
+    placeholderDelayMs: config.stream.placeholderDelayMs,
+    runDeadlineMs: (appId: string) => (config.dify.apps[appId]?.maxRunMinutes ?? DEFAULT_MAX_RUN_MINUTES) * 60_000,
+  };
   const catalog = new AppCatalog(dify, config.dify.apps);
   const editBudget = (teamId: string) => new EditBudget(store, teamId, config.slackEditsPerMinute);
   const runs = new RunRegistry(store, config.stopPolicy);
@@ -159,6 +181,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
   );
   // Workflow-backed runs past their first stream: Human Input pauses, re-attaching, hand-over.
   const follower = new RunFollower({
+    sealer,
     steps: stepCompleter,
     dify,
     logger: logger.child({ component: 'runs' }),
@@ -266,6 +289,7 @@ async function serve(config: Config, logger: Logger, { store, dify, metrics, cha
     runs,
     store,
     sendFeedback: (ref, rating, content) => sendFeedback(dify, ref, rating, content),
+    refuseFeedback: async (who) => (await policy.decide({ ...who, surface: 'feedback' }))?.markdown,
     commandNames: ['/dify', ...Object.values(config.dify.apps).flatMap((a) => (a.command ? [a.command] : []))],
     defaultChatApp: config.chat.default,
     ...(config.shortcuts.summarize ? { summarizeApp: config.shortcuts.summarize } : {}),

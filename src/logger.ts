@@ -23,10 +23,18 @@ const REDACT = [
   '*.encryptionKey',
   '*.authorization',
   'config.headers.Authorization',
+  // A workflow step's own token, and response URLs (each one lets anyone post as the bot for 30 minutes).
+  'bot_access_token',
+  '*.bot_access_token',
+  'response_url',
+  '*.response_url',
+  'responseUrl',
+  '*.responseUrl',
 ];
 
 /** Secrets by their look, wherever they appear in a message string (a library's error text, say). */
-const SECRET_TEXT = /\b(?:xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|app-[A-Za-z0-9]{12,}|dataset-[A-Za-z0-9]{12,})\b|(?<=\bBearer\s+)[^\s"',]+/g;
+const SECRET_TEXT =
+  /\b(?:xox[abposre]-[A-Za-z0-9-]+|xwfp-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|app-[A-Za-z0-9]{12,}|dataset-[A-Za-z0-9]{12,})\b|https:\/\/hooks\.slack\.com\/(?:commands|actions|workflows|triggers)\/[^\s"',]+|(?<=\bBearer\s+)[^\s"',]+/g;
 
 /** Replaces secrets in a string: the ones configured (`known`), and any that look like one. */
 export function scrubSecrets(text: string, known: readonly string[] = []): string {

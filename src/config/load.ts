@@ -45,6 +45,13 @@ const envSchema = z.object({
       message: 'is not a 32-byte key (expected 64 hex characters or base64, e.g. from: openssl rand -base64 32)',
     })
     .optional(),
+  SLACK_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .trim()
+    .refine((v) => encryptionKey(v) !== undefined, {
+      message: 'is not a 32-byte key (expected the SLACK_ENCRYPTION_KEY being rotated out: 64 hex characters or base64)',
+    })
+    .optional(),
   SLACK_REDIRECT_URI: httpUrl('the OAuth redirect URL, e.g. https://bridge.example.com/slack/oauth_redirect').optional(),
   SLACK_SIGNING_SECRET: z.string().trim().min(1).optional(),
   SLACK_APP_TOKEN: z
@@ -170,6 +177,7 @@ const appSchema = z.strictObject({
     )
     .optional(),
   showReasoning: z.boolean().optional(),
+  maxRunMinutes: z.number().int({ message: 'is not a whole number of minutes' }).min(1).max(1440, { message: 'is more than a day (1440 minutes)' }).optional(),
   difyAppId: z
     .string()
     .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: "is not a Dify app id (the UUID in the app's URL in Dify)" })
@@ -416,6 +424,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
             ...(app.showReasoning !== undefined ? { showReasoning: app.showReasoning } : {}),
             ...(app.annotations ? { annotations: app.annotations } : {}),
             ...(app.difyAppId ? { difyAppId: app.difyAppId.toLowerCase() } : {}),
+            ...(app.maxRunMinutes !== undefined ? { maxRunMinutes: app.maxRunMinutes } : {}),
             ...(app.workflowStep !== undefined ? { workflowStep: withoutUndefined(app.workflowStep) } : {}),
           };
         }
@@ -502,6 +511,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
                 clientSecret: e.SLACK_CLIENT_SECRET,
                 stateSecret: e.SLACK_STATE_SECRET,
                 encryptionKey: encryptionKey(e.SLACK_ENCRYPTION_KEY)!,
+                ...(e.SLACK_ENCRYPTION_KEY_PREVIOUS ? { previousKey: encryptionKey(e.SLACK_ENCRYPTION_KEY_PREVIOUS)! } : {}),
                 ...(e.SLACK_REDIRECT_URI ? { redirectUri: e.SLACK_REDIRECT_URI } : {}),
               },
             }

@@ -11,7 +11,6 @@ export function secretsOf(config: Config): string[] {
     config.slack.oauth?.stateSecret,
     ...Object.values(config.dify.apps).map((a) => a.apiKey),
   ];
-  const key = config.slack.oauth?.encryptionKey;
-  if (key) values.push(key.toString('hex'), key.toString('base64'));
+  for (const key of [config.slack.oauth?.encryptionKey, config.slack.oauth?.previousKey]) if (key) values.push(key.toString('hex'), key.toString('base64'));
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
 }

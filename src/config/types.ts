@@ -18,6 +18,8 @@ export interface DifyAppConfig extends DifyApp {
   limits?: Limits;
   /** The name and icon its answers carry (absent: Dify's WebApp title and icon; false: the bot's own). */
   persona?: PersonaConfig | false;
+  /** One stream of a run is given up after this long (default 60; a run paused for a person is not streaming). */
+  maxRunMinutes?: number;
   /** Reasoning (reasoning_chunk) shown as a quote above edited answers (native streams show it in a card regardless). */
   showReasoning?: boolean;
   /** Who may save an answer as the app's approved answer (Dify annotation): people (U…) and user groups (S…, @handle). */
@@ -93,6 +95,8 @@ export interface OAuthConfig {
   stateSecret: string;
   /** 32 bytes: AES-256-GCM key for installations at rest. */
   encryptionKey: Buffer;
+  /** The key being rotated out (SLACK_ENCRYPTION_KEY_PREVIOUS): read with, never written with. */
+  previousKey?: Buffer;
   /** Where Slack sends people back after installing (needed when the app lists several). */
   redirectUri?: string;
 }

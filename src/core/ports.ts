@@ -214,6 +214,12 @@ export interface HomeSource {
 // ── What the core reports (implemented by src/ops/metrics.ts) ──
 
 /** What the bridge core reports about its work, for metrics (the core knows no metrics library). */
+/** Seals secrets the store keeps (AES-256-GCM, bound to a context); opens with the current or the previous key. */
+export interface Sealer {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): { plaintext: string; stale: boolean };
+}
+
 export interface RunObserver {
   /** A Slack delivery of a message already being answered (a retry, or app_mention + message). */
   deduplicated(): void;

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { describeError } from '../core/log-fields.js';
+import { bearerCheck } from '../http-bearer.js';
 import { BodyTooLarge, readBody } from '../http-body.js';
 import { TOOL_VARIABLES, type SlackContextProvider } from './slack-context.js';
 import type { Moderator } from './moderation.js';
@@ -36,13 +36,6 @@ class HttpProblem extends Error {
   }
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Compares in constant time whatever the lengths (digests have one length). */
-function sameSecret(given: string, expectedDigest: Buffer): boolean {
-  return timingSafeEqual(digest(given), expectedDigest);
-}
-
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   return issue.message;
@@ -62,11 +55,9 @@ export interface ExtensionDeps {
  * that; every failure is JSON too, with a status and a message Dify shows in its error.
  */
 export function extensionRoute(deps: ExtensionDeps): CustomRoute {
-  const keyDigest = digest(deps.apiKey);
+  const authorized = bearerCheck(deps.apiKey);
   const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const auth = req.headers['authorization'] ?? '';
-    const m = /^bearer\s+(.+)$/i.exec(auth.trim());
-    if (!m || !sameSecret(m[1]!.trim(), keyDigest)) throw new HttpProblem(401, 'unauthorized', 'Missing or wrong API key (Authorization: Bearer <key>)');
+    if (!authorized(req)) throw new HttpProblem(401, 'unauthorized', 'Missing or wrong API key (Authorization: Bearer <key>)');
     let raw: string;
     try {
       raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');

@@ -2,6 +2,7 @@ import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIReq
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { describeError } from '../core/log-fields.js';
 import { SinkRateLimited, SinkUnavailable, type AnswerControls, type AnswerSink, type OutgoingFile, type Persona } from '../core/ports.js';
 import { controlsBlocks } from './blocks/answer-controls.js';
 import { footerBlocks } from './blocks/answer-footer.js';
@@ -17,6 +18,9 @@ import { uploadFiles } from './files/upload-files.js';
  */
 export const PAGE_LIMIT = 11_000;
 const MIN_PAGE_LIMIT = 1_500;
+/** An answer shows in at most this many messages; a longer one is attached whole as a file. */
+export const MAX_PAGES = 5;
+export const FULL_ANSWER_FILE = 'answer.md';
 
 /** Errors after which nothing more can be posted for this answer; each with what the operator should do. */
 const UNAVAILABLE: Record<string, string> = {
@@ -135,10 +139,16 @@ export class SlackAnswerWriter implements AnswerSink {
     return { text: text.slice(0, 3000), blocks: [...(content ?? [{ type: 'markdown', text }]), ...controls] };
   }
 
-  async show(markdown: string, _final: boolean): Promise<void> {
+  async show(markdown: string, final: boolean): Promise<void> {
     for (;;) {
       try {
-        await this.apply(splitMarkdown(markdown, this.limit));
+        await this.apply(this.capped(splitMarkdown(markdown, this.limit), markdown, final));
+        if (final && this.overflowed && !this.attachedWhole) {
+          this.attachedWhole = true;
+          await this.attachFiles([{ filename: FULL_ANSWER_FILE, data: new TextEncoder().encode(markdown), mimeType: 'text/markdown' }]).catch((err: unknown) =>
+            this.logger.error({ err: describeError(err) }, 'could not attach the whole of a long answer'),
+          );
+        }
         return;
       } catch (err) {
         if (slackErrorCode(err) === 'msg_too_long' && this.limit > MIN_PAGE_LIMIT) {
@@ -156,6 +166,19 @@ export class SlackAnswerWriter implements AnswerSink {
         throw this.translate(err);
       }
     }
+  }
+
+  private overflowed = false;
+  private attachedWhole = false;
+
+  /** A thread is not a document: past MAX_PAGES messages, the last says where the rest is. */
+  private capped(pages: string[], markdown: string, final: boolean): string[] {
+    if (pages.length <= MAX_PAGES) return pages;
+    this.overflowed = true;
+    const note = final
+      ? `_The answer is ${markdown.length.toLocaleString('en-US')} characters long: the whole of it is in the file ${FULL_ANSWER_FILE} in this thread._`
+      : '_… (the answer goes on; when it is done, the whole of it is attached as a file)_';
+    return [...pages.slice(0, MAX_PAGES - 1), note];
   }
 
   /** Files go into the answer's thread (a top-level answer starts one). */

@@ -56,6 +56,8 @@ export interface ListenerDeps {
   runs: RunRegistry;
   store: Pick<Store, 'claim'>;
   sendFeedback(ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string): Promise<void>;
+  /** Why this person may not rate the app's answers here (the access policy), or undefined. */
+  refuseFeedback(who: { teamId: string; channelId: string; userId: string; appId: string }): Promise<string | undefined>;
   /** Slash commands the bridge serves: /dify and each app's own. */
   commandNames: string[];
   /** "Save as approved answer" (absent: no app has annotation editors). */
@@ -100,7 +102,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerSuggestOptions(app, deps.catalog, logger);
   // Buttons under answers
   registerStopAnswer(app, deps.runs, logger);
-  registerFeedback(app, deps.sendFeedback, logger);
+  registerFeedback(app, deps.sendFeedback, deps.refuseFeedback, logger);
   registerAskSuggestion(app, deps.chat, logger);
   registerShareAnswer(app, deps.shares, logger);
   // Message shortcuts

@@ -5,7 +5,7 @@ import type { RunObserver, SlackDirectory } from '../ports.js';
 import { slackDate } from '../slack-date.js';
 
 /** Where a request comes from: new work (counted against quotas) or a button that continues a run (not counted). */
-export type Surface = 'mention' | 'thread' | 'dm' | 'command' | 'form-open' | 'form' | 'follow-up' | 'human-input' | 'shortcut' | 'workflow-step';
+export type Surface = 'mention' | 'thread' | 'dm' | 'command' | 'form-open' | 'form' | 'follow-up' | 'human-input' | 'shortcut' | 'workflow-step' | 'feedback';
 const NEW_WORK = new Set<Surface>(['mention', 'thread', 'dm', 'command', 'form', 'shortcut', 'workflow-step']);
 
 export interface AccessRequest {

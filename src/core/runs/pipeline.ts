@@ -241,6 +241,21 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
   if (opts.stop) opts.sink.setControls?.({ stop: { runId: opts.stop.runId, askerId: opts.stop.askerId } });
   const runIdOf = () => model.track?.(state).runId;
   let reattached = 0;
+  const deadlineMs = opts.timing.runDeadlineMs?.(opts.appId);
+  let pastDeadline: DifyError | undefined;
+  const deadline =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const minutes = Math.round(deadlineMs / 60_000);
+          pastDeadline = new DifyError(
+            'timeout',
+            'run_deadline',
+            `Dify was still running after ${minutes} minute${minutes === 1 ? '' : 's'}, this app's limit (maxRunMinutes)`,
+          );
+          stream?.abort();
+        }, deadlineMs);
+  deadline?.unref();
 
   try {
     renderer.start(model.render(state, false));
@@ -278,9 +293,10 @@ async function streamRun<S>(opts: RunOptions<S>): Promise<Omit<StreamedRun<S>, '
       }
     }
   } catch (err) {
-    failure = err;
-    if (!run.signal.aborted) logger.warn({ err: describeError(err) }, 'Dify run failed');
+    failure = pastDeadline ?? err;
+    if (!run.signal.aborted) logger.warn({ err: describeError(failure) }, 'Dify run failed');
   } finally {
+    clearTimeout(deadline);
     opts.interrupt?.removeEventListener('abort', onInterrupt);
     unregister?.();
   }

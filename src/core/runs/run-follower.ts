@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js';
 import { difyFileType } from '../apps/file-policy.js';
 import { describeError } from '../log-fields.js';
 import { slackDate } from '../slack-date.js';
-import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, SessionStatus, SlackDirectory, StepCompleter } from '../ports.js';
+import type { AnswerPlace, AnswerSink, FormControl, IncomingFile, RunSurface, Sealer, SessionStatus, SlackDirectory, StepCompleter } from '../ports.js';
 import type { AnswerState } from '../streaming/answer-state.js';
 import { TIMEOUT_LINE, type HumanInputTrack, type PauseField, type PendingForm } from '../streaming/human-input-state.js';
 import { runFiles, type RunHeader } from '../streaming/run-view.js';
@@ -35,6 +35,8 @@ export interface RunFollowerDeps extends RunServices {
   tracker?: RunTracker;
   /** Ends the Workflow Builder steps whose runs end here. */
   steps?: StepCompleter;
+  /** Seals the Human Input form tokens in run records (each answers its form in Dify, as anyone). */
+  sealer?: Sealer;
 }
 
 /** Where a workflow-backed run shows its answer and for whom: what its record needs besides the state. */
@@ -103,7 +105,7 @@ export class RunFollower {
 
   constructor(private readonly deps: RunFollowerDeps) {
     this.runs = deps.tracker ?? new RunTracker();
-    this.records = new RunRecords(deps.store, (key, problem) => deps.logger.warn({ key, problem }, 'skipping an unreadable run record'));
+    this.records = new RunRecords(deps.store, (key, problem) => deps.logger.warn({ key, problem }, 'skipping an unreadable run record'), deps.sealer);
   }
 
   /** Re-attaches to runs nobody follows (now, and every half lease): a restart's and dead replicas' runs. */

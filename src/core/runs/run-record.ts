@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Store } from '../../store/store.js';
 import type { HumanInputTrack } from '../streaming/human-input-state.js';
 import type { RunHeader } from '../streaming/run-view.js';
-import type { Persona } from '../ports.js';
+import type { Persona, Sealer } from '../ports.js';
 import type { StepOutputType } from '../../config/types.js';
 
 /** How an answer is shown, kept with its run so a later process shows it the same way. */
@@ -103,6 +103,8 @@ export class RunRecords {
   constructor(
     private readonly store: Pick<Store, 'getRecord' | 'setRecord' | 'deleteRecord' | 'listRecords'>,
     private readonly onBadRecord: (key: string, problem: string) => void,
+    /** Seals each form's token (a token answers its form in Dify as anyone who holds it). */
+    private readonly sealer?: Sealer,
   ) {}
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -111,7 +113,7 @@ export class RunRecords {
   }
 
   async save(record: RunRecord): Promise<void> {
-    await this.store.setRecord(runRecordKey(record.runId), JSON.stringify(record));
+    await this.store.setRecord(runRecordKey(record.runId), JSON.stringify(this.sealer ? this.withTokens(record, 'seal') : record));
   }
 
   async delete(runId: string): Promise<void> {
@@ -123,11 +125,40 @@ export class RunRecords {
     return rows.flatMap(({ key, value }) => this.parse(key, value) ?? []);
   }
 
+  /**
+   * The record with its forms' tokens sealed (`sealedToken`), or opened back. A token that does
+   * not open (the key changed) is dropped: that form can then be answered in Dify only.
+   */
+  private withTokens(record: RunRecord, way: 'seal' | 'open'): RunRecord {
+    const sealer = this.sealer!;
+    const context = `form-token:${record.runId}`;
+    const forms = record.state.hi.forms.map((f) => {
+      const form = f as typeof f & { sealedToken?: string };
+      if (way === 'seal') {
+        if (form.token === undefined) return form;
+        const { token, ...rest } = form;
+        return { ...rest, sealedToken: sealer.seal(token, context) };
+      }
+      if (form.sealedToken === undefined) return form;
+      const { sealedToken, ...rest } = form;
+      try {
+        return { ...rest, token: sealer.open(sealedToken, context).plaintext };
+      } catch {
+        this.onBadRecord(runRecordKey(record.runId), 'a Human Input form token sealed under another key');
+        return rest;
+      }
+    });
+    return { ...record, state: { ...record.state, hi: { ...record.state.hi, forms } } };
+  }
+
   private parse(key: string, raw: string): RunRecord | undefined {
     try {
       const parsed = recordSchema.safeParse(JSON.parse(raw));
       // Checked for the fields every reader relies on; the state is the bridge's own JSON.
-      if (parsed.success) return parsed.data as unknown as RunRecord;
+      if (parsed.success) {
+        const record = parsed.data as unknown as RunRecord;
+        return this.sealer ? this.withTokens(record, 'open') : record;
+      }
       this.onBadRecord(key, parsed.error.issues[0]?.message ?? 'invalid');
     } catch {
       this.onBadRecord(key, 'not JSON');

@@ -23,6 +23,7 @@ export function failureText(err: unknown, context: { app?: string } = {}): strin
       case 'network':
         return `⚠️ Couldn't reach Dify${app ? ` to run ${app}` : ''}: ${detail}. Please try again in a moment.`;
       case 'timeout':
+        if (err.code === 'run_deadline') return `⚠️ ${detail}: the answer ends here.`;
         return `⚠️ Dify stopped responding${app ? ` to ${app}` : ''}: ${detail}. Please try again.`;
       case 'protocol':
         return `⚠️ Dify sent something unexpected${app ? ` for ${app}` : ''}: ${detail}`;

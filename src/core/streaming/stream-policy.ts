@@ -11,6 +11,11 @@ export interface StreamTiming {
    * edits (STREAM_MODE=off): one message per answer, everything else as when streaming.
    */
   finalOnly?: boolean;
+  /**
+   * How long one stream of an app's run may go on (BRIDGE_CONFIG `maxRunMinutes`): a stream that
+   * pings for ever must not hold its thread. A run paused for a person is not streaming.
+   */
+  runDeadlineMs?(appId: string): number | undefined;
 }
 
 /** One render: the Markdown, and the append-only form of the same answer (see AnswerSink). */

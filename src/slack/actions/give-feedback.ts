@@ -18,6 +18,7 @@ const commentMetadata = z.object({ app: z.string(), m: z.string(), u: z.string()
 export function registerFeedback(
   app: App,
   sendFeedback: (ref: FeedbackRef, rating: 'like' | 'dislike' | null, content?: string) => Promise<void>,
+  refuse: (who: { teamId: string; channelId: string; userId: string; appId: string }) => Promise<string | undefined>,
   logger: Logger,
 ): void {
   app.action<BlockAction<ButtonAction | FeedbackButtonsAction>>(FEEDBACK_ACTIONS, async ({ ack, action, body, client, respond }) => {
@@ -27,6 +28,10 @@ export function registerFeedback(
     const v = parsed.data;
     const ref: FeedbackRef = { appId: v.app, messageId: v.m, user: v.u };
     const rating = v.chosen === v.rating ? null : v.rating;
+    // A rating is a Dify call made for the app: the access policy decides it as it decides a question.
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    const refusal = await refuse({ teamId, channelId: body.channel.id, userId: body.user.id, appId: v.app });
+    if (refusal) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: refusal }).catch(() => undefined));
     try {
       await sendFeedback(ref, rating);
     } catch (err) {

@@ -37,9 +37,27 @@ export async function downloadSlackFile(
       await res.body?.cancel();
       throw new FileRefused(`file is larger than ${Math.round(opts.maxBytes / 1e6)} MB`);
     }
-    const data = new Uint8Array(await res.arrayBuffer());
-    if (data.byteLength > opts.maxBytes) throw new FileRefused(`file is larger than ${Math.round(opts.maxBytes / 1e6)} MB`);
+    const data = await readCapped(res, opts.maxBytes);
     return { data, ...(type ? { mimeType: type.split(';')[0]!.trim() } : {}) };
   }
   throw new Error('too many redirects fetching a Slack file');
+}
+
+/** The body, read until it passes `maxBytes` (a missing or false Content-Length must not make us buffer it all). */
+async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new FileRefused(`file is larger than ${Math.round(maxBytes / 1e6)} MB`);
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }

@@ -1,7 +1,7 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
-import { seal, unseal } from './seal.js';
+import type { Sealer } from '../../core/ports.js';
 
 interface Known {
   botToken: string;
@@ -24,14 +24,14 @@ export class InstallationVault implements InstallationStore {
 
   constructor(
     private readonly store: Pick<Store, 'getRecord' | 'setRecord' | 'deleteRecord'>,
-    private readonly key: Buffer,
+    private readonly keys: Sealer,
     private readonly logger: Logger,
   ) {}
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(installation: Installation<AuthVersion, boolean>): Promise<void> {
     const query = { teamId: installation.team?.id, enterpriseId: installation.enterprise?.id, isEnterpriseInstall: installation.isEnterpriseInstall === true };
     const key = recordKey(query);
-    await this.store.setRecord(key, seal(this.key, JSON.stringify(installation), key));
+    await this.store.setRecord(key, this.keys.seal(JSON.stringify(installation), key));
     this.remember(key, installation);
     this.logger.info({ team: query.teamId, enterprise: query.enterpriseId }, 'Slack workspace installed the app');
   }
@@ -41,11 +41,21 @@ export class InstallationVault implements InstallationStore {
     const sealed = await this.store.getRecord(key);
     if (!sealed) throw new Error(`no installation for ${key.slice('installation:'.length)}`);
     let installation: Installation<'v1' | 'v2', boolean>;
+    let opened: { plaintext: string; stale: boolean };
     try {
-      installation = JSON.parse(unseal(this.key, sealed, key)) as Installation<'v1' | 'v2', boolean>;
+      opened = this.keys.open(sealed, key);
+      installation = JSON.parse(opened.plaintext) as Installation<'v1' | 'v2', boolean>;
     } catch {
-      this.logger.error({ record: key }, 'an installation cannot be decrypted: was SLACK_ENCRYPTION_KEY changed? Reinstall the app in that workspace');
+      this.logger.error(
+        { record: key },
+        'an installation cannot be decrypted: was SLACK_ENCRYPTION_KEY changed without SLACK_ENCRYPTION_KEY_PREVIOUS? Reinstall the app in that workspace',
+      );
       throw new Error(`installation ${key} cannot be decrypted`);
+    }
+    if (opened.stale) {
+      // Sealed under the previous key: sealed again under the current one, so that key can go.
+      await this.store.setRecord(key, this.keys.seal(opened.plaintext, key));
+      this.logger.info({ record: key }, 'an installation sealed under SLACK_ENCRYPTION_KEY_PREVIOUS was sealed again under SLACK_ENCRYPTION_KEY');
     }
     this.remember(key, installation);
     return installation;

@@ -1,3 +1,4 @@
+import type { Sealer } from '../../core/ports.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
@@ -22,4 +23,26 @@ export function unseal(key: Buffer, sealed: string, context: string): string {
   decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Seals with the first key; opens with any (a key being rotated out stays readable), saying
+ * whether only an older key opened it (then seal it again).
+ */
+export function keyRing(keys: readonly Buffer[]): Sealer {
+  if (keys.length === 0) throw new Error('a key ring needs a key');
+  return {
+    seal: (plaintext, context) => seal(keys[0]!, plaintext, context),
+    open(sealed, context) {
+      let last: unknown;
+      for (let i = 0; i < keys.length; i++) {
+        try {
+          return { plaintext: unseal(keys[i]!, sealed, context), stale: i > 0 };
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw last;
+    },
+  };
 }
