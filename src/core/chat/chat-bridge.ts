@@ -107,9 +107,8 @@ export class ChatBridge {
     try {
       placement = await this.placement(msg);
     } catch (err) {
-      // Only a reply in a thread needs the store to know whether it is for the bot: a mention or a DM is.
-      const sure = msg.mentioned || msg.channelType === 'im';
-      return this.notTaken(msg, sure ? directPlacement(msg, this.deps.config.dm) : undefined, err, log);
+      // Only a thread reply asks the store where it goes (mentions and DMs never throw here): it may not be for the bot.
+      return this.notTaken(msg, undefined, err, log);
     }
     if (!placement) return;
     const claimKey = messageClaimKey(msg.teamId, msg.channelId, msg.ts);

@@ -28,11 +28,7 @@ function outputsOf(run: WorkflowRun): Record<string, unknown> {
 function liveText(text: string): string {
   const open = text.lastIndexOf('<');
   // Only what can still become a control sequence (`<!`, `<@`, `<#`, `<https:`) is held back.
-  const pending =
-    open >= 0 &&
-    !text.includes('>', open) &&
-    /^(?:[!@#]|[a-z]*:?[^\s<>]*)?$/i.test(text.slice(open + 1, open + 12).split(' ')[0] ?? '') &&
-    !/^\s/.test(text.slice(open + 1));
+  const pending = open >= 0 && !text.includes('>', open) && /^(?:[!@#]|[a-z]+:|[a-z]*$)/i.test(text.slice(open + 1));
   const held = pending ? text.slice(0, open) : text;
   return neutralizeSlackMarkup(held);
 }
