@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeIssues, parseJsonText } from './describe-input.js';
 import type { Env } from './env.js';
 import { compilePattern, DEFAULT_MODERATION, PRESET_NAMES, type ModerationConfig } from './moderation-rules.js';
 import type { ChatRouting, Config, DifyAppConfig, Limits } from './types.js';
@@ -339,16 +340,6 @@ function expandVariables(value: unknown, env: Env, path: string, problems: strin
   return value;
 }
 
-function describeIssues(prefix: string, error: z.ZodError, describePath: (p: PropertyKey[]) => string): string[] {
-  return error.issues.map((issue) => {
-    const where = describePath(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      return `${prefix}${where ? where + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-    }
-    return `${prefix}${where}: ${issue.message}`;
-  });
-}
-
 function normalizeBase(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -357,7 +348,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   const problems: string[] = [];
   // Empty values in .env mean "not set", like most dotenv users expect.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsedEnv = envSchema.safeParse(cleaned);
+  const parsedEnv = envSchema.safeParse(cleaned, { reportInput: true });
   if (!parsedEnv.success) problems.push(...describeIssues('', parsedEnv.error, (p) => p.map(String).join('.')));
   const e = parsedEnv.success ? parsedEnv.data : undefined;
 
@@ -398,14 +389,15 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (p) =>
   if (e?.BRIDGE_CONFIG) {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFile(e.BRIDGE_CONFIG));
-    } catch (err) {
-      const reason = err instanceof SyntaxError ? `is not valid JSON (${err.message})` : 'cannot be read (expected a readable JSON file)';
-      problems.push(`BRIDGE_CONFIG ${e.BRIDGE_CONFIG}: ${reason}`);
+      const json = parseJsonText(readFile(e.BRIDGE_CONFIG));
+      if (json.ok) raw = json.value;
+      else problems.push(`BRIDGE_CONFIG ${e.BRIDGE_CONFIG}: ${json.reason}`);
+    } catch {
+      problems.push(`BRIDGE_CONFIG ${e.BRIDGE_CONFIG}: cannot be read (expected a readable JSON file)`);
     }
     if (raw !== undefined) {
       const expanded = expandVariables(raw, env, '', problems);
-      const parsed = bridgeFileSchema.safeParse(expanded);
+      const parsed = bridgeFileSchema.safeParse(expanded, { reportInput: true });
       if (!parsed.success) {
         problems.push(...describeIssues('BRIDGE_CONFIG ', parsed.error, (p) => p.map(String).join('.') || '(top level)'));
       } else {

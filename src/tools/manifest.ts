@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { bridgeFileSchema, DEFAULT_DIFY_URL, expandFromEnvironment } from '../config/load.js';
+import { describeIssues, parseJsonText } from '../config/describe-input.js';
 import { readEnvironment } from '../config/env.js';
 import type { WorkflowStepConfig } from '../config/types.js';
 import { AppCatalog } from '../core/apps/app-catalog.js';
@@ -16,12 +18,9 @@ import { SCOPE_NEEDS, usesUserGroups } from '../ops/scope-needs.js';
  * are read from the environment or .env) from the configuration (the file given, else
  * BRIDGE_CONFIG, else the default configuration: `/dify` alone). `--check` only reports a difference.
  */
-const args = process.argv.slice(2);
-const check = args.includes('--check');
-const manifestAt = args.indexOf('--manifest');
-const manifestPath = manifestAt >= 0 ? args[manifestAt + 1] : 'manifest.json';
-if (!manifestPath || manifestPath.startsWith('--')) fail('--manifest needs a file: npm run manifest -- --manifest path/to/manifest.json');
-const path = args.find((a, i) => !a.startsWith('--') && i !== manifestAt + 1) ?? readEnvironment()['BRIDGE_CONFIG'];
+const cli = readArguments(process.argv.slice(2));
+const { check, manifestPath } = cli;
+const path = cli.path || readEnvironment()['BRIDGE_CONFIG'] || undefined;
 let config: {
   apps: Record<
     string,
@@ -38,15 +37,19 @@ let config: {
   >;
 } = { apps: {} };
 if (path) {
+  let text: string;
   try {
-    const parsed = bridgeFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    config = parsed.data;
-  } catch (err) {
-    fail(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    text = readFileSync(path, 'utf8');
+  } catch {
+    fail(`${path} cannot be read (expected a bridge configuration file, as in examples/bridge.config.json)`);
   }
+  const json = parseJsonText(text);
+  if (!json.ok) fail(`${path} ${json.reason}`);
+  const parsed = bridgeFileSchema.safeParse(json.value, { reportInput: true });
+  if (!parsed.success) fail(describeIssues(`${path}: `, parsed.error, (p) => p.map(String).join('.') || '(top level)').join('\n✗ '));
+  config = parsed.data;
 }
-const source = path ?? 'the default configuration';
+const source = path ? (cli.path ? path : `BRIDGE_CONFIG (${path})`) : 'the default configuration';
 let current: string;
 try {
   current = readFileSync(manifestPath, 'utf8');
@@ -73,13 +76,9 @@ const optional = SCOPE_NEEDS.filter((n) => n.optional).map((n) => ({
 const functions = await stepFunctions();
 const next = `${JSON.stringify(withFunctions(withOptionalScopes(withSlashCommands(JSON.parse(current!) as Record<string, any>, config), optional), functions), null, 2)}\n`;
 if (check) {
-  if (next !== current!)
-    fail(
-      `${manifestPath}'s slash commands, shortcuts, steps or scopes differ from ${source}: run npm run manifest -- ${path ?? ''}${manifestAt >= 0 ? ` --manifest ${manifestPath}` : ''}`.replace(
-        / +$/,
-        '',
-      ),
-    );
+  // Parsed, not byte for byte: a manifest someone re-indented still matches what it says.
+  if (!isDeepStrictEqual(JSON.parse(next), JSON.parse(current!)))
+    fail(`${manifestPath}'s slash commands, shortcuts, steps or scopes differ from ${source}: run ${rerun(cli)}`);
   process.stdout.write(`✓ ${manifestPath} matches ${source}\n`);
 } else {
   writeFileSync(manifestPath, next);
@@ -125,6 +124,43 @@ async function stepFunctions(): Promise<Record<string, StepFunction>> {
   await dify.close();
   if (problems.length) fail(problems.join('\n✗ '));
   return functions;
+}
+
+interface Arguments {
+  path: string | undefined;
+  manifestPath: string;
+  check: boolean;
+}
+
+/** README's forms: `[bridge.json] [--manifest FILE] [--check]`, in any order. */
+function readArguments(argv: string[]): Arguments {
+  const usage = 'usage: npm run manifest -- [path/to/bridge.json] [--manifest path/to/manifest.json] [--check]';
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { manifest: { type: 'string' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    if (positionals.length > 1) fail(`one configuration file at a time (given: ${positionals.join(', ')}); ${usage}`);
+    if (values.manifest !== undefined && values.manifest.trim() === '') fail(`--manifest needs a file; ${usage}`);
+    return { path: positionals[0], manifestPath: values.manifest ?? 'manifest.json', check: values.check };
+  } catch (err) {
+    // parseArgs names the option it could not read ("Unknown option '--chek'", "Option '--manifest <value>' argument missing").
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\. To specify a positional argument.*$/s, '');
+    fail(`${message}; ${usage}`);
+  }
+}
+
+/** The command that writes what --check found missing, with the arguments given. */
+function rerun(args: Arguments): string {
+  const parts = ['npm run manifest', ...(args.path || args.manifestPath !== 'manifest.json' ? ['--'] : [])];
+  if (args.path) parts.push(args.path);
+  if (args.manifestPath !== 'manifest.json') parts.push('--manifest', args.manifestPath);
+  return parts.join(' ');
 }
 
 function fail(line: string): never {

@@ -30,10 +30,10 @@ describe('loadConfig', () => {
     const list = problems({ SLACK_BOT_TOKEN: 'xoxp-user', PORT: 'eighty', STREAM_MODE: 'fast', STORE_URL: 'postgres://x', DIFY_API_URL: 'api.dify.ai' });
     expect(list).toEqual([
       'SLACK_BOT_TOKEN: does not look like a bot token (expected a value starting with xoxb-)',
-      'DIFY_API_URL: is not a valid URL (expected the Dify Service API base, e.g. https://api.dify.ai/v1, starting with http:// or https://)',
-      'PORT: must be a whole number (expected a TCP port)',
-      'STORE_URL: is not a supported store (expected sqlite:PATH, redis://HOST:PORT or memory:)',
-      'STREAM_MODE: is not a stream mode (expected auto, native, edit or off)',
+      'DIFY_API_URL: "api.dify.ai" is not a valid URL (expected the Dify Service API base, e.g. https://api.dify.ai/v1, starting with http:// or https://)',
+      'PORT: "eighty" must be a whole number (expected a TCP port)',
+      'STORE_URL: "postgres://x" is not a supported store (expected sqlite:PATH, redis://HOST:PORT or memory:)',
+      'STREAM_MODE: "fast" is not a stream mode (expected auto, native, edit or off)',
       'SLACK_SIGNING_SECRET: is not set (expected the signing secret from Basic Information; or set SLACK_APP_TOKEN for Socket Mode)',
       'DIFY_API_KEY: is not set (expected a Dify chat app API key, or BRIDGE_CONFIG naming your apps)',
     ]);
@@ -137,7 +137,7 @@ describe('loadConfig', () => {
     });
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': file }))).toEqual([
       'BRIDGE_CONFIG apps.helpdesk.apiKey: ${MISSING_KEY} is not set in the environment (expected MISSING_KEY to hold the value)',
-      'BRIDGE_CONFIG apps.helpdesk.type: is not an app type (expected chat, workflow or completion)',
+      'BRIDGE_CONFIG apps.helpdesk.type: "chatbot" is not an app type (expected chat, workflow or completion)',
       'BRIDGE_CONFIG apps.flow: unknown key extra',
     ]);
     expect(
@@ -164,9 +164,9 @@ describe('loadConfig', () => {
         }),
       ),
     ).toEqual([
-      'BRIDGE_CONFIG apps.flow.persona: is not false or {"name": "…", "iconUrl": "https://…"}',
-      'BRIDGE_CONFIG apps.c.persona.iconUrl: is not a valid URL (expected an https URL of a square image Slack can fetch, starting with http:// or https://)',
-      'BRIDGE_CONFIG apps.c.persona.iconEmoji: is not a Slack emoji name (":robot_face:")',
+      'BRIDGE_CONFIG apps.flow.persona: "Bot" is not false or {"name": "…", "iconUrl": "https://…"}',
+      'BRIDGE_CONFIG apps.c.persona.iconUrl: "ftp://x" is not a valid URL (expected an https URL of a square image Slack can fetch, starting with http:// or https://)',
+      'BRIDGE_CONFIG apps.c.persona.iconEmoji: "robot" is not a Slack emoji name (":robot_face:")',
     ]);
     expect(
       problems(
@@ -174,7 +174,13 @@ describe('loadConfig', () => {
         files({ 'b.json': JSON.stringify({ apps: { flow: { type: 'workflow', apiKey: 'k' } }, shortcuts: { summarize: 'flow' } }) }),
       ),
     ).toEqual(['BRIDGE_CONFIG shortcuts.summarize: "flow" is a workflow app (expected a chat app)']);
-    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))[0]).toMatch(/^BRIDGE_CONFIG b\.json: is not valid JSON/);
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{"apps": ' }))).toEqual([
+      'BRIDGE_CONFIG b.json: is not valid JSON: line 1, column 10: the file ends before the JSON does',
+    ]);
+    // A trailing comma, where an editor shows it: line and column, not a character offset.
+    expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': '{\n  "apps": {\n    "a": {"type": "chat", "apiKey": "k"},\n  }\n}' }))).toEqual([
+      'BRIDGE_CONFIG b.json: is not valid JSON: line 4, column 3: Expected double-quoted property name',
+    ]);
     expect(problems({ ...base, BRIDGE_CONFIG: 'missing.json' }, files({}))).toEqual([
       'BRIDGE_CONFIG missing.json: cannot be read (expected a readable JSON file)',
     ]);
@@ -198,7 +204,7 @@ describe('loadConfig', () => {
       w: { type: 'workflow', apiKey: 'k', workflowStep: { outputs: { text: 'string', n: 'float' } } },
     };
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps }) }))).toEqual([
-      'BRIDGE_CONFIG apps.w.workflowStep.outputs.n: is not an output type (expected string, number, integer or boolean)',
+      'BRIDGE_CONFIG apps.w.workflowStep.outputs.n: "float" is not an output type (expected string, number, integer or boolean)',
     ]);
     apps.w.workflowStep.outputs = { text: 'string' } as never;
     expect(problems({ ...base, BRIDGE_CONFIG: 'b.json' }, files({ 'b.json': JSON.stringify({ apps }) }))).toEqual([
