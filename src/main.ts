@@ -4,6 +4,8 @@ import { loadConfig } from './config/load.js';
 import { createLogger } from './logger.js';
 import { secretsOf } from './config/secrets.js';
 import { describeRouting } from './config/routing.js';
+import { checkAppsAtStart } from './ops/dify-app-checks.js';
+import { describeStartFailure } from './ops/start-failure.js';
 
 // `npm start -- --doctor`: check everything, start nothing.
 if (process.argv.includes('--doctor')) {
@@ -44,18 +46,11 @@ try {
   const routing = describeRouting(config);
   logger.info(`Routing: ${routing.line}`);
   if (routing.problem) logger.warn(`Routing: ${routing.problem.what}; ${routing.problem.fix}`);
+  // After listening, so Slack's retries meet a live server while Dify is asked.
+  for (const line of await checkAppsAtStart(config)) logger.warn(line);
 } catch (err) {
-  // One line for the operator, no stack trace: the usual causes are a bad token or a busy port.
-  const e = err as { code?: string; message?: string; data?: { error?: string } };
-  const reason = e.data?.error ?? e.code ?? e.message ?? String(err);
-  const hint =
-    reason === 'invalid_auth' || reason === 'not_authed'
-      ? 'Slack rejected SLACK_BOT_TOKEN: copy the Bot User OAuth Token again.'
-      : reason === 'EADDRINUSE'
-        ? `Port ${config.server.port} is in use: set PORT to a free port.`
-        : reason === 'EACCES'
-          ? `Not allowed to listen on port ${config.server.port}: choose a port above 1024.`
-          : `The bridge could not start: ${reason}`;
+  // One line for the operator, no stack trace.
+  const hint = describeStartFailure(err, config);
   process.stderr.write(`  ✗ ${hint}\n`);
   process.exit(1);
 }

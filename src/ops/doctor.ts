@@ -8,7 +8,6 @@ import { isExpiringDifyUrl, personaOf } from '../core/apps/persona.js';
 import { ThreadLog } from '../core/chat/thread-log.js';
 import { SlackContextProvider, TOOL_NEEDS, TOOL_VARIABLES } from '../extension/slack-context.js';
 import { createDifyClient, type AppSite } from '../dify/client.js';
-import { DifyError } from '../dify/errors.js';
 import { extensionRoute } from '../extension/extension-route.js';
 import { Moderator } from '../extension/moderation.js';
 import { webClientOptions } from '../slack/create-app.js';
@@ -17,6 +16,7 @@ import { SCOPE_NEEDS } from './scope-needs.js';
 import { checkManifest } from './manifest-check.js';
 import { describeRouting } from '../config/routing.js';
 import { checkPolicy } from './policy-check.js';
+import { describeDifyFailure } from './dify-app-checks.js';
 
 /** One line of the doctor's report: what was checked, and how to fix it when it failed. */
 export interface Check {
@@ -60,6 +60,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
   checks.push(...(await checkPolicy(config, webClientOptions(config, silent))));
   if (config.extension.apiKey) checks.push(await checkExtension(config));
   checks.push(await checkStore(config));
+  checks.push(await checkPort(config));
   checks.push(...checkManifest(config, options.manifest));
   return checks;
 }
@@ -184,19 +185,8 @@ async function checkDify(config: Config): Promise<Check[]> {
             const context = contextTools(name, params.user_input_form, config.slack.oauth !== undefined);
             return [about, ...(context ? [context] : []), ...personaCheck(name, app.persona, site)];
           } catch (err) {
-            if (err instanceof DifyError && err.kind === 'http' && err.status === 401) {
-              return fail(
-                `Dify rejected the API key of app "${name}"`,
-                `copy the key from the app's "API Access" page in Dify into ${name === 'default' ? 'DIFY_API_KEY' : 'its apiKey in BRIDGE_CONFIG'}`,
-              );
-            }
-            if (err instanceof DifyError && (err.kind === 'network' || err.kind === 'timeout')) {
-              return fail(
-                `Dify is not reachable for app "${name}" at ${app.apiUrl} (${err.message})`,
-                "check DIFY_API_URL (or the app's apiUrl) and that the bridge can reach it",
-              );
-            }
-            return fail(`Dify app "${name}": ${describe(err)}`, `check the app at ${app.apiUrl}`);
+            const { what, fix } = describeDifyFailure(name, app, err);
+            return fail(what, fix);
           }
         }),
       )
@@ -289,7 +279,10 @@ async function checkExtension(config: Config): Promise<Check> {
       body: JSON.stringify({ point: 'ping' }),
     });
     const body = await res.text();
-    if (res.status === 200 && body === '{"result":"pong"}') return pass(`Extension route ${config.extension.path}: answers Dify's ping with pong`);
+    if (res.status === 200 && body === '{"result":"pong"}')
+      return pass(
+        `Extension route ${config.extension.path}: answers Dify's ping with pong (add it in Dify under Settings → Custom Endpoint, formerly API Extension)`,
+      );
     return fail(`Extension route ${config.extension.path}: ping answered ${res.status} ${body.slice(0, 80)}`, 'report this as a bug');
   } catch (err) {
     return fail(`Extension route: ${describe(err)}`, 'report this as a bug');
@@ -318,6 +311,33 @@ async function checkStore(config: Config): Promise<Check> {
       config.store.url.startsWith('redis') ? 'check that Redis is running and STORE_URL is right' : 'check that STORE_URL points to a writable place',
     );
   }
+}
+
+/**
+ * `npm start` listens on PORT (Slack's requests in HTTP mode; /healthz and /metrics always).
+ * A port already taken by a running bridge is fine: the doctor is often run beside it.
+ */
+async function checkPort(config: Config): Promise<Check> {
+  const { port, host } = config.server;
+  if (port === 0) return pass('PORT 0: the bridge listens on a free port chosen at start');
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
+  });
+  if (!error) return pass(`PORT ${port} on ${host} is free for the bridge`);
+  if (error.code === 'EACCES') return fail(`PORT ${port}: not allowed to listen there`, 'choose a port above 1024');
+  if (error.code !== 'EADDRINUSE') return fail(`PORT ${port} on ${host}: ${error.message}`, 'set PORT and HOST to an address this machine has');
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const running = await fetch(`http://${shown}:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })
+    .then(async (r) => ((await r.json()) as { ok?: unknown }).ok !== undefined)
+    .catch(() => false);
+  return running
+    ? pass(`PORT ${port} is taken by a running bridge (its /healthz answers)`)
+    : fail(
+        `PORT ${port} is in use by another program: npm start would stop with "Port ${port} is in use"`,
+        'set PORT to a free port, or stop what listens there',
+      );
 }
 
 function describe(err: unknown): string {

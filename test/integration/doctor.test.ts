@@ -1,11 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDify } from '../support/fake-dify.js';
 import { FakeSlack } from '../support/fake-slack.js';
-import { ENTRY, runEntry } from '../support/run-entry.js';
+import { freePort } from '../support/free-port.js';
+import { ENTRY, launchBridge, runEntry } from '../support/run-entry.js';
 
 const { doctor, main } = ENTRY;
 const manifest = fileURLToPath(new URL('../../manifest.json', import.meta.url));
@@ -24,6 +26,7 @@ beforeAll(async () => {
     form: [{ 'text-input': { label: 'Text', variable: 'text', required: true } }],
   });
   cwd = mkdtempSync(join(tmpdir(), 'doctor-'));
+  port = await freePort();
   // The repository's manifest, with the commands of a configuration that has only /dify.
   const { withSlashCommands } = await import('../../src/slack/manifest-commands.js');
   writeFileSync(
@@ -31,7 +34,9 @@ beforeAll(async () => {
     JSON.stringify(withSlashCommands(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, { apps: {} }), null, 2),
   );
 });
+const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
+  for (const c of cleanups) c();
   await slack.close();
   await dify.close();
   rmSync(cwd, { recursive: true, force: true });
@@ -42,7 +47,10 @@ async function run(entry: string, env: Record<string, string>, args: string[] = 
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
+let port: number;
 const baseEnv = () => ({
+  PORT: String(port),
+  HOST: '127.0.0.1',
   SLACK_BOT_TOKEN: slack.token,
   SLACK_SIGNING_SECRET: SIGNING,
   SLACK_API_URL: slack.url,
@@ -64,10 +72,13 @@ describe('npm run doctor', () => {
     expect(out).toContain('✓ HTTP mode: SLACK_SIGNING_SECRET is set');
     expect(out).toContain('✓ Dify app "default" (chat): "Echo chat", mode chat, inputs: none');
     expect(out).toContain('✓ Dify app "default": answers as "Echo chat" with :robot_face: (from Dify\'s WebApp settings)');
-    expect(out).toContain("✓ Extension route /api/dify/receive: answers Dify's ping with pong");
+    expect(out).toContain(
+      "✓ Extension route /api/dify/receive: answers Dify's ping with pong (add it in Dify under Settings → Custom Endpoint, formerly API Extension)",
+    );
     expect(out).toMatch(/✓ Store sqlite:\/.*bridge\.db: opens, writes and reads/);
     expect(out).toContain('✓ manifest.json: slash commands /dify match the configuration');
     expect(out).toContain('✓ Routing: mentions and DMs → chat app `default` (DIFY_API_KEY); commands: /dify');
+    expect(out).toContain(`✓ PORT ${port} on 127.0.0.1 is free for the bridge`);
     expect(out).toContain('All checks passed.');
     expect(out).not.toContain('✗');
     expect(code).toBe(0);
@@ -107,6 +118,37 @@ describe('npm run doctor', () => {
     expect(out).toContain('4 checks failed.');
     expect(code).toBe(1);
     noSecret(out);
+  });
+
+  it('fails while PORT is taken by another program, and passes while a running bridge holds it', async () => {
+    const other = createHttpServer((_req, res) => res.writeHead(404).end('not the bridge'));
+    await new Promise<void>((r) => other.listen(port, '127.0.0.1', r));
+    try {
+      const { code, out } = await run(doctor, baseEnv());
+      expect(out).toContain(`✗ PORT ${port} is in use by another program: npm start would stop with "Port ${port} is in use"`);
+      expect(out).toContain('fix: set PORT to a free port, or stop what listens there');
+      expect(out).not.toContain('All checks passed.');
+      expect(code).toBe(1);
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
+    const bridgePort = await freePort();
+    const bridge = await launchBridge({ ...baseEnv(), PATH: process.env['PATH'] ?? '', PORT: String(bridgePort), STORE_URL: 'memory:' }, bridgePort, cleanups);
+    try {
+      const { code, out } = await run(doctor, { ...baseEnv(), PORT: String(bridgePort) });
+      expect(out).toContain(`✓ PORT ${bridgePort} is taken by a running bridge (its /healthz answers)`);
+      expect(code).toBe(0);
+    } finally {
+      bridge.kill('SIGTERM');
+    }
+  }, 40_000);
+
+  it('says DIFY_API_URL usually ends in /v1 when Dify answers 404 without it', async () => {
+    const base = dify.url.replace(/\/v1$/, '');
+    const { code, out } = await run(doctor, { ...baseEnv(), DIFY_API_URL: base });
+    expect(out).toContain(`✗ Dify app "default": ${base} does not serve Dify's API (HTTP 404)`);
+    expect(out).toContain(`fix: DIFY_API_URL usually ends in /v1 (try ${base}/v1, as on the app's "API Access" page)`);
+    expect(code).toBe(1);
   });
 
   it('reports a rejected Slack token, and Dify out of reach', async () => {

@@ -451,6 +451,13 @@ export class FakeDify {
       res.writeHead(200, { 'content-type': f.mime, 'content-length': String(f.bytes.length) });
       return void res.end(f.bytes);
     }
+    // Outside /v1 (a DIFY_API_URL without it) Dify's router answers 404 before it looks at the key.
+    if (!url.pathname.startsWith('/v1/'))
+      return json(res, 404, {
+        code: 'not_found',
+        message: 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.',
+        status: 404,
+      });
     const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
     const app: FakeApp | undefined = key === this.apiKey ? { mode: this.chatMode, name: 'Echo chat', form: [] } : this.apps.get(key);
     if (!app) {
