@@ -253,6 +253,20 @@ export function viewErrors(view: unknown): string[] {
   return errors;
 }
 
+/**
+ * What Slack accepts but a person reads wrong: Slack writes "(optional)" after an optional
+ * input's label itself, so a label that says it too reads "… (optional) (optional)".
+ */
+export function viewLookProblems(view: unknown): string[] {
+  const blocks = view && typeof view === 'object' && Array.isArray((view as Json)['blocks']) ? ((view as Json)['blocks'] as Json[]) : [];
+  return blocks.flatMap((b, i) => {
+    const label = (b['label'] as Json | undefined)?.['text'];
+    return b['type'] === 'input' && b['optional'] === true && typeof label === 'string' && /\(optional\)/i.test(label)
+      ? [`/view/blocks/${i}/label: "${label}" on an optional input reads "${label} (optional)" in Slack, which adds "(optional)" itself`]
+      : [];
+  });
+}
+
 const isTextObject = (o: unknown) => !!o && typeof o === 'object' && ((o as Json)['type'] === 'plain_text' || (o as Json)['type'] === 'mrkdwn');
 
 function checkText(value: unknown, max: number, pointer: string, err: (p: string, m: string) => void, min = 1): void {

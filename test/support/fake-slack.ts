@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blockErrors, viewErrors } from './block-kit.js';
+import { blockErrors, viewErrors, viewLookProblems } from './block-kit.js';
 
 let lastTs = 0;
 /** A Slack-style ts from the clock (seconds.microseconds), strictly increasing across the test process. */
@@ -348,6 +348,8 @@ export class FakeSlack {
 
   /** Problems the fake found in what the bridge sent, every one of them (a test can assert there were none). */
   readonly refusals: Array<{ error: string; messages: string[] }> = [];
+  /** What Slack would show but reads wrong (a label Slack amends): accepted, and failed at the harness's close. */
+  readonly lookProblems: string[] = [];
 
   /** A post's username and icon, as Slack shows them: only with chat:write.customize (without it Slack ignores them). */
   private identity(args: Record<string, unknown>): { username?: string; icon?: string } {
@@ -464,6 +466,7 @@ export class FakeSlack {
     if (VIEW_METHODS.has(method)) {
       const problems = viewErrors(args['view']);
       if (problems.length) return this.refuse('invalid_arguments', problems);
+      this.lookProblems.push(...viewLookProblems(args['view']));
     }
     // What a person sees: markdown_text, else the markdown blocks, else the text.
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as Array<Record<string, unknown>>) : undefined;

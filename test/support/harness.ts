@@ -126,6 +126,7 @@ export async function startTestBridge(
           throw new Error(`Slack would refuse what the bridge sent:\n${slack.refusals.flatMap((r) => [r.error, ...r.messages]).join('\n')}`);
         if (dify.refusals.length) throw new Error(`Dify would refuse what the bridge sent:\n${dify.refusals.join('\n')}`);
       }
+      if (slack.lookProblems.length) throw new Error(`What the bridge showed reads wrong in Slack:\n${slack.lookProblems.join('\n')}`);
     },
   };
   return t;

@@ -71,7 +71,7 @@ export function registerFeedback(
                 type: 'input',
                 block_id: 'comment',
                 optional: true,
-                label: { type: 'plain_text', text: "Tell the app's builders (optional)" },
+                label: { type: 'plain_text', text: "Tell the app's builders" },
                 element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 },
               },
             ],
