@@ -23,21 +23,25 @@ describe('Slack surfaces', () => {
     expect(t.slack.replies('D1', '1690000001.000001').map((m) => m.text)).toEqual(['You said: in a thread']);
   });
 
-  it('with "dm": "thread", the main timeline is one conversation and a thread in the DM its own', async () => {
+  it('with "dm": "thread", every top-level DM message starts its own conversation in its own thread, and replies continue it', async () => {
     t = await startTestBridge({ bridgeConfig: { apps: { default: { type: 'chat', apiKey: 'app-test-key' } }, dm: 'thread' }, env: { DIFY_API_KEY: '' } });
-    await t.message('hi in a DM', { channel: 'D1', channelType: 'im' });
+    const first = await t.message('hi in a DM', { channel: 'D1', channelType: 'im' });
     await settled(t);
-    await t.message('and again', { channel: 'D1', channelType: 'im' });
+    const second = await t.message('something else', { channel: 'D1', channelType: 'im' });
     await settled(t);
-    const top = t.slack.replies('D1', undefined);
-    expect(top.map((m) => m.text)).toEqual(['You said: hi in a DM', 'You said: and again']);
+    // Each is answered in a thread under it, not on the timeline.
+    expect(t.slack.replies('D1', undefined).map((m) => m.text)).toEqual([]);
+    expect(t.slack.replies('D1', first.ts).map((m) => m.text)).toEqual(['You said: hi in a DM']);
+    expect(t.slack.replies('D1', second.ts).map((m) => m.text)).toEqual(['You said: something else']);
     const reqs = t.dify.chatRequests();
-    expect(reqs[1]!.body['conversation_id']).toBe([...t.dify.conversations.keys()][0]);
-    // A thread under a DM message is a separate conversation.
-    await t.message('in a thread', { channel: 'D1', channelType: 'im', threadTs: '1690000001.000001' });
+    expect(reqs.map((r) => r.body['conversation_id'])).toEqual(['', '']);
+    const conversations = [...t.dify.conversations.keys()];
+    expect(conversations).toHaveLength(2);
+    // A reply in the first thread continues the first conversation.
+    await t.message('more on that', { channel: 'D1', channelType: 'im', threadTs: first.ts });
     await settled(t);
-    expect(t.dify.chatRequests()[2]!.body['conversation_id']).toBe('');
-    expect(t.slack.replies('D1', '1690000001.000001').map((m) => m.text)).toEqual(['You said: in a thread']);
+    expect(t.dify.chatRequests()[2]!.body['conversation_id']).toBe(conversations[0]);
+    expect(t.slack.replies('D1', first.ts).map((m) => m.text)).toEqual(['You said: hi in a DM', 'You said: more on that']);
   });
 
   it('ignores its own messages, other bots, and edits, deletes and joins', async () => {

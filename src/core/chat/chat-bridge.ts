@@ -77,11 +77,13 @@ const CLAIM_HOLD_MS = 15 * 60_000;
 /** Where a DM or a mention is answered: the store is not needed to know. */
 function directPlacement(msg: IncomingMessage, dm: 'single' | 'thread'): Placement {
   const base = { teamId: msg.teamId, channelId: msg.channelId };
-  if (msg.channelType === 'im') {
-    // A DM is one conversation (dm: single), or one per DM thread (dm: thread); answers go where asked.
-    const ref = { ...base, threadTs: dm === 'single' ? '' : (msg.threadTs ?? '') };
-    return { ref, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
+  if (msg.channelType === 'im' && dm === 'single') {
+    // A DM is one conversation; answers go where asked (the timeline, or a thread under agent view).
+    return { ref: { ...base, threadTs: '' }, target: { channelId: msg.channelId, ...(msg.threadTs ? { threadTs: msg.threadTs } : {}) } };
   }
+  // dm: thread treats a DM like Slack's agent view does: every top-level message starts a thread, its own
+  // conversation, answered in that thread (so it streams natively and gets Stop); replies continue it.
+  // A mention is the same in a channel.
   const threadTs = msg.threadTs ?? msg.ts;
   return { ref: { ...base, threadTs }, target: { channelId: msg.channelId, threadTs } };
 }
