@@ -4,6 +4,8 @@
  * its series; a block that is not chart data stays code.
  */
 
+import { fenceStateAt } from './fences.js';
+
 export interface EchartsBlock {
   /** Offsets of the whole fenced block in the text (end exclusive). */
   start: number;
@@ -35,6 +37,43 @@ export function findEcharts(text: string): EchartsBlock[] {
   const out: EchartsBlock[] = [];
   for (const m of text.matchAll(FENCE)) out.push({ start: m.index, end: m.index + m[0].length, json: m[1]! });
   return out;
+}
+
+/** Shown while a chart's JSON streams in: it becomes a chart once its fence closes, never a line of raw JSON. */
+export const CHART_PENDING = '📊 _Drawing a chart…_';
+
+/**
+ * Where an ```echarts block still open at the end of `text` starts (or a fence line still being
+ * typed that may become one: "```ech"), so a growing answer can show CHART_PENDING in its place.
+ */
+export function openChartAt(text: string): number | undefined {
+  const fence = fenceStateAt(text);
+  if (fence.openLine !== undefined && fence.openAt !== undefined) {
+    const info = fence.openLine.replace(/^(`{3,}|~{3,})/, '').trim();
+    const lineDone = text.indexOf('\n', fence.openAt) !== -1;
+    return info === 'echarts' || (!lineDone && 'echarts'.startsWith(info)) ? fence.openAt : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * An answer as a native stream may append it: every ```echarts block (closed or still open) as
+ * CHART_PENDING; the final edit draws the charts. Appended text cannot be taken back, so a
+ * block shows the same line before and after its fence closes.
+ */
+export function chartsPending(text: string): string {
+  const open = openChartAt(text);
+  // A last line of one or two backticks may yet open a chart: it waits for the third.
+  const typing = open === undefined ? /(?:^|\n) {0,3}(?:`{1,2}|~{1,2})$/.exec(text) : null;
+  const settled = open !== undefined ? text.slice(0, open) : typing ? text.slice(0, typing.index + (typing[0].startsWith('\n') ? 1 : 0)) : text;
+  let out = '';
+  let at = 0;
+  for (const b of findEcharts(settled)) {
+    out += `${settled.slice(at, b.start)}${CHART_PENDING}\n`;
+    at = b.end;
+  }
+  out += settled.slice(at);
+  return open === undefined ? out : `${out}${CHART_PENDING}`;
 }
 
 type Json = Record<string, unknown>;

@@ -6,11 +6,13 @@ export interface FenceState {
   openLine?: string;
   /** Its fence characters (``` or ~~~~ …), to close it with. */
   marker?: string;
+  /** Where that line starts in the text. */
+  openAt?: number;
 }
 
 /** Scans whole lines and reports whether the text ends inside a fenced code block. */
 export function fenceStateAt(text: string): FenceState {
-  let open: { line: string; marker: string } | undefined;
+  let open: { line: string; marker: string; at: number } | undefined;
   let start = 0;
   while (start <= text.length) {
     const end = text.indexOf('\n', start);
@@ -18,12 +20,12 @@ export function fenceStateAt(text: string): FenceState {
     const m = FENCE.exec(line);
     if (m) {
       const marker = m[1]!;
-      if (!open) open = { line: line.trimStart(), marker };
+      if (!open) open = { line: line.trimStart(), marker, at: start };
       // A closing fence uses the same character, at least as long, with nothing after it.
       else if (marker[0] === open.marker[0] && marker.length >= open.marker.length && m[2]!.trim() === '') open = undefined;
     }
     if (end === -1) break;
     start = end + 1;
   }
-  return open ? { openLine: open.line, marker: open.marker } : {};
+  return open ? { openLine: open.line, marker: open.marker, openAt: open.at } : {};
 }

@@ -1,4 +1,5 @@
 import { fenceStateAt } from './fences.js';
+import { CHART_PENDING, openChartAt } from './charts.js';
 import { holdBackOpenTable } from './tables.js';
 
 type Marker = '**' | '__' | '~~' | '*' | '_';
@@ -13,6 +14,12 @@ const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/;
  */
 export function healMarkdown(partial: string, options: { keepOpenLink?: boolean } = {}): string {
   const fence = fenceStateAt(partial);
+  // A chart still streaming is a line saying so, not its JSON (a final text keeps what it has).
+  const chart = options.keepOpenLink ? undefined : openChartAt(partial);
+  if (chart !== undefined) {
+    const before = partial.slice(0, chart);
+    return `${before.trim() ? `${healMarkdown(before).trimEnd()}\n` : ''}${CHART_PENDING}`;
+  }
   if (fence.marker) {
     return `${partial}${partial.endsWith('\n') ? '' : '\n'}${fence.marker}`;
   }

@@ -51,7 +51,7 @@ describe('moderation configuration', () => {
     const r = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', BRIDGE_CONFIG: 'b.json' }, () => file);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems).toEqual(['BRIDGE_CONFIG moderation.redact.presets.1: is not a preset (expected slack_tokens, api_keys, emails, card_numbers)']);
+    expect(r.problems).toEqual(['BRIDGE_CONFIG moderation.redact.presets.1: "phones" is not a preset (expected slack_tokens, api_keys, emails, card_numbers)']);
     const file2 = JSON.stringify({
       apps: { a: { type: 'chat', apiKey: 'k' } },
       moderation: { block: [{ patterns: ['(unclosed'], response: 'x' }], redact: { patterns: ['[z-a]'] } },

@@ -1,4 +1,5 @@
 import { neutralizeSlackMarkup } from '../../markdown/neutralize.js';
+import { chartsPending } from '../../markdown/charts.js';
 import type { WorkflowRun } from '../../dify/human-input.js';
 import { emptyAnswer, reduceAnswer, type AnswerState } from '../streaming/answer-state.js';
 import { answerFooter, renderAnswer, type ViewExtras } from '../streaming/answer-view.js';
@@ -30,7 +31,7 @@ function liveText(text: string): string {
   // Only what can still become a control sequence (`<!`, `<@`, `<#`, `<https:`) is held back.
   const pending = open >= 0 && !text.includes('>', open) && /^(?:[!@#]|[a-z]+:|[a-z]*$)/i.test(text.slice(open + 1));
   const held = pending ? text.slice(0, open) : text;
-  return neutralizeSlackMarkup(held);
+  return chartsPending(neutralizeSlackMarkup(held));
 }
 
 const ENDED = new Set(['succeeded', 'failed', 'stopped', 'partial-succeeded']);
