@@ -66,17 +66,13 @@ export interface RunningBridge {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-/**
- * Wires config → store, Dify client, core and Slack surfaces, and starts serving. Wiring only:
- * each part is built once what it needs exists.
- */
+/** A stream of one run is given up after an hour unless the app says otherwise (maxRunMinutes). */
+const DEFAULT_MAX_RUN_MINUTES = 60;
+
 /**
  * The keys secrets at rest are sealed with: SLACK_ENCRYPTION_KEY (and the previous one, for
  * reading) in multi-workspace mode; else one derived from the signing secret or app token.
  */
-/** A stream of one run is given up after an hour unless the app says otherwise (maxRunMinutes). */
-const DEFAULT_MAX_RUN_MINUTES = 60;
-
 function recordSealer(config: Config): Sealer {
   const oauth = config.slack.oauth;
   if (oauth) return keyRing([oauth.encryptionKey, ...(oauth.previousKey ? [oauth.previousKey] : [])]);
@@ -84,6 +80,10 @@ function recordSealer(config: Config): Sealer {
   return keyRing([Buffer.from(hkdfSync('sha256', secret, 'dify-slack-bridge', 'records at rest', 32))]);
 }
 
+/**
+ * Wires config → store, Dify client, core and Slack surfaces, and starts serving. Wiring only:
+ * each part is built once what it needs exists.
+ */
 export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
   const chatRuns = new RunTracker();
   const commandRuns = new RunTracker();

@@ -4,7 +4,7 @@
  * its series; a block that is not chart data stays code.
  */
 
-import { fenceStateAt } from './fences.js';
+import { fenceStateAt, type FenceState } from './fences.js';
 
 export interface EchartsBlock {
   /** Offsets of the whole fenced block in the text (end exclusive). */
@@ -46,8 +46,7 @@ export const CHART_PENDING = '📊 _Drawing a chart…_';
  * Where an ```echarts block still open at the end of `text` starts (or a fence line still being
  * typed that may become one: "```ech"), so a growing answer can show CHART_PENDING in its place.
  */
-export function openChartAt(text: string): number | undefined {
-  const fence = fenceStateAt(text);
+export function openChartAt(text: string, fence: FenceState = fenceStateAt(text)): number | undefined {
   if (fence.openLine !== undefined && fence.openAt !== undefined) {
     const info = fence.openLine.replace(/^(`{3,}|~{3,})/, '').trim();
     const lineDone = text.indexOf('\n', fence.openAt) !== -1;

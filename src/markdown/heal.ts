@@ -15,7 +15,7 @@ const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/;
 export function healMarkdown(partial: string, options: { keepOpenLink?: boolean } = {}): string {
   const fence = fenceStateAt(partial);
   // A chart still streaming is a line saying so, not its JSON (a final text keeps what it has).
-  const chart = options.keepOpenLink ? undefined : openChartAt(partial);
+  const chart = options.keepOpenLink ? undefined : openChartAt(partial, fence);
   if (chart !== undefined) {
     const before = partial.slice(0, chart);
     return `${before.trim() ? `${healMarkdown(before).trimEnd()}\n` : ''}${CHART_PENDING}`;

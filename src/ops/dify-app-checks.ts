@@ -1,5 +1,5 @@
 import type { Config, DifyAppConfig } from '../config/types.js';
-import { createDifyClient, type DifyClient } from '../dify/client.js';
+import { createDifyClient } from '../dify/client.js';
 import { DifyError } from '../dify/errors.js';
 
 /** What went wrong reaching one Dify app, and what to change: the doctor's and `npm start`'s words. */
@@ -41,12 +41,12 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
  * a DIFY_API_URL without /v1 shows up as one line each, before the first mention fails on it.
  * The bridge starts anyway (Dify may come up later); the lines say what to fix.
  */
-export async function checkAppsAtStart(config: Pick<Config, 'dify'>, dify?: DifyClient): Promise<string[]> {
-  const client = dify ?? createDifyClient(config.dify.apps, { ...config.dify.timeouts, connectMs: Math.min(config.dify.timeouts.connectMs, 5_000) });
+export async function checkAppsAtStart(config: Pick<Config, 'dify'>): Promise<string[]> {
+  const dify = createDifyClient(config.dify.apps, { ...config.dify.timeouts, connectMs: Math.min(config.dify.timeouts.connectMs, 5_000) });
   try {
     const lines = await mapBounded(Object.entries(config.dify.apps), 4, async ([name, app]) => {
       try {
-        await client.parameters(name);
+        await dify.parameters(name);
         return undefined;
       } catch (err) {
         const { what, fix } = describeDifyFailure(name, app, err);
@@ -55,6 +55,6 @@ export async function checkAppsAtStart(config: Pick<Config, 'dify'>, dify?: Dify
     });
     return lines.filter((l): l is string => l !== undefined);
   } finally {
-    if (!dify) await client.close();
+    await dify.close();
   }
 }

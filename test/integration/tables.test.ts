@@ -42,6 +42,21 @@ describe('charts in answers', () => {
     expect(reply!.text).not.toContain('echarts');
   });
 
+  it('while a chart streams, its message says it is drawing one, never a line of raw JSON, and the chart then replaces that line', async () => {
+    t = await startTestBridge();
+    const option = { xAxis: { data: ['Mon', 'Tue', 'Wed'] }, series: [{ name: 'Tickets', type: 'bar', data: [5, 8, 3] }] };
+    // Slow enough that the bridge edits the message while the fence is open.
+    answerWith(t, `Tickets this week:\n\n\`\`\`echarts\n${JSON.stringify(option, null, 1)}\n\`\`\`\n\nMostly Tuesday.`, 6, 40);
+    const { ts } = await t.mention('tickets?');
+    await settled(t);
+    const [reply] = t.slack.replies('C1', ts);
+    const during = reply!.history.slice(0, -1);
+    expect(during.some((text) => text.includes('📊 _Drawing a chart…_'))).toBe(true);
+    for (const text of during) expect(text).not.toMatch(/"series"|"xAxis"|echarts/);
+    expect(reply!.text).not.toContain('Drawing a chart');
+    expect((reply!.blocks ?? []).some((b) => b['type'] === 'data_visualization')).toBe(true);
+  });
+
   it('a chart of 10,000 points does not become a broken post: every post valid, all its data there', async () => {
     t = await startTestBridge();
     const option = {
